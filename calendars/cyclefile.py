@@ -1,0 +1,343 @@
+"""Cycle files: one year's timetable and policy for one region, as data.
+
+A cycle file may nest in a parent (a city's cycle inside the province's). The child inherits
+every key it does not set; a key missing from both is an error that names it — policy is never
+silently defaulted. An explicit ``null`` is different: it records that the notice is silent
+(未载明 / 另行通知), and the planner reports it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+TOP_LEVEL_PHASES = ("prep", "declaration", "unit_review", "committee_review", "filing")
+REFERENCE = re.compile(r"^(?P<key>[a-z_]+)\.(?P<edge>start|end|last_day)$")
+WINDOW = re.compile(r"^(?P<month>1[0-2]|[1-9])月(?P<part>上旬|中旬|下旬)$")
+
+
+class CycleFileError(ValueError):
+    """A cycle file that cannot be used as written: names the file, the field and the fault."""
+
+    def __init__(self, file: str, field: str, problem: str) -> None:
+        self.file, self.field, self.problem = file, field, problem
+        where = f"{file}: {field}" if field else file
+        super().__init__(f"{where}: {problem}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# A date field holds a day (00:00 for a start, 24:00 for a last day), a Beijing datetime, or a
+# reference to another phase's edge ("declaration.end"): references are the ties that an
+# extension of one phase carries into the phases that follow it.
+Moment = dt.date | dt.datetime | str | None
+
+
+def _moment(value: Moment) -> Moment:
+    """Dates may arrive as text (a stored cycle read back from JSON): parse them here."""
+    if not isinstance(value, str) or REFERENCE.match(value):
+        return value
+    text = value.strip()
+    for parse in (dt.date.fromisoformat, dt.datetime.fromisoformat):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    raise ValueError(f"'{value}' 既不是日期（如 2024-09-11）也不是对其他阶段的引用（如 declaration.end）")
+
+
+class PhaseSpec(_Strict):
+    title: str
+    parent: str | None = None
+    start: Moment = Field(default=None)
+    last_day: Moment = Field(default=None)
+    end: Moment = Field(default=None)
+    declared_days: int | None = None
+    declared_workdays: int | None = None
+    min_days: int | None = None
+    min_workdays: int | None = None
+    follows: str | None = None
+    overlaps: list[str] = Field(default_factory=list)
+    quote: str | None = None
+    note: str | None = None
+
+    @field_validator("start", "last_day", "end", mode="before")
+    @classmethod
+    def _moment(cls, value: Moment) -> Moment:
+        return _moment(value)
+
+
+class RegionSpec(_Strict):
+    code: str
+    name: str
+    level: Literal["province", "city", "county"]
+
+
+class SourceSpec(_Strict):
+    issuer: str
+    number: str | None
+    date: dt.date | None
+    notice: str | None
+
+
+class CommitteeSpec(_Strict):
+    name: str
+    organiser: str
+    level: Literal["senior", "intermediate"]
+    scope: Literal["province", "grassroots", "city", "self"]
+    series: str | None = None
+    window: str | None = None
+    window_start: dt.date | None = None
+    window_last_day: dt.date | None = None
+    meeting: dt.date | None = None
+    phone: str | None = None
+    no: int | None = None
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str | None) -> str | None:
+        if value is not None and not WINDOW.match(value):
+            raise ValueError(f"'{value}' 不是评审时间段（应写作如 11月上旬、12月中旬）")
+        return value
+
+
+class PushMonth(_Strict):
+    month: int = Field(ge=1, le=12)
+    series: list[str]
+
+
+class PlagiarismSpec(_Strict):
+    core: float = Field(ge=0, le=1)
+    provincial: float = Field(ge=0, le=1)
+    applies_from_year: int
+
+
+class FilingItem(_Strict):
+    title: str
+    basis: str | None = None
+    after: str | None = None
+    within_workdays: int | None = None
+    before: str | None = None
+    before_days: int | None = None
+    last_day: Moment = None
+    responsible: str | None = None
+    note: str | None = None
+
+    @field_validator("last_day", mode="before")
+    @classmethod
+    def _moment(cls, value: Moment) -> Moment:
+        return _moment(value)
+
+
+class PolicySpec(_Strict):
+    """Every key is required; null records that the notice does not state it."""
+
+    return_limit: int | None
+    unit_publicity_min_workdays: int | None
+    result_publicity_min_days: int | None
+    objection_investigation_months: int | None
+    achievement_cutoff: dt.date | None
+    tenure_cutoff: dt.date | None
+    retirement_reference_day: dt.date | None
+    plagiarism: PlagiarismSpec | None
+    expert_recommendation_min_approval: float | None
+    integrity_bar_years: int | None
+    village_senior_quota: float | None
+    remote_village_years_intermediate: int | None
+    remote_village_years_senior: int | None
+    committees_finish_by: dt.date | None
+
+
+class CycleSpec(_Strict):
+    id: str
+    title: str
+    year: int
+    region: RegionSpec
+    parent: str | None
+    source: SourceSpec
+    phases: dict[str, PhaseSpec]
+    committees: dict[str, CommitteeSpec]
+    push_months: list[PushMonth]
+    policy: PolicySpec
+    filing_items: dict[str, FilingItem]
+    file: str = ""
+    chain: list[str] = Field(default_factory=list)
+
+    def top_level(self) -> Iterator[tuple[str, PhaseSpec]]:
+        return ((k, p) for k, p in self.phases.items() if p.parent is None)
+
+
+def bundled_cycles_dir() -> Path:
+    return Path(str(resources.files("calendars") / "cycles"))
+
+
+def bundled_cycle(name: str) -> Path:
+    """The path of a cycle file shipped with the package, e.g. ``jiayuguan-2024``."""
+    return bundled_cycles_dir() / f"{name}.yaml"
+
+
+def load_cycle(path: str | Path) -> CycleSpec:
+    """Read a cycle file, resolve its parents, and validate the merged result."""
+    path = Path(path)
+    chain = _read_chain(path)
+    merged: dict[str, Any] = {}
+    for _, raw in reversed(chain):
+        merged = _deep_merge(merged, raw)
+    merged["id"] = chain[0][1].get("id")
+    merged["parent"] = chain[0][1].get("parent")
+    names = [p.name for p, _ in chain]
+    merged["file"] = str(path)
+    merged["chain"] = names
+    try:
+        spec = CycleSpec.model_validate(merged)
+    except ValidationError as exc:
+        raise _explain(exc, names) from None
+    _check_structure(spec, names[0])
+    return spec
+
+
+def _read_chain(path: Path) -> list[tuple[Path, dict[str, Any]]]:
+    chain: list[tuple[Path, dict[str, Any]]] = []
+    seen: set[str] = set()
+    current: Path | None = path
+    while current is not None:
+        raw = _read_yaml(current)
+        chain.append((current, raw))
+        seen.add(current.stem)
+        parent = raw.get("parent")
+        if parent is None:
+            current = None
+            continue
+        if not isinstance(parent, str):
+            raise CycleFileError(current.name, "parent", "应为上级周期文件名（如 gansu-2024）")
+        if parent in seen:
+            raise CycleFileError(current.name, "parent", f"上级周期 {parent} 形成循环嵌套")
+        current = _find_parent(current, parent)
+    return chain
+
+
+def _find_parent(child: Path, parent: str) -> Path:
+    for folder in (child.parent, bundled_cycles_dir()):
+        candidate = folder / f"{parent}.yaml"
+        if candidate.is_file():
+            return candidate
+    raise CycleFileError(
+        child.name, "parent", f"找不到上级周期文件 {parent}.yaml（在 {child.parent} 和内置目录中均未找到）"
+    )
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise CycleFileError(str(path), "", "文件不存在")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "未知位置"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CycleFileError(path.name, "", f"YAML 格式错误（{where}）：{problem}") from None
+    except UnicodeDecodeError:
+        raise CycleFileError(path.name, "", "文件不是 UTF-8 编码") from None
+    if not isinstance(raw, dict):
+        raise CycleFileError(path.name, "", "顶层应为键值映射（id、year、phases …）")
+    if "id" in raw and raw["id"] != path.stem:
+        raise CycleFileError(path.name, "id", f"'{raw['id']}' 与文件名 {path.stem} 不一致")
+    return raw
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+_PROBLEMS = {
+    "missing": "缺少此项（本文件及上级周期文件均未设置；若通知未载明，请显式写 null）",
+    "extra_forbidden": "不认识的键（拼写错误？）",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "string_type": "应为文字",
+    "bool_type": "应为 true 或 false",
+    "date_type": "应为日期（如 2024-09-11）",
+    "date_from_datetime_parsing": "应为日期（如 2024-09-11）",
+    "date_parsing": "应为日期（如 2024-09-11）",
+    "dict_type": "应为键值映射",
+    "model_type": "应为键值映射",
+    "list_type": "应为列表",
+    "literal_error": "取值不在允许范围内",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+}
+
+
+def _explain(exc: ValidationError, names: list[str]) -> CycleFileError:
+    error = exc.errors()[0]
+    field = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
+    field = re.sub(r"\.(date|datetime|str|none)$", "", field)
+    problem = _PROBLEMS.get(error["type"], error["msg"])
+    if error["type"] == "value_error":
+        problem = str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
+    elif error["type"] == "literal_error" and "ctx" in error:
+        problem = f"取值应为 {error['ctx'].get('expected')}"
+    if error["type"] != "missing" and "input" in error:
+        problem = f"{problem}（实际为 {error['input']!r}）"
+    file = names[0] if len(names) == 1 else f"{names[0]}（含上级 {', '.join(names[1:])}）"
+    return CycleFileError(file, field, problem)
+
+
+def _check_structure(spec: CycleSpec, file: str) -> None:
+    """What the schema cannot say: phase keys, parents and references must name real phases."""
+    if not spec.phases:
+        raise CycleFileError(file, "phases", "至少需要一个阶段")
+    for key, phase in spec.phases.items():
+        if not re.fullmatch(r"[a-z][a-z_]*", key):
+            raise CycleFileError(file, f"phases.{key}", "阶段键只能用小写英文字母和下划线")
+        if phase.parent is None and key not in TOP_LEVEL_PHASES:
+            raise CycleFileError(
+                file,
+                f"phases.{key}",
+                f"顶层阶段只能是 {', '.join(TOP_LEVEL_PHASES)}；子步骤须写 parent",
+            )
+        if phase.parent is not None:
+            if phase.parent not in TOP_LEVEL_PHASES or phase.parent not in spec.phases:
+                raise CycleFileError(
+                    file, f"phases.{key}.parent", f"'{phase.parent}' 不是本周期的顶层阶段"
+                )
+        if phase.last_day is not None and phase.end is not None:
+            raise CycleFileError(file, f"phases.{key}", "last_day 与 end 只能写一个")
+        for edge in ("start", "last_day", "end"):
+            value = getattr(phase, edge)
+            if isinstance(value, str):
+                target = REFERENCE.match(value)
+                assert target is not None
+                if target["key"] not in spec.phases:
+                    raise CycleFileError(
+                        file, f"phases.{key}.{edge}", f"引用了不存在的阶段 '{target['key']}'"
+                    )
+        if phase.follows is not None and phase.follows not in spec.phases:
+            raise CycleFileError(file, f"phases.{key}.follows", f"不存在的阶段 '{phase.follows}'")
+        for other in phase.overlaps:
+            if other not in spec.phases:
+                raise CycleFileError(file, f"phases.{key}.overlaps", f"不存在的阶段 '{other}'")
+    for key, item in spec.filing_items.items():
+        for edge in ("after", "before"):
+            value = getattr(item, edge)
+            if value is not None and value not in spec.phases:
+                raise CycleFileError(
+                    file, f"filing_items.{key}.{edge}", f"引用了不存在的阶段 '{value}'"
+                )
