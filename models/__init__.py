@@ -1,0 +1,18 @@
+"""SQLModel tables, the application state machine and the database setup."""
+
+from models.application import Application, AuditEvent, Person
+from models.cycle import Committee, Cycle, CycleEvent, Phase, PhaseExtension
+from models.org import Organisation, OrgKind
+
+__all__ = [
+    "Application",
+    "AuditEvent",
+    "Committee",
+    "Cycle",
+    "CycleEvent",
+    "Organisation",
+    "OrgKind",
+    "Person",
+    "Phase",
+    "PhaseExtension",
+]

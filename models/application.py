@@ -1,0 +1,71 @@
+"""Applicants, applications and the append-only audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.timeutil import UTCDateTime
+
+
+class Person(SQLModel, table=True):
+    """One record per person across years (last year's result and any bar follow them)."""
+
+    __tablename__ = "person"
+
+    id_number: str = Field(sa_column=Column(String(18), primary_key=True))
+    name: str
+    male: bool
+    birth: dt.date
+    phone: str | None = None
+    barred_until: dt.date | None = None
+    bar_reason: str | None = None
+
+
+class Application(SQLModel, table=True):
+    __tablename__ = "application"
+    __table_args__ = (
+        UniqueConstraint("person_id", "year", name="uq_one_committee_per_year"),
+        Index("ix_application_cycle_status", "cycle_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(foreign_key="cycle.id")
+    year: int
+    person_id: str = Field(foreign_key="person.id_number", index=True)
+    unit_id: int = Field(foreign_key="organisation.id", index=True)
+    committee_id: int = Field(foreign_key="committee.id", index=True)
+    city_code: str = Field(index=True)
+    series: str | None = None
+    title_sought: str | None = None
+    status: str = Field(default="draft")
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    submitted_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    return_count: int = 0
+    locked: bool = False
+    returned_by: str | None = None
+    return_reason: str | None = Field(default=None, sa_column=Column(Text))
+    unit_publicity_ends: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    result_publicity_ends: dt.datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime())
+    )
+    objection_due: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: one row per transition (who, when, from, to, why)."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(index=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    actor: str
+    action: str
+    from_status: str
+    to_status: str
+    reason: str | None = Field(default=None, sa_column=Column(Text))

@@ -1,0 +1,82 @@
+"""A stored cycle as the services see it: its phase windows (Beijing instants) and policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, select
+
+from models.cycle import Cycle, Phase
+from models.timeutil import beijing_text
+
+
+class Refused(Exception):
+    """An action the rules do not allow now; the message says why, in plain Chinese."""
+
+    def __init__(self, message: str, code: str = "refused") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Window:
+    key: str
+    title: str
+    start: dt.datetime | None
+    end: dt.datetime | None
+
+    def contains(self, now: dt.datetime) -> bool:
+        return (self.start is None or self.start <= now) and (self.end is None or now < self.end)
+
+
+@dataclass(frozen=True)
+class CycleContext:
+    cycle_id: str
+    year: int
+    windows: dict[str, Window]
+    policy: dict[str, Any]
+
+    @classmethod
+    def load(cls, session: Session, cycle_id: str) -> CycleContext:
+        cycle = session.get(Cycle, cycle_id)
+        if cycle is None:
+            raise Refused(f"没有编号为 {cycle_id} 的评审周期（请先 zhicheng launch）", "no_cycle")
+        phases = session.exec(select(Phase).where(Phase.cycle_id == cycle_id)).all()
+        windows = {p.key: Window(p.key, p.title, p.start, p.end) for p in phases}
+        return cls(cycle_id, cycle.year, windows, dict(cycle.spec.get("policy", {})))
+
+    def window(self, key: str) -> Window:
+        if key not in self.windows:
+            raise Refused(f"本周期没有“{key}”阶段", "no_phase")
+        return self.windows[key]
+
+    def policy_value(self, key: str) -> Any:
+        value = self.policy.get(key)
+        if value is None:
+            raise Refused(f"本周期文件未规定 policy.{key}，无法执行此操作", "policy_missing")
+        return value
+
+    def level_window(self, level: str) -> Window:
+        """The window a review level works in: units from the opening of declaration to the
+        end of unit review; departments until their own phase's end where the cycle has one."""
+        declaration = self.window("declaration")
+        if level == "department" and "department_review" in self.windows:
+            return self.windows["department_review"]
+        unit = self.window("unit_review")
+        return Window(unit.key, unit.title, declaration.start, unit.end)
+
+
+def require_open(window: Window, now: dt.datetime, action: str) -> None:
+    if window.start is not None and now < window.start:
+        raise Refused(
+            f"{window.title}尚未开始（{beijing_text(window.start)} 开始），暂不能{action}",
+            "not_open",
+        )
+    if window.end is not None and now >= window.end:
+        raise Refused(
+            f"{window.title}已于 {beijing_text(window.end)} 截止，不能再{action}",
+            "closed",
+        )

@@ -1,0 +1,321 @@
+"""The service layer: every action on applications, for flows, the simulation, the CLI and
+the web API alike. Each action takes many ids at one ``now`` (set-based), refuses what the
+rules do not allow with a reason, and moves the rest through ``transition``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import pendulum
+from sqlalchemy import select
+from sqlmodel import Session
+
+from calendars.workdays import day_end, default_calendar
+from models.application import Application
+from models.context import CycleContext, Refused, Window, require_open
+from models.cycle import Committee
+from models.states import ACTIONS, LABELS, Status
+from models.timeutil import BEIJING, beijing_text
+from models.transitions import CHUNK, note, transition
+
+__all__ = ["Outcome", "Refused", "one"]
+
+
+@dataclass
+class Outcome:
+    done: list[int] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    status: str
+    return_count: int
+    locked: bool
+    returned_by: str | None
+    committee_id: int
+    result_publicity_ends: dt.datetime | None
+
+
+def _rows(session: Session, cycle_id: str, ids: Sequence[int]) -> dict[int, _Row]:
+    found: dict[int, _Row] = {}
+    for i in range(0, len(ids), CHUNK):
+        stmt = select(
+            Application.id,
+            Application.status,
+            Application.return_count,
+            Application.locked,
+            Application.returned_by,
+            Application.committee_id,
+            Application.result_publicity_ends,
+        ).where(Application.cycle_id == cycle_id, Application.id.in_(ids[i : i + CHUNK]))  # type: ignore[union-attr, arg-type]
+        for row in session.execute(stmt):
+            found[row[0]] = _Row(*row)
+    return found
+
+
+def _screen(
+    session: Session,
+    cycle_id: str,
+    ids: Sequence[int],
+    action: str,
+    check: Callable[[_Row], str | None] | None = None,
+) -> tuple[dict[int, _Row], Outcome]:
+    """Split ids into those the action may move and those refused, with the reason."""
+    rows = _rows(session, cycle_id, ids)
+    sources, _ = ACTIONS[action]
+    outcome = Outcome()
+    accepted: dict[int, _Row] = {}
+    for app_id in ids:
+        row = rows.get(app_id)
+        if row is None:
+            outcome.refused[app_id] = f"本周期没有编号为 {app_id} 的申报"
+        elif Status(row.status) not in sources:
+            outcome.refused[app_id] = f"当前状态为“{LABELS[Status(row.status)]}”，不能执行此操作"
+        elif check is not None and (why := check(row)) is not None:
+            outcome.refused[app_id] = why
+        else:
+            accepted[app_id] = row
+    return accepted, outcome
+
+
+def _window_refusal(window: Window, now: dt.datetime, what: str) -> str | None:
+    try:
+        require_open(window, now, what)
+    except Refused as exc:
+        return exc.message
+    return None
+
+
+def _refuse_all(ids: Sequence[int], message: str) -> Outcome:
+    return Outcome(refused={i: message for i in ids})
+
+
+def submit(session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str) -> Outcome:
+    """First submission (提交申报): only inside the declaration window."""
+    ctx = CycleContext.load(session, cycle_id)
+    closed = _window_refusal(ctx.window("declaration"), now, "首次提交申报")
+    if closed:
+        return _refuse_all(ids, closed)
+    accepted, outcome = _screen(session, cycle_id, ids, "submit")
+    outcome.done = transition(
+        session, cycle_id=cycle_id, action="submit", now=now, actor=actor,
+        ids=list(accepted), values={"submitted_at": now},
+    )
+    return outcome
+
+
+def open_review(session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str) -> Outcome:
+    """A unit takes submitted applications into review (随报随审)."""
+    ctx = CycleContext.load(session, cycle_id)
+    closed = _window_refusal(ctx.level_window("unit"), now, "审核")
+    if closed:
+        return _refuse_all(ids, closed)
+    accepted, outcome = _screen(session, cycle_id, ids, "open_review")
+    outcome.done = transition(session, cycle_id=cycle_id, action="open_review", now=now, actor=actor, ids=list(accepted))
+    return outcome
+
+
+def return_for_changes(
+    session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str, reason: str
+) -> Outcome:
+    """A reviewer sends applications back with all requested changes at once (一次性反馈).
+    The counter is shared by all levels; past the cycle's limit the return is refused and the
+    materials lock as they are."""
+    if not reason or not reason.strip():
+        return _refuse_all(ids, "退回须一次性写明全部修改意见")
+    ctx = CycleContext.load(session, cycle_id)
+    limit = int(ctx.policy_value("return_limit"))
+
+    def check(row: _Row) -> str | None:
+        level = "department" if row.status == Status.department_review else "unit"
+        closed = _window_refusal(ctx.level_window(level), now, "退回")
+        if closed:
+            return closed
+        if row.locked or row.return_count >= limit:
+            return f"已退回 {row.return_count} 次，达到上限 {limit} 次：申报材料已锁定，请按现有材料作出决定"
+        return None
+
+    accepted, outcome = _screen(session, cycle_id, ids, "return", check)
+    over_limit = [
+        i for i, why in outcome.refused.items() if why.startswith("已退回") and i in _unlocked(session, cycle_id, ids)
+    ]
+    _lock(session, cycle_id, over_limit, now, actor, limit)
+    by_level: dict[str, list[int]] = {}
+    for app_id, row in accepted.items():
+        by_level.setdefault("department" if row.status == Status.department_review else "unit", []).append(app_id)
+    for level, level_ids in by_level.items():
+        outcome.done += transition(
+            session, cycle_id=cycle_id, action="return", now=now, actor=actor, reason=reason,
+            ids=level_ids,
+            values={"return_count": Application.return_count + 1, "returned_by": level, "return_reason": reason},
+        )
+    return outcome
+
+
+def _unlocked(session: Session, cycle_id: str, ids: Sequence[int]) -> set[int]:
+    return {r.id for r in _rows(session, cycle_id, ids).values() if not r.locked}
+
+
+def _lock(session: Session, cycle_id: str, ids: list[int], now: dt.datetime, actor: str, limit: int) -> None:
+    if not ids:
+        return
+    rows = _rows(session, cycle_id, ids)
+    session.execute(
+        Application.__table__.update()  # type: ignore[attr-defined]
+        .where(Application.id.in_(ids))  # type: ignore[union-attr]
+        .values(locked=True, updated_at=now)
+    )
+    note(
+        session, cycle_id=cycle_id, ids=ids, status_of={i: rows[i].status for i in ids}, now=now,
+        actor=actor, action="lock", reason=f"退回次数已达上限 {limit} 次，材料锁定",
+    )
+
+
+def resubmit(session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str) -> Outcome:
+    """After a return: open until the returning level's own deadline, not the declaration's."""
+    ctx = CycleContext.load(session, cycle_id)
+    results = Outcome()
+    for level in ("unit", "department"):
+        def check(row: _Row, level: str = level) -> str | None:
+            if (row.returned_by or "unit") != level:
+                return "skip"
+            return _window_refusal(ctx.level_window(level), now, "重新提交")
+
+        accepted, outcome = _screen(session, cycle_id, ids, f"resubmit_{level}", check)
+        results.refused.update({i: w for i, w in outcome.refused.items() if w != "skip"})
+        results.done += transition(
+            session, cycle_id=cycle_id, action=f"resubmit_{level}", now=now, actor=actor, ids=list(accepted)
+        )
+    for app_id in results.done:
+        results.refused.pop(app_id, None)
+    return results
+
+
+def recommend(session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str) -> Outcome:
+    """The unit recommends (审核推荐); unit publicity opens at the next sweep."""
+    ctx = CycleContext.load(session, cycle_id)
+    closed = _window_refusal(ctx.level_window("unit"), now, "审核推荐")
+    if closed:
+        return _refuse_all(ids, closed)
+    accepted, outcome = _screen(session, cycle_id, ids, "recommend")
+    outcome.done = transition(session, cycle_id=cycle_id, action="recommend", now=now, actor=actor, ids=list(accepted))
+    return outcome
+
+
+def forward(session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str) -> Outcome:
+    """The department forwards to the committee (报送评委会)."""
+    ctx = CycleContext.load(session, cycle_id)
+    closed = _window_refusal(ctx.level_window("department"), now, "报送")
+    if closed:
+        return _refuse_all(ids, closed)
+    accepted, outcome = _screen(session, cycle_id, ids, "forward")
+    outcome.done = transition(session, cycle_id=cycle_id, action="forward", now=now, actor=actor, ids=list(accepted))
+    return outcome
+
+
+def refuse(
+    session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str, reason: str
+) -> Outcome:
+    """A reviewer finds an application ineligible (不符合申报条件)."""
+    accepted, outcome = _screen(session, cycle_id, ids, "refuse")
+    outcome.done = transition(
+        session, cycle_id=cycle_id, action="refuse", now=now, actor=actor, reason=reason, ids=list(accepted)
+    )
+    return outcome
+
+
+def record_result(
+    session: Session, cycle_id: str, ids: Sequence[int], *, passed: bool, now: dt.datetime, actor: str
+) -> Outcome:
+    """A committee records its verdict inside its review window; a pass opens result
+    publicity for the cycle's number of days, counted from the next day."""
+    ctx = CycleContext.load(session, cycle_id)
+    closed = _window_refusal(ctx.window("committee_review"), now, "录入评审结果")
+    if closed:
+        return _refuse_all(ids, closed)
+    windows = _committee_windows(session, cycle_id)
+
+    def check(row: _Row) -> str | None:
+        window = windows.get(row.committee_id)
+        return _window_refusal(window, now, "录入评审结果") if window else None
+
+    action = "pass" if passed else "fail"
+    accepted, outcome = _screen(session, cycle_id, ids, action, check)
+    values = {}
+    if passed:
+        days = int(ctx.policy_value("result_publicity_min_days"))
+        values["result_publicity_ends"] = day_end(_local_day(now) + dt.timedelta(days=days))
+    outcome.done = transition(
+        session, cycle_id=cycle_id, action=action, now=now, actor=actor, ids=list(accepted), values=values
+    )
+    return outcome
+
+
+def _committee_windows(session: Session, cycle_id: str) -> dict[int, Window]:
+    out = {}
+    for c in session.exec(select(Committee).where(Committee.cycle_id == cycle_id)).scalars():  # type: ignore[call-overload]
+        if c.window_start and c.window_last_day:
+            start = pendulum.datetime(c.window_start.year, c.window_start.month, c.window_start.day, tz=BEIJING)
+            out[c.id] = Window(c.key, f"{c.name}评审时间", start, day_end(c.window_last_day))
+    return out
+
+
+def object_to(
+    session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str, reason: str
+) -> Outcome:
+    """An objection during result publicity opens an investigation with the cycle's limit."""
+    ctx = CycleContext.load(session, cycle_id)
+    months = int(ctx.policy_value("objection_investigation_months"))
+
+    def check(row: _Row) -> str | None:
+        ends = row.result_publicity_ends
+        if ends is not None and now >= ends:
+            return f"结果公示已于 {beijing_text(ends)} 结束，不再受理异议"
+        return None
+
+    accepted, outcome = _screen(session, cycle_id, ids, "object", check)
+    due = pendulum.instance(now).in_timezone(BEIJING).add(months=months)
+    outcome.done = transition(
+        session, cycle_id=cycle_id, action="object", now=now, actor=actor, reason=reason,
+        ids=list(accepted), values={"objection_due": due},
+    )
+    return outcome
+
+
+def decide_objection(
+    session: Session, cycle_id: str, ids: Sequence[int], *, upheld: bool, now: dt.datetime, actor: str, reason: str
+) -> Outcome:
+    """Upheld: the title is revoked. Dismissed: back to publicity, issued by the next sweep."""
+    action = "uphold_objection" if upheld else "dismiss_objection"
+    accepted, outcome = _screen(session, cycle_id, ids, action)
+    outcome.done = transition(
+        session, cycle_id=cycle_id, action=action, now=now, actor=actor, reason=reason, ids=list(accepted)
+    )
+    return outcome
+
+
+def withdraw(session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str, reason: str) -> Outcome:
+    accepted, outcome = _screen(session, cycle_id, ids, "withdraw")
+    outcome.done = transition(
+        session, cycle_id=cycle_id, action="withdraw", now=now, actor=actor, reason=reason, ids=list(accepted)
+    )
+    return outcome
+
+
+def _local_day(now: dt.datetime) -> dt.date:
+    return pendulum.instance(now).in_timezone(BEIJING).date()
+
+
+def one(outcome: Outcome, app_id: int) -> None:
+    """For single-application callers: raise the refusal instead of returning it."""
+    if app_id in outcome.refused:
+        raise Refused(outcome.refused[app_id])
+
+
+def unit_publicity_end(start: dt.datetime, workdays: int) -> pendulum.DateTime:
+    """Publicity posted on a day counts that day when it is a working day (Monday to Friday)."""
+    return day_end(default_calendar().add_workdays(_local_day(start), workdays))

@@ -1,0 +1,101 @@
+"""The one way an application's status changes: a set-based UPDATE guarded by the state
+machine, with its audit rows written in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, insert, update
+from sqlmodel import Session
+
+from models.application import Application, AuditEvent
+from models.states import ACTIONS
+
+CHUNK = 5000  # keeps IN-lists under SQLite's bound-parameter limit
+
+
+def transition(
+    session: Session,
+    *,
+    cycle_id: str,
+    action: str,
+    now: dt.datetime,
+    actor: str,
+    reason: str | None = None,
+    where: Iterable[ColumnElement[bool]] = (),
+    ids: Sequence[int] | None = None,
+    values: dict[str, Any] | None = None,
+) -> list[int]:
+    """Move every application of the cycle that matches ``where`` (and ``ids``) and is in one
+    of the action's source states to its target state. Returns the ids moved."""
+    sources, target = ACTIONS[action]
+    conditions = list(where)
+    moved: list[int] = []
+    chunks: Iterable[Sequence[int] | None] = (
+        [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)] if ids is not None else [None]
+    )
+    for chunk in chunks:
+        if chunk is not None and not chunk:
+            continue
+        for source in sorted(sources):
+            stmt = (
+                update(Application)
+                .where(Application.cycle_id == cycle_id)  # type: ignore[arg-type]
+                .where(Application.status == source.value)  # type: ignore[arg-type]
+                .where(*conditions)
+                .values(status=target.value, updated_at=now, **(values or {}))
+                .returning(Application.id)  # type: ignore[arg-type]
+            )
+            if chunk is not None:
+                stmt = stmt.where(Application.id.in_(chunk))  # type: ignore[union-attr]
+            changed = [row[0] for row in session.execute(stmt)]
+            if changed:
+                _audit(session, cycle_id, changed, now, actor, action, source.value, target.value, reason)
+                moved.extend(changed)
+    return moved
+
+
+def _audit(
+    session: Session,
+    cycle_id: str,
+    ids: Sequence[int],
+    now: dt.datetime,
+    actor: str,
+    action: str,
+    source: str,
+    target: str,
+    reason: str | None,
+) -> None:
+    rows = [
+        {
+            "cycle_id": cycle_id,
+            "application_id": app_id,
+            "at": now,
+            "actor": actor,
+            "action": action,
+            "from_status": source,
+            "to_status": target,
+            "reason": reason,
+        }
+        for app_id in ids
+    ]
+    session.execute(insert(AuditEvent), rows)
+
+
+def note(
+    session: Session,
+    *,
+    cycle_id: str,
+    ids: Sequence[int],
+    status_of: dict[int, str],
+    now: dt.datetime,
+    actor: str,
+    action: str,
+    reason: str,
+) -> None:
+    """An audit row for something that is not a status change (a lock, a refused action)."""
+    for app_id in ids:
+        status = status_of[app_id]
+        _audit(session, cycle_id, [app_id], now, actor, action, status, status, reason)
