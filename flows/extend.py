@@ -1,0 +1,40 @@
+"""Extending a phase on the server: record it, then move the scheduled boundary runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pendulum
+from prefect import flow
+
+from calendars.workdays import default_calendar
+from models.db import session_scope
+from models.extension import extend_phase
+from tasks.schedule import cancel_superseded, schedule_boundaries
+
+
+@flow(name="extend-phase", flow_run_name="extend-{cycle_id}-{phase}")
+def extend(
+    cycle_id: str,
+    phase: str,
+    new_last_day: dt.date,
+    by: str,
+    reason: str,
+    now: dt.datetime | None = None,
+    reschedule: bool = True,
+) -> dict[str, Any]:
+    """Moves the boundary and everything tied to it; superseded runs are cancelled."""
+    now = pendulum.instance(now) if now is not None else pendulum.now("UTC")
+    with session_scope() as session:
+        moves = extend_phase(
+            session, cycle_id, phase, new_last_day, by=by, reason=reason, now=now,
+            calendar=default_calendar(),
+        )
+    moved_top = [m.phase for m in moves if m.top_level]
+    rescheduled: list[str] = []
+    if reschedule and moved_top:
+        for key in moved_top:
+            cancel_superseded(cycle_id, key)
+        rescheduled = schedule_boundaries(cycle_id, now, moved_top)
+    return {"moved": [m.describe() for m in moves], "rescheduled": rescheduled}

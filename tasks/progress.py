@@ -1,0 +1,74 @@
+"""Phase progress inside Prefect's UI: a progress artifact and a table of counts per city."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from prefect import task
+from prefect.artifacts import create_progress_artifact, create_table_artifact
+from sqlalchemy import func, select
+
+from models.application import Application
+from models.db import session_scope
+from models.states import LABELS, Status
+
+S = Status
+# What "through the phase" means for each phase: the states an application has reached.
+THROUGH = {
+    "prep": set(Status),
+    "declaration": set(Status) - {S.draft},
+    "unit_review": {
+        S.department_review, S.committee_review, S.result_publicity, S.objection,
+        S.issued, S.failed, S.revoked, S.not_recommended, S.refused, S.withdrawn, S.expired,
+    },
+    "committee_review": {
+        S.result_publicity, S.objection, S.issued, S.failed, S.revoked,
+        S.not_recommended, S.refused, S.withdrawn, S.expired,
+    },
+    "filing": {S.issued, S.failed, S.revoked, S.not_recommended, S.refused, S.withdrawn, S.expired},
+}
+
+
+def counts_by_city(cycle_id: str) -> dict[str, dict[str, int]]:
+    stmt = (
+        select(Application.city_code, Application.status, func.count())
+        .where(Application.cycle_id == cycle_id)  # type: ignore[arg-type]
+        .group_by(Application.city_code, Application.status)
+    )
+    table: dict[str, dict[str, int]] = defaultdict(dict)
+    with session_scope() as session:
+        for city, status, count in session.execute(stmt):
+            table[city][status] = count
+    return dict(table)
+
+
+def artifact_key(*parts: str) -> str:
+    """Artifact keys allow lowercase letters, digits and dashes only."""
+    return "-".join(p.lower().replace("_", "-") for p in parts)
+
+
+@task(name="progress", task_run_name="{cycle_id}-{phase}-progress")
+def publish_progress(cycle_id: str, phase: str, now: dt.datetime, city_names: dict[str, str]) -> float:
+    """Publishes the phase's progress (idempotent: same numbers, same artifact keys)."""
+    table = counts_by_city(cycle_id)
+    total = sum(sum(row.values()) for row in table.values())
+    through_states = {s.value for s in THROUGH.get(phase, set())}
+    through = sum(c for row in table.values() for s, c in row.items() if s in through_states)
+    percent = round(100.0 * through / total, 1) if total else 100.0
+    create_progress_artifact(
+        progress=percent,
+        key=artifact_key(cycle_id, phase, "progress"),
+        description=f"{cycle_id} {phase}：{through}/{total} 件已完成本阶段",
+    )
+    statuses = [s for s in Status if any(s.value in row for row in table.values())]
+    rows = [
+        {"市州": city_names.get(city, city), **{LABELS[s]: row.get(s.value, 0) for s in statuses}, "合计": sum(row.values())}
+        for city, row in sorted(table.items())
+    ]
+    create_table_artifact(
+        table=rows,
+        key=artifact_key(cycle_id, "status-by-city"),
+        description=f"{cycle_id} 各市州申报状态（截至 {now.isoformat()}）",
+    )
+    return percent
