@@ -52,7 +52,9 @@ def _moment(value: Moment) -> Moment:
             return parse(text)
         except ValueError:
             continue
-    raise ValueError(f"'{value}' 既不是日期（如 2024-09-11）也不是对其他阶段的引用（如 declaration.end）")
+    raise ValueError(
+        f"'{value}' 既不是日期（如 2024-09-11）也不是对其他阶段的引用（如 declaration.end）"
+    )
 
 
 class PhaseSpec(_Strict):
@@ -100,7 +102,7 @@ class CommitteeSpec(_Strict):
     window_last_day: dt.date | None = None
     meeting: dt.date | None = None
     phone: str | None = None
-    no: int | None = None
+    serial: int | None = None
 
     @field_validator("window")
     @classmethod
@@ -138,6 +140,40 @@ class FilingItem(_Strict):
         return _moment(value)
 
 
+class ReminderRule(_Strict):
+    """Who hears what and when, before a deadline (提醒)."""
+
+    kind: str
+    audience: Literal["applicant", "unit", "department", "committee", "filing"]
+    phase: str
+    states: list[str] = Field(default_factory=list)
+    days_before: list[int] = Field(default_factory=list)
+    workdays_before: list[int] = Field(default_factory=list)
+    daily: bool = False
+    at: dt.time
+
+
+class EscalationStep(_Strict):
+    level: Literal["department", "city", "province"]
+    offset_hours: int
+
+
+class EscalationSpec(_Strict):
+    """An overdue unit goes up the tree one level at a time, at these thresholds."""
+
+    phase: str
+    states: list[str]
+    steps: list[EscalationStep]
+
+
+class NotificationsSpec(_Strict):
+    quiet_start: dt.time
+    quiet_end: dt.time
+    retry_minutes: list[int]
+    reminders: list[ReminderRule]
+    escalation: EscalationSpec | None
+
+
 class PolicySpec(_Strict):
     """Every key is required; null records that the notice does not state it."""
 
@@ -169,6 +205,7 @@ class CycleSpec(_Strict):
     push_months: list[PushMonth]
     policy: PolicySpec
     filing_items: dict[str, FilingItem]
+    notifications: NotificationsSpec | None
     file: str = ""
     chain: list[str] = Field(default_factory=list)
 
@@ -231,7 +268,9 @@ def _find_parent(child: Path, parent: str) -> Path:
         if candidate.is_file():
             return candidate
     raise CycleFileError(
-        child.name, "parent", f"找不到上级周期文件 {parent}.yaml（在 {child.parent} 和内置目录中均未找到）"
+        child.name,
+        "parent",
+        f"找不到上级周期文件 {parent}.yaml（在 {child.parent} 和内置目录中均未找到）",
     )
 
 
@@ -334,6 +373,16 @@ def _check_structure(spec: CycleSpec, file: str) -> None:
         for other in phase.overlaps:
             if other not in spec.phases:
                 raise CycleFileError(file, f"phases.{key}.overlaps", f"不存在的阶段 '{other}'")
+    if spec.notifications is not None:
+        rules = [
+            (f"notifications.reminders[{i}]", r.phase)
+            for i, r in enumerate(spec.notifications.reminders)
+        ]
+        if spec.notifications.escalation is not None:
+            rules.append(("notifications.escalation", spec.notifications.escalation.phase))
+        for where, phase_key in rules:
+            if phase_key not in spec.phases:
+                raise CycleFileError(file, f"{where}.phase", f"不存在的阶段 '{phase_key}'")
     for key, item in spec.filing_items.items():
         for edge in ("after", "before"):
             value = getattr(item, edge)

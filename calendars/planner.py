@@ -30,7 +30,12 @@ class Finding:
     message: str
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"level": self.level, "code": self.code, "phase": self.phase, "message": self.message}
+        return {
+            "level": self.level,
+            "code": self.code,
+            "phase": self.phase,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)
@@ -265,7 +270,16 @@ def _committees(spec: CycleSpec) -> list[PlannedCommittee]:
             start, last = _xun(spec.year, c.window)
         out.append(
             PlannedCommittee(
-                key, c.name, c.organiser, c.level, c.scope, c.series, c.window, start, last, c.meeting
+                key,
+                c.name,
+                c.organiser,
+                c.level,
+                c.scope,
+                c.series,
+                c.window,
+                start,
+                last,
+                c.meeting,
             )
         )
     return out
@@ -521,7 +535,10 @@ class _Checks:
                 rule = rule or f"{due.isoformat() if due else ''} 前"
             elif item.after and item.within_workdays and self.plan.has(item.after):
                 anchor = self.plan.phase(item.after).last_day
-                rule = rule or f"{self.plan.phase(item.after).title}后 {item.within_workdays} 个工作日内"
+                rule = (
+                    rule
+                    or f"{self.plan.phase(item.after).title}后 {item.within_workdays} 个工作日内"
+                )
                 if anchor is not None:
                     try:
                         due = self.calendar.workdays_after(anchor, item.within_workdays)

@@ -11,19 +11,22 @@ from typing import Any
 import pendulum
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
+from sqlmodel import select
 
 from models.db import session_scope
 from models.org import Organisation
 from tasks.boundaries import carry_out
 from tasks.events import due_events
+from tasks.notify import deliver_messages, remind_and_escalate
 from tasks.progress import publish_progress
 from tasks.sweeps import sweep
-from sqlmodel import select
 
 
 def _city_names() -> dict[str, str]:
     with session_scope() as session:
-        rows = session.exec(select(Organisation.code, Organisation.name).where(Organisation.kind == "city")).all()
+        rows = session.exec(
+            select(Organisation.code, Organisation.name).where(Organisation.kind == "city")
+        ).all()
         return dict(rows)
 
 
@@ -42,23 +45,36 @@ def _current_phase(cycle_id: str, now: dt.datetime) -> str:
 
 
 @flow(name="cycle-phase", flow_run_name="{cycle_id}-{phase}", log_prints=False)
-def phase_flow(cycle_id: str, phase: str = "sweep", now: dt.datetime | None = None) -> dict[str, Any]:
-    """Runs a cycle up to ``now``: every due boundary in order, the sweep, the progress report."""
+def phase_flow(
+    cycle_id: str,
+    phase: str = "sweep",
+    now: dt.datetime | None = None,
+    notify_url: str | None = None,
+) -> dict[str, Any]:
+    """Runs a cycle up to ``now``: every due boundary in order (each preceded by the sweep and
+    the reminders and escalations due by then), the delivery of due messages, the progress
+    report. ``notify_url`` sends every message to one apprise URL (a rehearsal)."""
     now = pendulum.instance(now) if now is not None else pendulum.now("UTC")
     logger = get_run_logger()
     run_name = flow_run.get_name()
-    report: dict[str, Any] = {"boundaries": {}, "swept": {}}
+    report: dict[str, Any] = {"boundaries": {}, "swept": {}, "notified": {}}
     with session_scope() as session:
         events = due_events(session, cycle_id, now)
     for event in events:
         report["swept"] = _add(report["swept"], sweep(cycle_id, now))
+        # Escalations "at the deadline" must see what is pending before the boundary closes it.
+        report["notified"] = _add(
+            report["notified"], remind_and_escalate(cycle_id, min(event.due, now))
+        )
         report["boundaries"][event.key] = carry_out(cycle_id, event, now, run_name)
         logger.info("%s: %s 已处理（%s 件）", cycle_id, event.key, report["boundaries"][event.key])
     report["swept"] = _add(report["swept"], sweep(cycle_id, now))
+    report["notified"] = _add(report["notified"], remind_and_escalate(cycle_id, now))
+    report["delivered"] = deliver_messages(cycle_id, now, notify_url)
     current = _current_phase(cycle_id, now)
     report["progress"] = publish_progress(cycle_id, current, now, _city_names())
     report["phase"] = current
-    report["task_runs"] = 2 * len(events) + 2
+    report["task_runs"] = 3 * len(events) + 4
     return report
 
 

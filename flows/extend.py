@@ -28,7 +28,13 @@ def extend(
     now = pendulum.instance(now) if now is not None else pendulum.now("UTC")
     with session_scope() as session:
         moves = extend_phase(
-            session, cycle_id, phase, new_last_day, by=by, reason=reason, now=now,
+            session,
+            cycle_id,
+            phase,
+            new_last_day,
+            by=by,
+            reason=reason,
+            now=now,
             calendar=default_calendar(),
         )
     moved_top = [m.phase for m in moves if m.top_level]

@@ -3,6 +3,7 @@
 from models.application import Application, AuditEvent, Person
 from models.cycle import Committee, Cycle, CycleEvent, Phase, PhaseExtension
 from models.org import Organisation, OrgKind
+from models.outbox import Escalation, Message
 
 __all__ = [
     "Application",
@@ -10,6 +11,8 @@ __all__ = [
     "Committee",
     "Cycle",
     "CycleEvent",
+    "Escalation",
+    "Message",
     "Organisation",
     "OrgKind",
     "Person",

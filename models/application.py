@@ -49,9 +49,7 @@ class Application(SQLModel, table=True):
     returned_by: str | None = None
     return_reason: str | None = Field(default=None, sa_column=Column(Text))
     unit_publicity_ends: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    result_publicity_ends: dt.datetime | None = Field(
-        default=None, sa_column=Column(UTCDateTime())
-    )
+    result_publicity_ends: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     objection_due: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 

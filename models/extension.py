@@ -60,7 +60,9 @@ def extend_phase(
         raise Refused(f"没有编号为 {cycle_id} 的评审周期", "no_cycle")
     rows = {p.key: p for p in session.exec(select(Phase).where(Phase.cycle_id == cycle_id)).all()}
     if phase_key not in rows:
-        raise Refused(f"周期 {cycle_id} 没有阶段 {phase_key}（可选：{', '.join(rows)}）", "no_phase")
+        raise Refused(
+            f"周期 {cycle_id} 没有阶段 {phase_key}（可选：{', '.join(rows)}）", "no_phase"
+        )
     row = rows[phase_key]
     new_end = day_end(new_last_day)
     if row.end is None:
@@ -95,8 +97,14 @@ def extend_phase(
     session.add(cycle)
     session.add(
         PhaseExtension(
-            cycle_id=cycle_id, phase_key=phase_key, old_end=row.end, new_end=new_end,
-            moved="；".join(m.describe() for m in moves), by=by, reason=reason, at=now,
+            cycle_id=cycle_id,
+            phase_key=phase_key,
+            old_end=row.end,
+            new_end=new_end,
+            moved="；".join(m.describe() for m in moves),
+            by=by,
+            reason=reason,
+            at=now,
             revision=cycle.revision,
         )
     )
@@ -110,7 +118,15 @@ def _apply(session: Session, rows: dict[str, Phase], after: Plan) -> list[Move]:
         if (row.start, row.end) == (planned.start, planned.end):
             continue
         moves.append(
-            Move(planned.key, row.title, row.start, row.end, planned.start, planned.end, row.parent_key is None)
+            Move(
+                planned.key,
+                row.title,
+                row.start,
+                row.end,
+                planned.start,
+                planned.end,
+                row.parent_key is None,
+            )
         )
         row.start, row.end = planned.start, planned.end
         row.revision += 1

@@ -94,7 +94,9 @@ def _refuse_all(ids: Sequence[int], message: str) -> Outcome:
     return Outcome(refused={i: message for i in ids})
 
 
-def submit(session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str) -> Outcome:
+def submit(
+    session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str
+) -> Outcome:
     """First submission (提交申报): only inside the declaration window."""
     ctx = CycleContext.load(session, cycle_id)
     closed = _window_refusal(ctx.window("declaration"), now, "首次提交申报")
@@ -102,25 +104,40 @@ def submit(session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datet
         return _refuse_all(ids, closed)
     accepted, outcome = _screen(session, cycle_id, ids, "submit")
     outcome.done = transition(
-        session, cycle_id=cycle_id, action="submit", now=now, actor=actor,
-        ids=list(accepted), values={"submitted_at": now},
+        session,
+        cycle_id=cycle_id,
+        action="submit",
+        now=now,
+        actor=actor,
+        ids=list(accepted),
+        values={"submitted_at": now},
     )
     return outcome
 
 
-def open_review(session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str) -> Outcome:
+def open_review(
+    session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str
+) -> Outcome:
     """A unit takes submitted applications into review (随报随审)."""
     ctx = CycleContext.load(session, cycle_id)
     closed = _window_refusal(ctx.level_window("unit"), now, "审核")
     if closed:
         return _refuse_all(ids, closed)
     accepted, outcome = _screen(session, cycle_id, ids, "open_review")
-    outcome.done = transition(session, cycle_id=cycle_id, action="open_review", now=now, actor=actor, ids=list(accepted))
+    outcome.done = transition(
+        session, cycle_id=cycle_id, action="open_review", now=now, actor=actor, ids=list(accepted)
+    )
     return outcome
 
 
 def return_for_changes(
-    session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str, reason: str
+    session: Session,
+    cycle_id: str,
+    ids: Sequence[int],
+    *,
+    now: dt.datetime,
+    actor: str,
+    reason: str,
 ) -> Outcome:
     """A reviewer sends applications back with all requested changes at once (一次性反馈).
     The counter is shared by all levels; past the cycle's limit the return is refused and the
@@ -140,18 +157,30 @@ def return_for_changes(
         return None
 
     accepted, outcome = _screen(session, cycle_id, ids, "return", check)
+    unlocked = _unlocked(session, cycle_id, ids)
     over_limit = [
-        i for i, why in outcome.refused.items() if why.startswith("已退回") and i in _unlocked(session, cycle_id, ids)
+        i for i, why in outcome.refused.items() if why.startswith("已退回") and i in unlocked
     ]
     _lock(session, cycle_id, over_limit, now, actor, limit)
     by_level: dict[str, list[int]] = {}
     for app_id, row in accepted.items():
-        by_level.setdefault("department" if row.status == Status.department_review else "unit", []).append(app_id)
+        by_level.setdefault(
+            "department" if row.status == Status.department_review else "unit", []
+        ).append(app_id)
     for level, level_ids in by_level.items():
         outcome.done += transition(
-            session, cycle_id=cycle_id, action="return", now=now, actor=actor, reason=reason,
+            session,
+            cycle_id=cycle_id,
+            action="return",
+            now=now,
+            actor=actor,
+            reason=reason,
             ids=level_ids,
-            values={"return_count": Application.return_count + 1, "returned_by": level, "return_reason": reason},
+            values={
+                "return_count": Application.return_count + 1,
+                "returned_by": level,
+                "return_reason": reason,
+            },
         )
     return outcome
 
@@ -160,7 +189,9 @@ def _unlocked(session: Session, cycle_id: str, ids: Sequence[int]) -> set[int]:
     return {r.id for r in _rows(session, cycle_id, ids).values() if not r.locked}
 
 
-def _lock(session: Session, cycle_id: str, ids: list[int], now: dt.datetime, actor: str, limit: int) -> None:
+def _lock(
+    session: Session, cycle_id: str, ids: list[int], now: dt.datetime, actor: str, limit: int
+) -> None:
     if not ids:
         return
     rows = _rows(session, cycle_id, ids)
@@ -170,16 +201,25 @@ def _lock(session: Session, cycle_id: str, ids: list[int], now: dt.datetime, act
         .values(locked=True, updated_at=now)
     )
     note(
-        session, cycle_id=cycle_id, ids=ids, status_of={i: rows[i].status for i in ids}, now=now,
-        actor=actor, action="lock", reason=f"退回次数已达上限 {limit} 次，材料锁定",
+        session,
+        cycle_id=cycle_id,
+        ids=ids,
+        status_of={i: rows[i].status for i in ids},
+        now=now,
+        actor=actor,
+        action="lock",
+        reason=f"退回次数已达上限 {limit} 次，材料锁定",
     )
 
 
-def resubmit(session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str) -> Outcome:
+def resubmit(
+    session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str
+) -> Outcome:
     """After a return: open until the returning level's own deadline, not the declaration's."""
     ctx = CycleContext.load(session, cycle_id)
     results = Outcome()
     for level in ("unit", "department"):
+
         def check(row: _Row, level: str = level) -> str | None:
             if (row.returned_by or "unit") != level:
                 return "skip"
@@ -188,48 +228,79 @@ def resubmit(session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.dat
         accepted, outcome = _screen(session, cycle_id, ids, f"resubmit_{level}", check)
         results.refused.update({i: w for i, w in outcome.refused.items() if w != "skip"})
         results.done += transition(
-            session, cycle_id=cycle_id, action=f"resubmit_{level}", now=now, actor=actor, ids=list(accepted)
+            session,
+            cycle_id=cycle_id,
+            action=f"resubmit_{level}",
+            now=now,
+            actor=actor,
+            ids=list(accepted),
         )
     for app_id in results.done:
         results.refused.pop(app_id, None)
     return results
 
 
-def recommend(session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str) -> Outcome:
+def recommend(
+    session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str
+) -> Outcome:
     """The unit recommends (审核推荐); unit publicity opens at the next sweep."""
     ctx = CycleContext.load(session, cycle_id)
     closed = _window_refusal(ctx.level_window("unit"), now, "审核推荐")
     if closed:
         return _refuse_all(ids, closed)
     accepted, outcome = _screen(session, cycle_id, ids, "recommend")
-    outcome.done = transition(session, cycle_id=cycle_id, action="recommend", now=now, actor=actor, ids=list(accepted))
+    outcome.done = transition(
+        session, cycle_id=cycle_id, action="recommend", now=now, actor=actor, ids=list(accepted)
+    )
     return outcome
 
 
-def forward(session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str) -> Outcome:
+def forward(
+    session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str
+) -> Outcome:
     """The department forwards to the committee (报送评委会)."""
     ctx = CycleContext.load(session, cycle_id)
     closed = _window_refusal(ctx.level_window("department"), now, "报送")
     if closed:
         return _refuse_all(ids, closed)
     accepted, outcome = _screen(session, cycle_id, ids, "forward")
-    outcome.done = transition(session, cycle_id=cycle_id, action="forward", now=now, actor=actor, ids=list(accepted))
+    outcome.done = transition(
+        session, cycle_id=cycle_id, action="forward", now=now, actor=actor, ids=list(accepted)
+    )
     return outcome
 
 
 def refuse(
-    session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str, reason: str
+    session: Session,
+    cycle_id: str,
+    ids: Sequence[int],
+    *,
+    now: dt.datetime,
+    actor: str,
+    reason: str,
 ) -> Outcome:
     """A reviewer finds an application ineligible (不符合申报条件)."""
     accepted, outcome = _screen(session, cycle_id, ids, "refuse")
     outcome.done = transition(
-        session, cycle_id=cycle_id, action="refuse", now=now, actor=actor, reason=reason, ids=list(accepted)
+        session,
+        cycle_id=cycle_id,
+        action="refuse",
+        now=now,
+        actor=actor,
+        reason=reason,
+        ids=list(accepted),
     )
     return outcome
 
 
 def record_result(
-    session: Session, cycle_id: str, ids: Sequence[int], *, passed: bool, now: dt.datetime, actor: str
+    session: Session,
+    cycle_id: str,
+    ids: Sequence[int],
+    *,
+    passed: bool,
+    now: dt.datetime,
+    actor: str,
 ) -> Outcome:
     """A committee records its verdict inside its review window; a pass opens result
     publicity for the cycle's number of days, counted from the next day."""
@@ -250,7 +321,13 @@ def record_result(
         days = int(ctx.policy_value("result_publicity_min_days"))
         values["result_publicity_ends"] = day_end(_local_day(now) + dt.timedelta(days=days))
     outcome.done = transition(
-        session, cycle_id=cycle_id, action=action, now=now, actor=actor, ids=list(accepted), values=values
+        session,
+        cycle_id=cycle_id,
+        action=action,
+        now=now,
+        actor=actor,
+        ids=list(accepted),
+        values=values,
     )
     return outcome
 
@@ -259,13 +336,21 @@ def _committee_windows(session: Session, cycle_id: str) -> dict[int, Window]:
     out = {}
     for c in session.exec(select(Committee).where(Committee.cycle_id == cycle_id)).scalars():  # type: ignore[call-overload]
         if c.window_start and c.window_last_day:
-            start = pendulum.datetime(c.window_start.year, c.window_start.month, c.window_start.day, tz=BEIJING)
+            start = pendulum.datetime(
+                c.window_start.year, c.window_start.month, c.window_start.day, tz=BEIJING
+            )
             out[c.id] = Window(c.key, f"{c.name}评审时间", start, day_end(c.window_last_day))
     return out
 
 
 def object_to(
-    session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str, reason: str
+    session: Session,
+    cycle_id: str,
+    ids: Sequence[int],
+    *,
+    now: dt.datetime,
+    actor: str,
+    reason: str,
 ) -> Outcome:
     """An objection during result publicity opens an investigation with the cycle's limit."""
     ctx = CycleContext.load(session, cycle_id)
@@ -280,28 +365,61 @@ def object_to(
     accepted, outcome = _screen(session, cycle_id, ids, "object", check)
     due = pendulum.instance(now).in_timezone(BEIJING).add(months=months)
     outcome.done = transition(
-        session, cycle_id=cycle_id, action="object", now=now, actor=actor, reason=reason,
-        ids=list(accepted), values={"objection_due": due},
+        session,
+        cycle_id=cycle_id,
+        action="object",
+        now=now,
+        actor=actor,
+        reason=reason,
+        ids=list(accepted),
+        values={"objection_due": due},
     )
     return outcome
 
 
 def decide_objection(
-    session: Session, cycle_id: str, ids: Sequence[int], *, upheld: bool, now: dt.datetime, actor: str, reason: str
+    session: Session,
+    cycle_id: str,
+    ids: Sequence[int],
+    *,
+    upheld: bool,
+    now: dt.datetime,
+    actor: str,
+    reason: str,
 ) -> Outcome:
     """Upheld: the title is revoked. Dismissed: back to publicity, issued by the next sweep."""
     action = "uphold_objection" if upheld else "dismiss_objection"
     accepted, outcome = _screen(session, cycle_id, ids, action)
     outcome.done = transition(
-        session, cycle_id=cycle_id, action=action, now=now, actor=actor, reason=reason, ids=list(accepted)
+        session,
+        cycle_id=cycle_id,
+        action=action,
+        now=now,
+        actor=actor,
+        reason=reason,
+        ids=list(accepted),
     )
     return outcome
 
 
-def withdraw(session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str, reason: str) -> Outcome:
+def withdraw(
+    session: Session,
+    cycle_id: str,
+    ids: Sequence[int],
+    *,
+    now: dt.datetime,
+    actor: str,
+    reason: str,
+) -> Outcome:
     accepted, outcome = _screen(session, cycle_id, ids, "withdraw")
     outcome.done = transition(
-        session, cycle_id=cycle_id, action="withdraw", now=now, actor=actor, reason=reason, ids=list(accepted)
+        session,
+        cycle_id=cycle_id,
+        action="withdraw",
+        now=now,
+        actor=actor,
+        reason=reason,
+        ids=list(accepted),
     )
     return outcome
 

@@ -86,13 +86,30 @@ ACTIONS: dict[str, tuple[frozenset[Status], Status]] = {
     "expire": (frozenset({S.draft}), S.expired),
     "not_recommend": (
         frozenset(
-            {S.submitted, S.unit_review, S.returned, S.recommended, S.unit_publicity, S.department_review}
+            {
+                S.submitted,
+                S.unit_review,
+                S.returned,
+                S.recommended,
+                S.unit_publicity,
+                S.department_review,
+            }
         ),
         S.not_recommended,
     ),
     "refuse": (frozenset({S.draft, S.submitted, S.unit_review, S.department_review}), S.refused),
     "withdraw": (
-        frozenset({S.draft, S.submitted, S.unit_review, S.returned, S.recommended, S.unit_publicity, S.department_review}),
+        frozenset(
+            {
+                S.draft,
+                S.submitted,
+                S.unit_review,
+                S.returned,
+                S.recommended,
+                S.unit_publicity,
+                S.department_review,
+            }
+        ),
         S.withdrawn,
     ),
 }

@@ -52,7 +52,17 @@ def transition(
                 stmt = stmt.where(Application.id.in_(chunk))  # type: ignore[union-attr]
             changed = [row[0] for row in session.execute(stmt)]
             if changed:
-                _audit(session, cycle_id, changed, now, actor, action, source.value, target.value, reason)
+                _audit(
+                    session,
+                    cycle_id,
+                    changed,
+                    now,
+                    actor,
+                    action,
+                    source.value,
+                    target.value,
+                    reason,
+                )
                 moved.extend(changed)
     return moved
 

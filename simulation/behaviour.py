@@ -78,7 +78,9 @@ def script_application(
     out.append(Scripted(t, "open_review", app_id))
     for _ in range(returns_wanted(rng)):
         t += _jitter(rng, HOUR, DAY)
-        out.append(Scripted(t, "return", app_id, RETURN_REASONS[rng.randrange(len(RETURN_REASONS))]))
+        out.append(
+            Scripted(t, "return", app_id, RETURN_REASONS[rng.randrange(len(RETURN_REASONS))])
+        )
         if rng.random() < 0.05:
             return out  # never resubmitted: the unit's deadline passes
         t += _jitter(rng, 2 * HOUR, 2 * DAY)

@@ -20,6 +20,7 @@ from faker import Faker
 from sqlalchemy import delete, func, or_, select
 from sqlmodel import Session
 
+from calendars.planner import Plan
 from calendars.workdays import day_end
 from flows.cycle import phase_flow
 from flows.launch import annual_cycle, checked_plan
@@ -28,6 +29,7 @@ from models.application import Application, AuditEvent
 from models.cycle import Committee, Cycle, CycleEvent, Phase, PhaseExtension
 from models.db import session_scope
 from models.org import Organisation
+from models.outbox import Escalation, Message
 from models.states import FINAL, Status
 from simulation.behaviour import DAY, HOUR, Scripted, Windows, script_application
 from simulation.prefect_sync import wait_recorded
@@ -50,6 +52,8 @@ class Report:
     late_first_submissions_accepted: int = 0
     locked: int = 0
     flow_runs: list[str] = field(default_factory=list)
+    messages: dict[str, int] = field(default_factory=dict)
+    escalations: dict[str, int] = field(default_factory=dict)
     not_final: int = 0
     simulated_until: str = ""
     seconds: float = 0.0
@@ -68,6 +72,8 @@ class Report:
             "locked": self.locked,
             "flow_runs": len(self.flow_runs),
             "flow_run_names": self.flow_runs,
+            "messages": self.messages,
+            "escalations": self.escalations,
             "not_final": self.not_final,
             "simulated_until": self.simulated_until,
             "seconds": round(self.seconds, 2),
@@ -102,7 +108,7 @@ def wipe(session: Session, cycle_id: str) -> None:
     """A rerun with the same seed starts from nothing, so it gives the same result."""
     app_ids = select(Application.id).where(Application.cycle_id == cycle_id)  # type: ignore[arg-type]
     session.execute(delete(AuditEvent).where(AuditEvent.application_id.in_(app_ids)))  # type: ignore[attr-defined]
-    for table in (Application, CycleEvent, PhaseExtension, Phase, Committee):
+    for table in (Message, Escalation, Application, CycleEvent, PhaseExtension, Phase, Committee):
         session.execute(delete(table).where(table.cycle_id == cycle_id))  # type: ignore[attr-defined]
     session.execute(delete(Cycle).where(Cycle.id == cycle_id))  # type: ignore[arg-type]
 
@@ -114,7 +120,9 @@ class Simulation:
         applicants: int,
         seed: int,
         progress: Callable[[int, int, str], None] | None = None,
+        notify_url: str | None = None,
     ) -> None:
+        self.notify_url = notify_url
         self.plan = checked_plan(cycle_file)
         self.cycle_file = str(cycle_file)
         self.applicants = applicants
@@ -149,17 +157,28 @@ class Simulation:
             province = build_province(session, self.rng, series, units_wanted, tag=f"S{self.seed}")
             self.city_names = province.city_names
             ids = add_applicants(
-                session, self.rng, faker, province, committees, cycle_id=self.cycle_id,
-                year=self.plan.spec.year, count=self.applicants, now=start,
+                session,
+                self.rng,
+                faker,
+                province,
+                committees,
+                cycle_id=self.cycle_id,
+                year=self.plan.spec.year,
+                count=self.applicants,
+                now=start,
             )
             unit_of = dict(
                 session.execute(
-                    select(Application.id, Application.unit_id).where(Application.cycle_id == self.cycle_id)  # type: ignore[arg-type]
+                    select(Application.id, Application.unit_id).where(
+                        Application.cycle_id == self.cycle_id
+                    )  # type: ignore[arg-type]
                 ).all()
             )
         unit_ids = sorted({u for u, _, _ in province.units})
         self.late_units = {u for u in unit_ids if self.rng.random() < 0.05}
-        self.late_departments = {d for d in sorted(set(province.departments.values())) if self.rng.random() < 0.03}
+        self.late_departments = {
+            d for d in sorted(set(province.departments.values())) if self.rng.random() < 0.03
+        }
         self._schedule(ids, unit_of)
 
     def _schedule(self, ids: list[int], unit_of: dict[int, int]) -> None:
@@ -168,10 +187,14 @@ class Simulation:
         windows = Windows(decl_start, decl_end, unit_end)
         batches: dict[tuple[dt.datetime, str, str | None], list[Scripted]] = defaultdict(list)
         for app_id in ids:
-            for step in script_application(self.rng, app_id, windows, unit_of[app_id] in self.late_units):
+            for step in script_application(
+                self.rng, app_id, windows, unit_of[app_id] in self.late_units
+            ):
                 batches[(self._bucket(step.at), step.kind, step.reason)].append(step)
         for (_, kind, reason), steps in batches.items():
-            self.clock.push(max(s.at for s in steps), BATCH, (kind, reason, [s.app_id for s in steps]))
+            self.clock.push(
+                max(s.at for s in steps), BATCH, (kind, reason, [s.app_id for s in steps])
+            )
         for phase in self.plan.phases:
             if phase.parent is None and phase.start is not None and phase.end is not None:
                 self.clock.push(phase.start, FLOW, f"{phase.key}-open")
@@ -205,8 +228,16 @@ class Simulation:
             self.clock.push(_at(meeting, 10), MEETING, committee_id)
 
     def _schedule_sweeps(self, first: dt.datetime) -> None:
+        """Daily sweeps at 09:00 (when the morning reminders are due), and a run at every
+        other instant the cycle file's reminders or escalations fall due."""
         self.sweep_day = pendulum.instance(first).in_timezone("Asia/Shanghai").date()
-        self.clock.push(_at(self.sweep_day, 0, 30), SWEEP, None)
+        self.last_sweep = first
+        self.clock.push(_at(self.sweep_day, 9), SWEEP, None)
+        self.notify_instants = sorted(notification_instants(self.plan))
+        for instant in self.notify_instants:
+            local = pendulum.instance(instant).in_timezone("Asia/Shanghai")
+            if (local.hour, local.minute) != (9, 0):
+                self.clock.push(instant, FLOW, "remind")
 
     # ------------------------------------------------------------------ running
 
@@ -219,7 +250,11 @@ class Simulation:
             now, kind, payload = self.clock.pop()
             self._handle(now, kind, payload)
             done += 1
-            self.progress(done, self.clock.total, pendulum.instance(now).in_timezone("Asia/Shanghai").format("YYYY-MM-DD HH:mm"))
+            self.progress(
+                done,
+                self.clock.total,
+                pendulum.instance(now).in_timezone("Asia/Shanghai").format("YYYY-MM-DD HH:mm"),
+            )
         self._finish(now)
         self.report.seconds = time.perf_counter() - started
         return self.report
@@ -234,13 +269,24 @@ class Simulation:
         elif kind == MEETING:
             self._meeting(payload, now)
         elif kind == OBJECT:
-            self._act(now, lambda s: services.object_to(s, self.cycle_id, payload, now=now, actor="公众", reason="反映其业绩成果存疑"), "object")
+            self._act(
+                now,
+                lambda s: services.object_to(
+                    s, self.cycle_id, payload, now=now, actor="公众", reason="反映其业绩成果存疑"
+                ),
+                "object",
+            )
         elif kind == DECIDE:
             ids, upheld = payload
             self._act(
                 now,
                 lambda s: services.decide_objection(
-                    s, self.cycle_id, ids, upheld=upheld, now=now, actor="评委会组建单位",
+                    s,
+                    self.cycle_id,
+                    ids,
+                    upheld=upheld,
+                    now=now,
+                    actor="评委会组建单位",
                     reason="调查属实，撤销" if upheld else "调查不属实，维持评审结果",
                 ),
                 "decide",
@@ -249,7 +295,7 @@ class Simulation:
             self._batch(now, *payload)
 
     def _flow(self, name: str, now: dt.datetime) -> None:
-        state = phase_flow(self.cycle_id, name, now, return_state=True)
+        state = phase_flow(self.cycle_id, name, now, self.notify_url, return_state=True)
         result = state.result()
         self.report.flow_runs.append(name)
         wait_recorded(state.state_details.flow_run_id, result.get("task_runs", 0))
@@ -259,19 +305,39 @@ class Simulation:
         nothing is waiting, since such a run would change nothing."""
         if self._sweep_due(now):
             self._flow("sweep", now)
+        self.last_sweep = now
         if self._open_work():
             self.sweep_day += dt.timedelta(days=1)
-            self.clock.push(_at(self.sweep_day, 0, 30), SWEEP, None)
+            self.clock.push(_at(self.sweep_day, 9), SWEEP, None)
 
     def _sweep_due(self, now: dt.datetime) -> bool:
+        if any(self.last_sweep < t <= now for t in self.notify_instants):
+            return True
         with session_scope() as session:
-            stmt = select(func.count()).select_from(Application).where(
-                Application.cycle_id == self.cycle_id,  # type: ignore[arg-type]
-                or_(
-                    Application.status == Status.recommended.value,  # type: ignore[arg-type]
-                    (Application.status == Status.unit_publicity.value) & (Application.unit_publicity_ends <= now),  # type: ignore[arg-type, operator]
-                    (Application.status == Status.result_publicity.value) & (Application.result_publicity_ends <= now),  # type: ignore[arg-type, operator]
-                ),
+            waiting = session.execute(
+                select(func.count())
+                .select_from(Message)
+                .where(
+                    Message.cycle_id == self.cycle_id,
+                    Message.status.in_(["pending", "failed"]),
+                    Message.next_attempt_at <= now,  # type: ignore[arg-type, attr-defined, operator]
+                )
+            ).scalar()
+            if waiting:
+                return True
+            stmt = (
+                select(func.count())
+                .select_from(Application)
+                .where(
+                    Application.cycle_id == self.cycle_id,  # type: ignore[arg-type]
+                    or_(
+                        Application.status == Status.recommended.value,  # type: ignore[arg-type]
+                        (Application.status == Status.unit_publicity.value)
+                        & (Application.unit_publicity_ends <= now),  # type: ignore[arg-type, operator]
+                        (Application.status == Status.result_publicity.value)
+                        & (Application.result_publicity_ends <= now),  # type: ignore[arg-type, operator]
+                    ),
+                )
             )
             return bool(session.execute(stmt).scalar())
 
@@ -280,9 +346,13 @@ class Simulation:
         if self.clock:
             return True
         with session_scope() as session:
-            stmt = select(func.count()).select_from(Application).where(
-                Application.cycle_id == self.cycle_id,  # type: ignore[arg-type]
-                Application.status.not_in([s.value for s in FINAL]),  # type: ignore[attr-defined]
+            stmt = (
+                select(func.count())
+                .select_from(Application)
+                .where(
+                    Application.cycle_id == self.cycle_id,  # type: ignore[arg-type]
+                    Application.status.not_in([s.value for s in FINAL]),  # type: ignore[attr-defined]
+                )
             )
             return bool(session.execute(stmt).scalar())
 
@@ -291,10 +361,16 @@ class Simulation:
         calls: dict[str, Callable[[Session], services.Outcome]] = {
             "submit": lambda s: services.submit(s, self.cycle_id, ids, now=now, actor=actor),
             "resubmit": lambda s: services.resubmit(s, self.cycle_id, ids, now=now, actor=actor),
-            "open_review": lambda s: services.open_review(s, self.cycle_id, ids, now=now, actor=actor),
-            "return": lambda s: services.return_for_changes(s, self.cycle_id, ids, now=now, actor=actor, reason=reason or ""),
+            "open_review": lambda s: services.open_review(
+                s, self.cycle_id, ids, now=now, actor=actor
+            ),
+            "return": lambda s: services.return_for_changes(
+                s, self.cycle_id, ids, now=now, actor=actor, reason=reason or ""
+            ),
             "recommend": lambda s: services.recommend(s, self.cycle_id, ids, now=now, actor=actor),
-            "refuse": lambda s: services.refuse(s, self.cycle_id, ids, now=now, actor=actor, reason="不符合申报条件"),
+            "refuse": lambda s: services.refuse(
+                s, self.cycle_id, ids, now=now, actor=actor, reason="不符合申报条件"
+            ),
         }
         outcome = self._act(now, calls[kind], kind)
         if kind == "submit":
@@ -303,7 +379,9 @@ class Simulation:
                 self.report.late_first_submissions_refused += len(outcome.refused)
                 self.report.late_first_submissions_accepted += len(outcome.done)
 
-    def _act(self, now: dt.datetime, call: Callable[[Session], services.Outcome], kind: str) -> services.Outcome:
+    def _act(
+        self, now: dt.datetime, call: Callable[[Session], services.Outcome], kind: str
+    ) -> services.Outcome:
         with session_scope() as session:
             outcome = call(session)
         for reason in outcome.refused.values():
@@ -316,53 +394,137 @@ class Simulation:
             rows = session.execute(
                 select(Application.id, Organisation.department_id)
                 .join(Organisation, Organisation.id == Application.unit_id)  # type: ignore[arg-type]
-                .where(Application.cycle_id == self.cycle_id, Application.status == Status.department_review.value)  # type: ignore[arg-type]
+                .where(
+                    Application.cycle_id == self.cycle_id,
+                    Application.status == Status.department_review.value,
+                )  # type: ignore[arg-type]
             ).all()
         waiting: dict[int, list[int]] = defaultdict(list)
         for app_id, department in rows:
             if department not in self.late_departments:
                 waiting[department].append(app_id)
         for department, ids in sorted(waiting.items()):
-            self._act(now, lambda s, ids=ids, d=department: services.forward(s, self.cycle_id, ids, now=now, actor=f"主管部门#{d}"), "forward")
+            self._act(
+                now,
+                lambda s, ids=ids, d=department: services.forward(
+                    s, self.cycle_id, ids, now=now, actor=f"主管部门#{d}"
+                ),
+                "forward",
+            )
 
     def _meeting(self, committee_id: int, now: dt.datetime) -> None:
         with session_scope() as session:
-            ids = session.execute(
-                select(Application.id).where(
-                    Application.cycle_id == self.cycle_id,  # type: ignore[arg-type]
-                    Application.committee_id == committee_id,  # type: ignore[arg-type]
-                    Application.status == Status.committee_review.value,  # type: ignore[arg-type]
-                ).order_by(Application.id)  # type: ignore[arg-type]
-            ).scalars().all()
+            ids = (
+                session.execute(
+                    select(Application.id)
+                    .where(
+                        Application.cycle_id == self.cycle_id,  # type: ignore[arg-type]
+                        Application.committee_id == committee_id,  # type: ignore[arg-type]
+                        Application.status == Status.committee_review.value,  # type: ignore[arg-type]
+                    )
+                    .order_by(Application.id)  # type: ignore[arg-type]
+                )
+                .scalars()
+                .all()
+            )
         passed = [i for i in ids if self.rng.random() < 0.72]
         failed = [i for i in ids if i not in set(passed)]
         actor = f"评委会#{committee_id}"
-        done = self._act(now, lambda s: services.record_result(s, self.cycle_id, passed, passed=True, now=now, actor=actor), "result").done
-        self._act(now, lambda s: services.record_result(s, self.cycle_id, failed, passed=False, now=now, actor=actor), "result")
+        done = self._act(
+            now,
+            lambda s: services.record_result(
+                s, self.cycle_id, passed, passed=True, now=now, actor=actor
+            ),
+            "result",
+        ).done
+        self._act(
+            now,
+            lambda s: services.record_result(
+                s, self.cycle_id, failed, passed=False, now=now, actor=actor
+            ),
+            "result",
+        )
         objected = [i for i in done if self.rng.random() < 0.03]
         if objected:
             when = now + DAY * self.rng.randint(1, 4)
             self.clock.push(when, OBJECT, objected)
             for app_id in objected:
-                self.clock.push(when + DAY * self.rng.randint(5, 45), DECIDE, ([app_id], self.rng.random() < 0.3))
+                self.clock.push(
+                    when + DAY * self.rng.randint(5, 45),
+                    DECIDE,
+                    ([app_id], self.rng.random() < 0.3),
+                )
 
     def _finish(self, now: dt.datetime | None) -> None:
         with session_scope() as session:
             counts = dict(
                 session.execute(
-                    select(Application.status, func.count()).where(Application.cycle_id == self.cycle_id).group_by(Application.status)  # type: ignore[arg-type]
+                    select(Application.status, func.count())
+                    .where(Application.cycle_id == self.cycle_id)
+                    .group_by(Application.status)  # type: ignore[arg-type]
                 ).all()
             )
             locked = session.execute(
-                select(func.count()).select_from(Application).where(Application.cycle_id == self.cycle_id, Application.locked)  # type: ignore[arg-type]
+                select(func.count())
+                .select_from(Application)
+                .where(Application.cycle_id == self.cycle_id, Application.locked)  # type: ignore[arg-type]
             ).scalar()
         self.report.final_status = dict(sorted(counts.items()))
         self.report.not_final = sum(c for s, c in counts.items() if Status(s) not in FINAL)
         self.report.locked = int(locked or 0)
         self.report.refusals = dict(sorted(self.refusals.items()))
+        with session_scope() as session:
+            messages = session.execute(
+                select(Message.kind, Message.status, func.count())
+                .where(Message.cycle_id == self.cycle_id)
+                .group_by(Message.kind, Message.status)  # type: ignore[arg-type]
+            ).all()
+            escalations = session.execute(
+                select(Escalation.level, func.count())
+                .where(Escalation.cycle_id == self.cycle_id)
+                .group_by(Escalation.level)  # type: ignore[arg-type]
+            ).all()
+        self.report.messages = {f"{kind}/{status}": n for kind, status, n in sorted(messages)}
+        self.report.escalations = {level: n for level, n in sorted(escalations)}
         self.report.phases = [p.as_dict() for p in self.plan.phases]
         if now is not None:
-            self.report.simulated_until = pendulum.instance(now).in_timezone("Asia/Shanghai").isoformat()
+            self.report.simulated_until = (
+                pendulum.instance(now).in_timezone("Asia/Shanghai").isoformat()
+            )
+
+
+def notification_instants(plan: Plan) -> set[dt.datetime]:
+    """When the cycle file's reminders and escalation thresholds fall due."""
+    from calendars.workdays import default_calendar
+    from notifications.reminders import offsets
+
+    spec = plan.spec.notifications
+    instants: set[dt.datetime] = set()
+    if spec is None:
+        return instants
+    for rule in spec.reminders:
+        windows = []
+        if rule.audience == "committee":
+            windows = [
+                (_at(c.window_start, 0), day_end(c.window_last_day))
+                for c in plan.committees
+                if c.window_start and c.window_last_day
+            ]
+        elif rule.audience == "filing":
+            windows = [
+                (day_end(f.due_last_day) - dt.timedelta(days=60), day_end(f.due_last_day))
+                for f in plan.filing
+                if f.due_last_day
+            ]
+        elif plan.has(rule.phase) and plan.phase(rule.phase).start and plan.phase(rule.phase).end:
+            windows = [(plan.phase(rule.phase).start, plan.phase(rule.phase).end)]
+        for start, end in windows:
+            instants.update(o.due for o in offsets(rule, start, end, default_calendar(), spec))
+    if spec.escalation is not None and plan.has(spec.escalation.phase):
+        end = plan.phase(spec.escalation.phase).end
+        if end is not None:
+            instants.update(end + dt.timedelta(hours=s.offset_hours) for s in spec.escalation.steps)
+    return instants
 
 
 def _at(day: dt.date, hour: int, minute: int = 0) -> pendulum.DateTime:
@@ -370,7 +532,13 @@ def _at(day: dt.date, hour: int, minute: int = 0) -> pendulum.DateTime:
 
 
 def _reason_class(reason: str) -> str:
-    for marker, label in (("截止", "已截止"), ("尚未开始", "未开始"), ("上限", "退回超限"), ("当前状态", "状态不符"), ("结束", "已截止")):
+    for marker, label in (
+        ("截止", "已截止"),
+        ("尚未开始", "未开始"),
+        ("上限", "退回超限"),
+        ("当前状态", "状态不符"),
+        ("结束", "已截止"),
+    ):
         if marker in reason:
             return label
     return "其他"

@@ -22,8 +22,12 @@ def wait_recorded(flow_run_id: uuid.UUID | None, expected: int, timeout: float =
     deadline = time.monotonic() + timeout
     with get_client(sync_client=True) as client:
         while True:
-            runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
-            if len(runs) >= expected and all(r.state is not None and r.state.is_final() for r in runs):
+            runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+            )
+            if len(runs) >= expected and all(
+                r.state is not None and r.state.is_final() for r in runs
+            ):
                 return True
             if time.monotonic() > deadline:
                 return False

@@ -47,7 +47,13 @@ UNIT_KINDS = {
     "农业": ["农业技术推广中心", "畜牧兽医站", "农产品质量检测站"],
     "工程": ["建筑设计院", "水务集团", "电力公司", "公路管理段", "机械制造有限公司"],
 }
-UNIT_TYPES = ["public_institution", "state_enterprise", "private_enterprise", "social_org", "agency"]
+UNIT_TYPES = [
+    "public_institution",
+    "state_enterprise",
+    "private_enterprise",
+    "social_org",
+    "agency",
+]
 
 
 @dataclass
@@ -61,31 +67,56 @@ def _get_or_create(session: Session, rows: list[dict[str, object]]) -> dict[str,
     """Organisations by code: created once, reused by later runs with the same seed."""
     codes = [r["code"] for r in rows]
     existing = dict(
-        session.execute(select(Organisation.code, Organisation.id).where(Organisation.code.in_(codes))).all()  # type: ignore[attr-defined]
+        session.execute(
+            select(Organisation.code, Organisation.id).where(Organisation.code.in_(codes))
+        ).all()  # type: ignore[attr-defined]
     )
     missing = [r for r in rows if r["code"] not in existing]
     if missing:
         session.execute(insert(Organisation), missing)
         existing = dict(
-            session.execute(select(Organisation.code, Organisation.id).where(Organisation.code.in_(codes))).all()  # type: ignore[attr-defined]
+            session.execute(
+                select(Organisation.code, Organisation.id).where(Organisation.code.in_(codes))
+            ).all()  # type: ignore[attr-defined]
         )
     return existing
 
 
-def build_province(session: Session, rng: random.Random, series: list[str], units_wanted: int, tag: str) -> Province:
+def build_province(
+    session: Session, rng: random.Random, series: list[str], units_wanted: int, tag: str
+) -> Province:
     regions = gansu_regions()
     province = _get_or_create(
-        session, [{"code": "620000", "name": "甘肃省人力资源和社会保障厅", "kind": "province", "path": "620000"}]
+        session,
+        [
+            {
+                "code": "620000",
+                "name": "甘肃省人力资源和社会保障厅",
+                "kind": "province",
+                "path": "620000",
+            }
+        ],
     )["620000"]
     city_rows = [
-        {"code": c.code, "name": c.name, "kind": "city", "parent_id": province, "city_code": c.code, "path": f"620000/{c.code}"}
+        {
+            "code": c.code,
+            "name": c.name,
+            "kind": "city",
+            "parent_id": province,
+            "city_code": c.code,
+            "path": f"620000/{c.code}",
+        }
         for c in regions
     ]
     cities = _get_or_create(session, city_rows)
     county_rows = [
         {
-            "code": k.code, "name": k.name, "kind": "county", "parent_id": cities[c.code],
-            "city_code": c.code, "path": f"620000/{c.code}/{k.code}",
+            "code": k.code,
+            "name": k.name,
+            "kind": "county",
+            "parent_id": cities[c.code],
+            "city_code": c.code,
+            "path": f"620000/{c.code}/{k.code}",
         }
         for c in regions
         for k in c.counties
@@ -97,8 +128,12 @@ def build_province(session: Session, rng: random.Random, series: list[str], unit
         for name in sorted({DEPARTMENT_OF.get(s, "人社局") for s in series}):
             dept_rows.append(
                 {
-                    "code": f"{tag}-D{c.code}-{name}", "name": f"{c.name}{name}", "kind": "department",
-                    "parent_id": cities[c.code], "city_code": c.code, "series": name,
+                    "code": f"{tag}-D{c.code}-{name}",
+                    "name": f"{c.name}{name}",
+                    "kind": "department",
+                    "parent_id": cities[c.code],
+                    "city_code": c.code,
+                    "series": name,
                     "path": f"620000/{c.code}/{tag}-D{c.code}-{name}",
                 }
             )
@@ -116,10 +151,14 @@ def build_province(session: Session, rng: random.Random, series: list[str], unit
         code = f"{tag}-U{n:05d}"
         unit_rows.append(
             {
-                "code": code, "name": f"{county.name}{kinds[n % len(kinds)]}（{n % 97 + 1}）",
-                "kind": "unit", "parent_id": counties[county.code],
-                "department_id": result.departments[(city.code, s)], "city_code": city.code,
-                "series": s, "unit_type": UNIT_TYPES[n % len(UNIT_TYPES)],
+                "code": code,
+                "name": f"{county.name}{kinds[n % len(kinds)]}（{n % 97 + 1}）",
+                "kind": "unit",
+                "parent_id": counties[county.code],
+                "department_id": result.departments[(city.code, s)],
+                "city_code": city.code,
+                "series": s,
+                "unit_type": UNIT_TYPES[n % len(UNIT_TYPES)],
                 "path": f"620000/{city.code}/{county.code}/{code}",
             }
         )
@@ -130,7 +169,9 @@ def build_province(session: Session, rng: random.Random, series: list[str], unit
 
 def committees_by_series(session: Session, cycle_id: str) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
-    for committee in session.execute(select(Committee).where(Committee.cycle_id == cycle_id)).scalars():
+    for committee in session.execute(
+        select(Committee).where(Committee.cycle_id == cycle_id)
+    ).scalars():
         if committee.series and committee.window_start:
             out.setdefault(committee.series, []).append(committee.id)  # type: ignore[arg-type]
     return out
@@ -154,7 +195,7 @@ def add_applicants(
     persons, applications = [], []
     seen: set[str] = set()
     units = [u for u in province.units if u[2] in committees]
-    for n in range(count):
+    for _n in range(count):
         unit_id, city_code, series = units[rng.randrange(len(units))]
         birth = dt.date(year - rng.randint(26, 58), rng.randint(1, 12), rng.randint(1, 28))
         male = rng.random() < 0.5
@@ -164,29 +205,48 @@ def add_applicants(
             continue
         seen.add(id_number)
         persons.append(
-            {"id_number": id_number, "name": faker.name_male() if male else faker.name_female(), "male": male, "birth": birth}
+            {
+                "id_number": id_number,
+                "name": faker.name_male() if male else faker.name_female(),
+                "male": male,
+                "birth": birth,
+            }
         )
         options = committees[series]
         applications.append(
             {
-                "cycle_id": cycle_id, "year": year, "person_id": id_number, "unit_id": unit_id,
-                "committee_id": options[rng.randrange(len(options))], "city_code": city_code,
-                "series": series, "status": "draft", "created_at": now, "updated_at": now,
-                "return_count": 0, "locked": False,
+                "cycle_id": cycle_id,
+                "year": year,
+                "person_id": id_number,
+                "unit_id": unit_id,
+                "committee_id": options[rng.randrange(len(options))],
+                "city_code": city_code,
+                "series": series,
+                "status": "draft",
+                "created_at": now,
+                "updated_at": now,
+                "return_count": 0,
+                "locked": False,
             }
         )
     known = {
         row[0]
         for i in range(0, len(persons), 5000)
         for row in session.execute(
-            select(Person.id_number).where(Person.id_number.in_([p["id_number"] for p in persons[i : i + 5000]]))  # type: ignore[attr-defined]
+            select(Person.id_number).where(
+                Person.id_number.in_([p["id_number"] for p in persons[i : i + 5000]])
+            )  # type: ignore[attr-defined]
         )
     }
     fresh = [p for p in persons if p["id_number"] not in known]
     if fresh:
         session.execute(insert(Person), fresh)
     session.execute(insert(Application), applications)
-    ids = session.execute(
-        select(Application.id).where(Application.cycle_id == cycle_id).order_by(Application.id)  # type: ignore[arg-type]
-    ).scalars().all()
+    ids = (
+        session.execute(
+            select(Application.id).where(Application.cycle_id == cycle_id).order_by(Application.id)  # type: ignore[arg-type]
+        )
+        .scalars()
+        .all()
+    )
     return list(ids)

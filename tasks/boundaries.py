@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from models.application import Application
 from models.cycle import CycleEvent
 from models.db import session_scope
 from models.timeutil import beijing_text
@@ -20,24 +20,39 @@ SYSTEM = "system"
 
 
 def _already_done(session: Session, cycle_id: str, key: str) -> bool:
-    return session.exec(
-        select(CycleEvent.id).where(CycleEvent.cycle_id == cycle_id, CycleEvent.key == key)
-    ).first() is not None
+    return (
+        session.exec(
+            select(CycleEvent.id).where(CycleEvent.cycle_id == cycle_id, CycleEvent.key == key)
+        ).first()
+        is not None
+    )
 
 
-def _close_declaration(session: Session, cycle_id: str, event: BoundaryEvent, now: dt.datetime) -> int:
+def _close_declaration(
+    session: Session, cycle_id: str, event: BoundaryEvent, now: dt.datetime
+) -> int:
     return len(
         transition(
-            session, cycle_id=cycle_id, action="expire", now=now, actor=SYSTEM,
+            session,
+            cycle_id=cycle_id,
+            action="expire",
+            now=now,
+            actor=SYSTEM,
             reason=f"个人申报已于 {beijing_text(event.due)} 截止，草稿未提交",
         )
     )
 
 
-def _close_unit_review(session: Session, cycle_id: str, event: BoundaryEvent, now: dt.datetime) -> int:
+def _close_unit_review(
+    session: Session, cycle_id: str, event: BoundaryEvent, now: dt.datetime
+) -> int:
     return len(
         transition(
-            session, cycle_id=cycle_id, action="not_recommend", now=now, actor=SYSTEM,
+            session,
+            cycle_id=cycle_id,
+            action="not_recommend",
+            now=now,
+            actor=SYSTEM,
             reason=f"单位审核推荐已于 {beijing_text(event.due)} 截止，未在期限内推荐报送",
         )
     )
@@ -49,8 +64,16 @@ CLOSERS = {
 }
 
 
-@task(name="boundary", task_run_name="{cycle_id}-{event.slug}", retries=2, retry_condition_fn=retry_on_db_hiccup)
-def carry_out(cycle_id: str, event: BoundaryEvent, now: dt.datetime, flow_run: str | None = None) -> int:
+@task(
+    cache_policy=NO_CACHE,
+    name="boundary",
+    task_run_name="{cycle_id}-{event.slug}",
+    retries=2,
+    retry_condition_fn=retry_on_db_hiccup,
+)
+def carry_out(
+    cycle_id: str, event: BoundaryEvent, now: dt.datetime, flow_run: str | None = None
+) -> int:
     """Carries out one boundary and records it; the (cycle, event key) row makes it run once."""
     try:
         with session_scope() as session:
@@ -60,20 +83,15 @@ def carry_out(cycle_id: str, event: BoundaryEvent, now: dt.datetime, flow_run: s
             affected = closer(session, cycle_id, event, now) if closer else 0
             session.add(
                 CycleEvent(
-                    cycle_id=cycle_id, key=event.key, due=event.due, done_at=now,
-                    affected=affected, flow_run=flow_run,
+                    cycle_id=cycle_id,
+                    key=event.key,
+                    due=event.due,
+                    done_at=now,
+                    affected=affected,
+                    flow_run=flow_run,
                 )
             )
         return affected
     except IntegrityError:
         # Another run recorded the same event first; its work stands, ours rolled back.
         return 0
-
-
-def pending_count(session: Session, cycle_id: str, statuses: list[str]) -> int:
-    from sqlalchemy import func
-
-    stmt = select(func.count()).select_from(Application).where(
-        Application.cycle_id == cycle_id, Application.status.in_(statuses)  # type: ignore[attr-defined]
-    )
-    return int(session.exec(stmt).one())

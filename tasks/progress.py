@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from prefect import task
 from prefect.artifacts import create_progress_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from sqlalchemy import func, select
 
 from models.application import Application
@@ -19,12 +20,28 @@ THROUGH = {
     "prep": set(Status),
     "declaration": set(Status) - {S.draft},
     "unit_review": {
-        S.department_review, S.committee_review, S.result_publicity, S.objection,
-        S.issued, S.failed, S.revoked, S.not_recommended, S.refused, S.withdrawn, S.expired,
+        S.department_review,
+        S.committee_review,
+        S.result_publicity,
+        S.objection,
+        S.issued,
+        S.failed,
+        S.revoked,
+        S.not_recommended,
+        S.refused,
+        S.withdrawn,
+        S.expired,
     },
     "committee_review": {
-        S.result_publicity, S.objection, S.issued, S.failed, S.revoked,
-        S.not_recommended, S.refused, S.withdrawn, S.expired,
+        S.result_publicity,
+        S.objection,
+        S.issued,
+        S.failed,
+        S.revoked,
+        S.not_recommended,
+        S.refused,
+        S.withdrawn,
+        S.expired,
     },
     "filing": {S.issued, S.failed, S.revoked, S.not_recommended, S.refused, S.withdrawn, S.expired},
 }
@@ -48,8 +65,10 @@ def artifact_key(*parts: str) -> str:
     return "-".join(p.lower().replace("_", "-") for p in parts)
 
 
-@task(name="progress", task_run_name="{cycle_id}-{phase}-progress")
-def publish_progress(cycle_id: str, phase: str, now: dt.datetime, city_names: dict[str, str]) -> float:
+@task(cache_policy=NO_CACHE, name="progress", task_run_name="{cycle_id}-{phase}-progress")
+def publish_progress(
+    cycle_id: str, phase: str, now: dt.datetime, city_names: dict[str, str]
+) -> float:
     """Publishes the phase's progress (idempotent: same numbers, same artifact keys)."""
     table = counts_by_city(cycle_id)
     total = sum(sum(row.values()) for row in table.values())
@@ -63,7 +82,11 @@ def publish_progress(cycle_id: str, phase: str, now: dt.datetime, city_names: di
     )
     statuses = [s for s in Status if any(s.value in row for row in table.values())]
     rows = [
-        {"市州": city_names.get(city, city), **{LABELS[s]: row.get(s.value, 0) for s in statuses}, "合计": sum(row.values())}
+        {
+            "市州": city_names.get(city, city),
+            **{LABELS[s]: row.get(s.value, 0) for s in statuses},
+            "合计": sum(row.values()),
+        }
         for city, row in sorted(table.items())
     ]
     create_table_artifact(

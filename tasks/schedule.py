@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from prefect import get_client, task
+from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.filters import (
     DeploymentFilter,
     DeploymentFilterName,
@@ -33,8 +34,10 @@ def _tags(cycle_id: str, event: BoundaryEvent) -> list[str]:
     return [f"cycle:{cycle_id}", f"boundary:{event.phase}.{event.edge}"]
 
 
-@task(name="schedule-boundaries", task_run_name="schedule-{cycle_id}")
-def schedule_boundaries(cycle_id: str, now: dt.datetime, phases: list[str] | None = None) -> list[str]:
+@task(cache_policy=NO_CACHE, name="schedule-boundaries", task_run_name="schedule-{cycle_id}")
+def schedule_boundaries(
+    cycle_id: str, now: dt.datetime, phases: list[str] | None = None
+) -> list[str]:
     """Creates one scheduled run per future boundary; the idempotency key makes a rerun
     return the same runs instead of new ones."""
     with session_scope() as session:
@@ -63,7 +66,7 @@ def schedule_boundaries(cycle_id: str, now: dt.datetime, phases: list[str] | Non
     return created
 
 
-@task(name="cancel-superseded", task_run_name="cancel-{cycle_id}-{phase}")
+@task(cache_policy=NO_CACHE, name="cancel-superseded", task_run_name="cancel-{cycle_id}-{phase}")
 def cancel_superseded(cycle_id: str, phase: str) -> int:
     """Cancels the still-scheduled runs of a boundary an extension has moved."""
     cancelled = 0
@@ -77,6 +80,8 @@ def cancel_superseded(cycle_id: str, phase: str) -> int:
         )
         for run in runs:
             if any(tag.startswith(f"boundary:{phase}.") for tag in run.tags):
-                client.set_flow_run_state(run.id, Cancelled(message="阶段已延期，改期运行"), force=True)
+                client.set_flow_run_state(
+                    run.id, Cancelled(message="阶段已延期，改期运行"), force=True
+                )
                 cancelled += 1
     return cancelled

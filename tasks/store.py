@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 from sqlmodel import Session
 
 from calendars.planner import Plan
@@ -34,25 +35,44 @@ def write_cycle(
             )
         return existing, False
     cycle = Cycle(
-        id=cycle_id, title=spec.title, year=spec.year, region_code=spec.region.code,
-        region_name=spec.region.name, parent_id=spec.parent, spec=stored, file=spec.file,
-        launched_at=now, launched_by=by,
+        id=cycle_id,
+        title=spec.title,
+        year=spec.year,
+        region_code=spec.region.code,
+        region_name=spec.region.name,
+        parent_id=spec.parent,
+        spec=stored,
+        file=spec.file,
+        launched_at=now,
+        launched_by=by,
     )
     session.add(cycle)
     session.flush()
     for position, phase in enumerate(plan.phases):
         session.add(
             Phase(
-                cycle_id=cycle_id, key=phase.key, parent_key=phase.parent, title=phase.title,
-                position=position, start=phase.start, end=phase.end,
+                cycle_id=cycle_id,
+                key=phase.key,
+                parent_key=phase.parent,
+                title=phase.title,
+                position=position,
+                start=phase.start,
+                end=phase.end,
             )
         )
     for c in plan.committees:
         session.add(
             Committee(
-                cycle_id=cycle_id, key=c.key, name=c.name, organiser=c.organiser, series=c.series,
-                level=c.level, scope=c.scope, window_start=c.window_start,
-                window_last_day=c.window_last_day, meeting=c.meeting,
+                cycle_id=cycle_id,
+                key=c.key,
+                name=c.name,
+                organiser=c.organiser,
+                series=c.series,
+                level=c.level,
+                scope=c.scope,
+                window_start=c.window_start,
+                window_last_day=c.window_last_day,
+                meeting=c.meeting,
             )
         )
     return cycle, True
@@ -62,7 +82,7 @@ def _comparable(spec: dict) -> dict:  # type: ignore[type-arg]
     return {k: v for k, v in spec.items() if k not in ("file", "chain")}
 
 
-@task(name="store-cycle", task_run_name="store-cycle")
+@task(cache_policy=NO_CACHE, name="store-cycle", task_run_name="store-cycle")
 def store_cycle(plan: Plan, now: dt.datetime, by: str, cycle_id: str | None = None) -> bool:
     """Writes the cycle, phases and committees; keyed by the cycle id, so a rerun is a no-op."""
     with session_scope() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 from sqlmodel import Session
 
 from models.application import Application
@@ -25,8 +26,13 @@ def open_unit_publicity(session: Session, ctx: CycleContext, now: dt.datetime) -
     ends = unit_publicity_end(now, int(workdays))
     return len(
         transition(
-            session, cycle_id=ctx.cycle_id, action="start_unit_publicity", now=now, actor=SYSTEM,
-            reason=f"单位公示不少于 {workdays} 个工作日", values={"unit_publicity_ends": ends},
+            session,
+            cycle_id=ctx.cycle_id,
+            action="start_unit_publicity",
+            now=now,
+            actor=SYSTEM,
+            reason=f"单位公示不少于 {workdays} 个工作日",
+            values={"unit_publicity_ends": ends},
         )
     )
 
@@ -34,7 +40,11 @@ def open_unit_publicity(session: Session, ctx: CycleContext, now: dt.datetime) -
 def close_unit_publicity(session: Session, ctx: CycleContext, now: dt.datetime) -> int:
     return len(
         transition(
-            session, cycle_id=ctx.cycle_id, action="finish_unit_publicity", now=now, actor=SYSTEM,
+            session,
+            cycle_id=ctx.cycle_id,
+            action="finish_unit_publicity",
+            now=now,
+            actor=SYSTEM,
             reason="单位公示期满无异议，报主管部门审核",
             where=[Application.unit_publicity_ends <= now],  # type: ignore[operator,list-item]
         )
@@ -46,7 +56,11 @@ def issue_after_publicity(session: Session, ctx: CycleContext, now: dt.datetime)
     person back (their document is issued separately later)."""
     return len(
         transition(
-            session, cycle_id=ctx.cycle_id, action="issue", now=now, actor=SYSTEM,
+            session,
+            cycle_id=ctx.cycle_id,
+            action="issue",
+            now=now,
+            actor=SYSTEM,
             reason="结果公示期满无异议，印发资格文件、制发电子证书",
             where=[Application.result_publicity_ends <= now],  # type: ignore[operator,list-item]
         )
@@ -60,7 +74,13 @@ STEPS = (
 )
 
 
-@task(name="sweep", task_run_name="{cycle_id}-sweep", retries=2, retry_condition_fn=retry_on_db_hiccup)
+@task(
+    cache_policy=NO_CACHE,
+    name="sweep",
+    task_run_name="{cycle_id}-sweep",
+    retries=2,
+    retry_condition_fn=retry_on_db_hiccup,
+)
 def sweep(cycle_id: str, now: dt.datetime) -> dict[str, int]:
     """Advances what is due by ``now``; a rerun finds nothing left to move."""
     with session_scope() as session:

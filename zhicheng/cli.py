@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
-import typer
+# Offline offices: Prefect's local server must not try to send telemetry.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+import typer  # noqa: E402
 
 from zhicheng.cli_support import console, friendly, parse_day
 
@@ -30,7 +35,9 @@ def resolve_cycle_path(file: str) -> Path:
         return bundled
     from zhicheng.cli_support import UserError
 
-    raise UserError(f"找不到周期文件 '{file}'（既不是已有路径，也不是内置周期名，如 jiayuguan-2024）")
+    raise UserError(
+        f"找不到周期文件 '{file}'（既不是已有路径，也不是内置周期名，如 jiayuguan-2024）"
+    )
 
 
 @app.command()
@@ -120,6 +127,145 @@ def calendar_status(
             f"公布后请添加 ~/.zhicheng/holidays/{nxt}.yaml（格式见 calendars/holidays/README.md）。[/]",
             highlight=False,
         )
+
+
+def ensure_database() -> None:
+    """Every command that touches the database first brings its schema up to date."""
+    from models.migrate import upgrade
+
+    upgrade()
+
+
+@app.command()
+@friendly
+def launch(
+    file: str = typer.Argument(..., help="周期文件路径或内置周期名"),
+    by: str = typer.Option("省职改办", help="启动人（记入记录）"),
+    schedule: bool = typer.Option(
+        True, "--schedule/--no-schedule", help="是否在 Prefect 服务器上为每个阶段边界排定运行"
+    ),
+) -> None:
+    """启动评审周期：检查周期文件、保存周期，并在每个阶段边界（北京时间）排定 Prefect 运行。"""
+    from flows.launch import annual_cycle
+
+    ensure_database()
+    result = annual_cycle(str(resolve_cycle_path(file)), by=by, schedule=schedule)
+    state = "已启动" if result["created"] else "此前已启动（未改动）"
+    console.print(f"周期 {result['cycle_id']} {state}。", highlight=False)
+    for line in result["scheduled"]:
+        console.print(f"  已排定：{line}", highlight=False)
+    if not schedule:
+        console.print(
+            "未排定运行：在线运行请见 README 的“在线运行”一节（prefect server start、zhicheng serve）。"
+        )
+
+
+@app.command()
+@friendly
+def extend(
+    cycle: str = typer.Option(..., "--cycle", help="周期编号（如 jiayuguan-2024）"),
+    phase: str = typer.Option(..., "--phase", help="要延期的阶段键（如 declaration）"),
+    until: str = typer.Option(..., "--until", help="新的最后一天（当日24时截止），如 2024-10-22"),
+    by: str = typer.Option(..., "--by", help="批准延期的人或单位"),
+    reason: str = typer.Option(..., "--reason", help="延期原因（如 申报系统故障）"),
+    reschedule: bool = typer.Option(
+        True, "--reschedule/--no-reschedule", help="是否改期 Prefect 上的运行"
+    ),
+) -> None:
+    """延长一个阶段：记录操作人和原因，顺延与之挂钩的后续步骤，并改期已排定的运行。"""
+    from flows.extend import extend as extend_flow
+
+    ensure_database()
+    result = extend_flow(
+        cycle, phase, parse_day(until, "延期日期"), by, reason, reschedule=reschedule
+    )
+    console.print("已延期：", highlight=False)
+    for line in result["moved"]:
+        console.print(f"  {line}", highlight=False)
+    for line in result["rescheduled"]:
+        console.print(f"  已改期：{line}", highlight=False)
+
+
+@app.command()
+@friendly
+def simulate(
+    cycle: str = typer.Option("jiayuguan-2024", "--cycle", help="周期文件路径或内置周期名"),
+    applicants: int = typer.Option(2000, "--applicants", help="仿真申报人数"),
+    seed: int = typer.Option(2024, "--seed", help="随机种子：同一种子，同一结果"),
+    as_json: bool = typer.Option(False, "--json", help="以 JSON 输出报告"),
+    notify: str = typer.Option(
+        None,
+        "--notify",
+        help="把仿真中的每条消息经 apprise 发送到这一个地址（如 json://127.0.0.1:8000/hook）",
+    ),
+) -> None:
+    """仿真整个评审周期：合成全省组织机构和申报人，在模拟时钟上驱动真实的 Prefect 流程直到全部办结。"""
+    from zhicheng.cli_support import UserError
+
+    if applicants < 1:
+        raise UserError(f"申报人数须为正整数（收到 {applicants}）")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    ensure_database()
+    from zhicheng.simulate_view import run_simulation
+
+    if notify is not None:
+        import apprise
+
+        if apprise.Apprise.instantiate(notify) is None:
+            raise UserError(
+                f"无法识别的通知地址 '{notify.split('://')[0]}://…'（apprise 不支持该格式）"
+            )
+    run_simulation(str(resolve_cycle_path(cycle)), applicants, seed, as_json, notify)
+
+
+@app.command()
+@friendly
+def export(
+    kind: str = typer.Argument(
+        ..., help="applications（申报）、audit（审计记录）、messages（消息）或 escalations（督办）"
+    ),
+    cycle: str = typer.Option(..., "--cycle", help="周期编号（仿真报告中的 cycle id）"),
+    fmt: str = typer.Option("csv", "--format", help="csv 或 json"),
+    output: Path = typer.Option(None, "--output", "-o", help="写入文件（默认：标准输出）"),
+) -> None:
+    """导出一个周期的全部申报、审计记录、消息或督办记录（身份证号已脱敏），供核对。"""
+    from zhicheng import export as exporter
+    from zhicheng.cli_support import UserError
+
+    if kind not in exporter.KINDS:
+        raise UserError(f"不能导出 '{kind}'：可选 {', '.join(exporter.KINDS)}")
+    if fmt not in ("csv", "json"):
+        raise UserError(f"格式 '{fmt}' 不支持：可选 csv、json")
+    ensure_database()
+    if not exporter.cycle_exists(cycle):
+        raise UserError(f"没有编号为 {cycle} 的周期")
+    if output is None:
+        exporter.write(kind, cycle, fmt, sys.stdout)
+        return
+    tmp = output.with_name(output.name + ".part")
+    with tmp.open("w", encoding="utf-8", newline="") as out:
+        count = exporter.write(kind, cycle, fmt, out)
+    tmp.replace(output)  # nothing half-written: the file appears only when complete
+    console.print(f"已导出 {count} 行到 {output}", highlight=False)
+
+
+@app.command()
+@friendly
+def serve() -> None:
+    """在线运行：为阶段流程、每日巡检、启动和延期提供 Prefect 服务（需先 prefect server start）。"""
+    from prefect import serve as prefect_serve
+
+    from flows.cycle import daily_sweep, phase_flow
+    from flows.extend import extend as extend_flow
+    from flows.launch import annual_cycle
+
+    ensure_database()
+    prefect_serve(
+        phase_flow.to_deployment(name="cycle-phase"),
+        daily_sweep.to_deployment(name="daily-sweep", cron="30 0 * * *", timezone="Asia/Shanghai"),  # type: ignore[call-arg]
+        annual_cycle.to_deployment(name="annual-cycle"),
+        extend_flow.to_deployment(name="extend-phase"),
+    )
 
 
 def main() -> None:

@@ -1,0 +1,66 @@
+"""The outbox: every reminder and escalation is first a row with a unique key; delivery is
+at-least-once with that key as the guard. Escalation steps along the organisation tree."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.timeutil import UTCDateTime
+
+
+class Message(SQLModel, table=True):
+    __tablename__ = "message"
+    __table_args__ = (
+        UniqueConstraint(
+            "cycle_id", "kind", "recipient", "subject", "deadline", "offset", name="uq_message_key"
+        ),
+        Index("ix_message_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(index=True)
+    kind: str  # declaration_draft, unit_pending, escalation, filing_due, ...
+    recipient: str  # an organisation code or an applicant's ID number
+    recipient_kind: str  # applicant | unit | department | city | province | committee
+    subject: str  # whom or what it is about
+    deadline: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    offset: str = Field(sa_column=Column(String(40), nullable=False))
+    due: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    title: str
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    pending: int = 0  # items pending at the time of writing
+    status: str = Field(
+        default="pending"
+    )  # pending | sending | sent | failed | expired | no_channel
+    attempts: int = 0
+    next_attempt_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    claimed_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    claim: str | None = None
+    sent_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Escalation(SQLModel, table=True):
+    """One step up the tree about one overdue unit: never skipping a level."""
+
+    __tablename__ = "escalation"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "unit_id", "deadline", "level", name="uq_escalation_step"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(index=True)
+    unit_id: int = Field(foreign_key="organisation.id", index=True)
+    phase: str
+    deadline: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    level: str  # department | city | province
+    step: int  # 1, 2, 3 in the order of the cycle file's thresholds
+    to_org_id: int = Field(foreign_key="organisation.id")
+    at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    items: int
+    by: str = "system"

@@ -1,0 +1,1 @@
+"""Messages: Chinese templates, recipients' channels, an SMS gateway plugin for apprise."""

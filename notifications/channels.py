@@ -1,0 +1,64 @@
+"""Where each recipient's messages go: apprise URLs from configuration, never from code.
+
+``$ZHICHENG_HOME/channels.yaml`` (or the file in ZHICHENG_CHANNELS)::
+
+    kinds:                      # by recipient kind: applicant, unit, department, city, province, committee
+      applicant: ["zhsms://account:secret@sms.example.gov.cn/api/send?to={phone}&sign=人社"]
+    codes:                      # by organisation code (wins over the kind)
+      "620200": ["mailtos://user:pass@mail.example.gov.cn?to=zgb@example.gov.cn"]
+
+``{phone}`` and ``{code}`` are filled in per recipient."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from models.settings import settings
+
+
+class ChannelConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Channels:
+    kinds: dict[str, list[str]] = field(default_factory=dict)
+    codes: dict[str, list[str]] = field(default_factory=dict)
+    everything: tuple[str, ...] = ()
+
+    def urls_for(self, kind: str, code: str, phone: str | None = None) -> list[str]:
+        if self.everything:
+            return list(self.everything)
+        urls = self.codes.get(code) or self.kinds.get(kind) or []
+        out = []
+        for url in urls:
+            if "{phone}" in url and not phone:
+                continue  # an applicant without a phone number cannot be reached by SMS
+            out.append(url.replace("{phone}", phone or "").replace("{code}", code))
+        return out
+
+
+def load_channels(path: Path | None = None, everything: str | None = None) -> Channels:
+    """``everything`` sends every message to one URL (``zhicheng simulate --notify URL``)."""
+    if everything:
+        return Channels(everything=(everything,))
+    path = path or Path(os.environ.get("ZHICHENG_CHANNELS") or settings().home / "channels.yaml")
+    if not path.exists():
+        return Channels()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ChannelConfigError(f"{path}: YAML 格式错误：{exc}") from None
+    if not isinstance(raw, dict):
+        raise ChannelConfigError(f"{path}: 顶层应为 kinds / codes 映射")
+    for section in ("kinds", "codes"):
+        value = raw.get(section, {})
+        if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
+            raise ChannelConfigError(f"{path}: {section} 应为“名称: [URL, …]”的映射")
+    return Channels(
+        kinds=raw.get("kinds", {}), codes={str(k): v for k, v in raw.get("codes", {}).items()}
+    )

@@ -1,0 +1,139 @@
+"""Escalation along the organisation tree: an overdue unit goes to its department, then the
+city office, then the province — one level per sweep, never skipping one, stopping as soon as
+the unit has nothing pending. Every step is recorded and announced through the outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from calendars.cyclefile import CycleSpec
+from calendars.planner import Plan
+from models.application import Application
+from models.org import Organisation
+from models.outbox import Escalation
+from notifications.reminders import Offset, _insert, message_row, outside_quiet_hours
+
+
+def _pending_units(session: Session, cycle_id: str, states: list[str]) -> dict[int, int]:
+    stmt = (
+        select(Application.unit_id, func.count())
+        .where(Application.cycle_id == cycle_id, Application.status.in_(states))  # type: ignore[arg-type, attr-defined]
+        .group_by(Application.unit_id)
+    )
+    return {unit: count for unit, count in session.execute(stmt)}
+
+
+def _steps_taken(session: Session, cycle_id: str, deadline: dt.datetime) -> dict[int, int]:
+    stmt = (
+        select(Escalation.unit_id, func.max(Escalation.step))
+        .where(Escalation.cycle_id == cycle_id, Escalation.deadline == deadline)  # type: ignore[arg-type]
+        .group_by(Escalation.unit_id)
+    )
+    return {unit: step for unit, step in session.execute(stmt)}
+
+
+def _targets(session: Session, unit_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """For each unit: itself, its department, its city office and the province."""
+    units = {
+        u.id: u
+        for u in session.execute(
+            select(Organisation).where(Organisation.id.in_(unit_ids))
+        ).scalars()  # type: ignore[union-attr]
+    }
+    wanted = {u.department_id for u in units.values() if u.department_id}
+    codes = {u.city_code for u in units.values() if u.city_code}
+    departments = {
+        o.id: o
+        for o in session.execute(select(Organisation).where(Organisation.id.in_(wanted))).scalars()  # type: ignore[union-attr]
+    }
+    cities = {
+        o.code: o
+        for o in session.execute(
+            select(Organisation).where(Organisation.kind == "city", Organisation.code.in_(codes))  # type: ignore[arg-type, attr-defined]
+        ).scalars()
+    }
+    province = (
+        session.execute(select(Organisation).where(Organisation.kind == "province"))
+        .scalars()
+        .first()
+    )
+    return {
+        uid: {
+            "unit": u,
+            "department": departments.get(u.department_id) if u.department_id else None,
+            "city": cities.get(u.city_code or ""),
+            "province": province,
+        }
+        for uid, u in units.items()
+    }
+
+
+def escalate(
+    session: Session, cycle_id: str, spec: CycleSpec, plan: Plan, now: dt.datetime
+) -> list[Escalation]:
+    """Takes the next step for every unit whose next threshold has passed."""
+    if spec.notifications is None or spec.notifications.escalation is None:
+        return []
+    rule = spec.notifications.escalation
+    phase = plan.phase(rule.phase)
+    if phase.end is None:
+        return []
+    deadline = phase.end
+    pending = _pending_units(session, cycle_id, rule.states)
+    if not pending:
+        return []
+    taken = _steps_taken(session, cycle_id, deadline)
+    targets = _targets(session, list(pending))
+    recorded: list[Escalation] = []
+    messages: list[dict[str, Any]] = []
+    for unit_id, items in sorted(pending.items()):
+        step = taken.get(unit_id, 0) + 1
+        if step > len(rule.steps):
+            continue
+        level = rule.steps[step - 1]
+        if now < deadline + dt.timedelta(hours=level.offset_hours):
+            continue
+        place = targets[unit_id]
+        target = place[level.level]
+        if target is None:
+            continue
+        recorded.append(
+            Escalation(
+                cycle_id=cycle_id,
+                unit_id=unit_id,
+                phase=rule.phase,
+                deadline=deadline,
+                level=level.level,
+                step=step,
+                to_org_id=target.id,
+                at=now,
+                items=items,
+            )
+        )
+        due = outside_quiet_hours(now, deadline + dt.timedelta(days=365), spec.notifications)
+        messages.append(
+            message_row(
+                cycle_id,
+                "escalation",
+                target.code,
+                level.level,
+                place["unit"].code,
+                deadline,
+                Offset(f"step{step}", due),
+                now,
+                items,
+                False,
+                step=step,
+                org_name=target.name,
+                unit_name=place["unit"].name,
+                phase_title=phase.title,
+            )
+        )
+    session.add_all(recorded)
+    session.flush()
+    _insert(session, messages)
+    return recorded

@@ -1,0 +1,322 @@
+"""Reminders as data: from the cycle file's rules to outbox rows, set-based. Each rule's
+offsets become due instants (moved out of quiet hours unless that would pass the deadline);
+a sweep writes the rows of every offset that has come due, once, keyed by the outbox key."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pendulum
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from calendars.cyclefile import CycleSpec, NotificationsSpec, ReminderRule
+from calendars.planner import Plan
+from calendars.workdays import WorkdayCalendar, day_end
+from models.application import Application, Person
+from models.cycle import Committee
+from models.org import Organisation
+from models.outbox import Message
+from models.timeutil import BEIJING
+from notifications.render import render
+from rules.idcard import mask
+
+FRESH = dt.timedelta(hours=24)  # an offset missed by more than this is not sent belatedly
+
+
+@dataclass(frozen=True)
+class Offset:
+    key: str
+    due: dt.datetime
+
+
+def _at(day: dt.date, time: dt.time) -> pendulum.DateTime:
+    return pendulum.datetime(day.year, day.month, day.day, time.hour, time.minute, tz=BEIJING)
+
+
+def outside_quiet_hours(
+    due: dt.datetime, deadline: dt.datetime, spec: NotificationsSpec
+) -> dt.datetime:
+    """A message due at night waits for the morning, unless the morning is past its deadline."""
+    local = pendulum.instance(due).in_timezone(BEIJING)
+    t = local.time()
+    start, end = spec.quiet_start, spec.quiet_end
+    quiet = (t >= start or t < end) if start > end else (start <= t < end)
+    if not quiet:
+        return due
+    morning_day = local.date() if t < end else local.date() + dt.timedelta(days=1)
+    morning = _at(morning_day, end)
+    return due if morning >= deadline else morning
+
+
+def workdays_back(calendar: WorkdayCalendar, last_day: dt.date, n: int) -> dt.date:
+    """The n-th working day counting back from ``last_day`` (itself counting when worked)."""
+    day, seen = last_day, 0
+    while True:
+        if calendar.is_workday(day):
+            seen += 1
+            if seen == n:
+                return day
+        day -= dt.timedelta(days=1)
+
+
+def offsets(
+    rule: ReminderRule,
+    start: dt.datetime,
+    deadline: dt.datetime,
+    calendar: WorkdayCalendar,
+    spec: NotificationsSpec,
+) -> list[Offset]:
+    last_day = pendulum.instance(deadline).in_timezone(BEIJING).subtract(microseconds=1).date()
+    stamp = rule.at.strftime("%H:%M")
+    raw: list[tuple[str, dt.datetime]] = [
+        (f"d-{d}@{stamp}", _at(last_day - dt.timedelta(days=d), rule.at)) for d in rule.days_before
+    ]
+    raw += [
+        (f"w-{n}@{stamp}", _at(workdays_back(calendar, last_day, n), rule.at))
+        for n in rule.workdays_before
+    ]
+    if rule.daily:
+        day = pendulum.instance(start).in_timezone(BEIJING).date()
+        while day <= last_day:
+            raw.append((f"daily-{day.isoformat()}@{stamp}", _at(day, rule.at)))
+            day += dt.timedelta(days=1)
+    return [
+        Offset(key, outside_quiet_hours(due, deadline, spec)) for key, due in raw if due < deadline
+    ]
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    total = 0
+    for i in range(0, len(rows), 2000):
+        stmt = insert(Message).values(rows[i : i + 2000]).on_conflict_do_nothing()
+        total += int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+    return total
+
+
+def message_row(
+    cycle_id: str,
+    kind: str,
+    recipient: str,
+    recipient_kind: str,
+    subject: str,
+    deadline: dt.datetime,
+    offset: Offset,
+    now: dt.datetime,
+    pending: int,
+    expires: bool,
+    **values: Any,
+) -> dict[str, Any]:
+    title, body = render(kind, deadline, pending=pending, **values)
+    return {
+        "cycle_id": cycle_id,
+        "kind": kind,
+        "recipient": recipient,
+        "recipient_kind": recipient_kind,
+        "subject": subject,
+        "deadline": deadline,
+        "offset": offset.key,
+        "due": offset.due,
+        "expires_at": deadline if expires else None,
+        "title": title,
+        "body": body,
+        "pending": pending,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": offset.due,
+        "created_at": now,
+    }
+
+
+class ReminderWriter:
+    """Writes the rows of every reminder offset due by ``now`` for one cycle."""
+
+    def __init__(
+        self,
+        session: Session,
+        cycle_id: str,
+        spec: CycleSpec,
+        plan: Plan,
+        calendar: WorkdayCalendar,
+    ) -> None:
+        self.session, self.cycle_id, self.spec, self.plan, self.calendar = (
+            session,
+            cycle_id,
+            spec,
+            plan,
+            calendar,
+        )
+        self.title = spec.title
+
+    def due_offsets(
+        self, rule: ReminderRule, start: dt.datetime, deadline: dt.datetime, now: dt.datetime
+    ) -> Iterator[Offset]:
+        assert self.spec.notifications is not None
+        for offset in offsets(rule, start, deadline, self.calendar, self.spec.notifications):
+            if offset.due <= now < deadline and now - offset.due < FRESH:
+                yield offset
+
+    def write(self, now: dt.datetime) -> int:
+        if self.spec.notifications is None:
+            return 0
+        written = 0
+        for rule in self.spec.notifications.reminders:
+            writer = getattr(self, f"_{rule.audience}")
+            written += writer(rule, now)
+        return written
+
+    def _window(self, key: str) -> tuple[dt.datetime, dt.datetime] | None:
+        phase = self.plan.phase(key) if self.plan.has(key) else None
+        if phase is None or phase.start is None or phase.end is None:
+            return None
+        return phase.start, phase.end
+
+    def _applicant(self, rule: ReminderRule, now: dt.datetime) -> int:
+        window = self._window(rule.phase)
+        if window is None:
+            return 0
+        rows: list[dict[str, Any]] = []
+        for offset in self.due_offsets(rule, *window, now):
+            stmt = (
+                select(Application.id, Person.id_number, Person.name)
+                .join(Person, Person.id_number == Application.person_id)  # type: ignore[arg-type]
+                .where(Application.cycle_id == self.cycle_id, Application.status.in_(rule.states))  # type: ignore[arg-type, attr-defined]
+            )
+            days_left = (pendulum.instance(window[1]) - pendulum.instance(offset.due)).in_days()
+            for app_id, id_number, name in self.session.execute(stmt):
+                rows.append(
+                    message_row(
+                        self.cycle_id,
+                        rule.kind,
+                        id_number,
+                        "applicant",
+                        f"application:{app_id}",
+                        window[1],
+                        offset,
+                        now,
+                        1,
+                        True,
+                        name=name,
+                        id_masked=mask(id_number),
+                        cycle_title=self.title,
+                        days_left=days_left,
+                    )
+                )
+        return _insert(self.session, rows)
+
+    def _grouped(self, rule: ReminderRule, now: dt.datetime, org_column: Any, kind: str) -> int:
+        window = self._window(rule.phase)
+        if window is None:
+            return 0
+        rows: list[dict[str, Any]] = []
+        for offset in self.due_offsets(rule, *window, now):
+            stmt = (
+                select(Organisation.code, Organisation.name, func.count())
+                .select_from(Application)
+                .join(Organisation, Organisation.id == org_column)  # type: ignore[arg-type]
+                .where(Application.cycle_id == self.cycle_id, Application.status.in_(rule.states))  # type: ignore[arg-type, attr-defined]
+                .group_by(Organisation.code, Organisation.name)
+            )
+            for code, name, count in self.session.execute(stmt):
+                rows.append(
+                    message_row(
+                        self.cycle_id,
+                        rule.kind,
+                        code,
+                        kind,
+                        code,
+                        window[1],
+                        offset,
+                        now,
+                        count,
+                        True,
+                        org_name=name,
+                        phase_title=self.plan.phase(rule.phase).title,
+                        return_limit=self.spec.policy.return_limit,
+                    )
+                )
+        return _insert(self.session, rows)
+
+    def _unit(self, rule: ReminderRule, now: dt.datetime) -> int:
+        return self._grouped(rule, now, Application.unit_id, "unit")
+
+    def _department(self, rule: ReminderRule, now: dt.datetime) -> int:
+        unit = select(Organisation.id, Organisation.department_id).subquery()
+        stmt_column = (
+            select(unit.c.department_id).where(unit.c.id == Application.unit_id).scalar_subquery()
+        )
+        return self._grouped(rule, now, stmt_column, "department")
+
+    def _committee(self, rule: ReminderRule, now: dt.datetime) -> int:
+        rows: list[dict[str, Any]] = []
+        stmt = (
+            select(
+                Committee.key,
+                Committee.name,
+                Committee.window_start,
+                Committee.window_last_day,
+                func.count(),
+            )
+            .join(Application, Application.committee_id == Committee.id)  # type: ignore[arg-type]
+            .where(Committee.cycle_id == self.cycle_id, Application.status.in_(rule.states))  # type: ignore[arg-type, attr-defined]
+            .group_by(
+                Committee.key, Committee.name, Committee.window_start, Committee.window_last_day
+            )
+        )
+        for key, name, first, last, count in self.session.execute(stmt):
+            if first is None or last is None:
+                continue
+            start, deadline = _at(first, dt.time(0, 0)), day_end(last)
+            for offset in self.due_offsets(rule, start, deadline, now):
+                rows.append(
+                    message_row(
+                        self.cycle_id,
+                        rule.kind,
+                        f"committee:{key}",
+                        "committee",
+                        f"committee:{key}",
+                        deadline,
+                        offset,
+                        now,
+                        count,
+                        True,
+                        org_name=name,
+                    )
+                )
+        return _insert(self.session, rows)
+
+    def _filing(self, rule: ReminderRule, now: dt.datetime) -> int:
+        rows: list[dict[str, Any]] = []
+        region = self.spec.region
+        for item in self.plan.filing:
+            if item.due_last_day is None:
+                continue
+            deadline = day_end(item.due_last_day)
+            start = deadline - dt.timedelta(days=60)
+            for offset in self.due_offsets(rule, start, deadline, now):
+                rows.append(
+                    message_row(
+                        self.cycle_id,
+                        rule.kind,
+                        region.code,
+                        "city" if region.level == "city" else region.level,
+                        f"filing:{item.key}",
+                        deadline,
+                        offset,
+                        now,
+                        1,
+                        True,
+                        org_name=region.name,
+                        item_title=item.title,
+                        rule=item.rule,
+                    )
+                )
+        return _insert(self.session, rows)

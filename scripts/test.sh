@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Sets up and runs the whole test suite: lint, then pytest on SQLite and PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/services.sh
+export PREFECT_SERVER_ANALYTICS_ENABLED=false
+.venv/bin/ruff check .
+# pytest exits 5 when it collects no tests: with `set -e` that fails the run, as it should.
+.venv/bin/python -m pytest -q "$@"

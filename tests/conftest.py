@@ -1,0 +1,96 @@
+"""Shared fixtures: an isolated home, databases on SQLite and PostgreSQL, one Prefect server
+and one small simulated cycle per session."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_HOME = Path(tempfile.mkdtemp(prefix="zhicheng-test-home-"))
+os.environ["ZHICHENG_HOME"] = str(_HOME)
+os.environ.pop("ZHICHENG_DATABASE_URL", None)
+os.environ.pop("ZHICHENG_CALENDAR_OVERRIDES", None)
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+PG_ADMIN = os.environ.get(
+    "ZHICHENG_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _fresh_postgres() -> tuple[str, str]:
+    from sqlalchemy import create_engine, text
+
+    name = f"zhicheng_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # the suite must not pass silently without PostgreSQL
+        pytest.fail(f"PostgreSQL at {PG_ADMIN} is needed for the database tests: {exc}")
+    finally:
+        admin.dispose()
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", name
+
+
+def _drop_postgres(name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def use_database(url: str) -> None:
+    """Point every session_scope() at ``url`` and bring its schema up to date."""
+    from models.migrate import upgrade
+    from models.settings import settings
+
+    os.environ["ZHICHENG_DATABASE_URL"] = url
+    settings.cache_clear()
+    upgrade(url)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated database per backend, shared by the session; tests use their own cycle ids."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'zhicheng.db'}"
+        use_database(url)
+        yield url
+        return
+    url, name = _fresh_postgres()
+    use_database(url)
+    yield url
+    from models.db import engine
+
+    engine(url).dispose()
+    _drop_postgres(name)
+
+
+@pytest.fixture
+def db(database: str) -> str:
+    """Re-points the settings at this backend (another backend's test may have moved them)."""
+    from models.settings import settings
+
+    os.environ["ZHICHENG_DATABASE_URL"] = database
+    settings.cache_clear()
+    return database
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """One Prefect server for the whole session (its first start takes seconds)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield

@@ -1,0 +1,147 @@
+"""Small worlds for tests: a stored cycle, a unit, a committee and some drafts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+
+import pendulum
+from sqlalchemy import insert, select
+
+from calendars.cyclefile import bundled_cycle
+from calendars.planner import plan_file
+from calendars.workdays import default_calendar
+from models.application import Application, Person
+from models.cycle import Committee
+from models.db import session_scope
+from models.org import Organisation
+from rules.idcard import make_id_number
+from tasks.store import write_cycle
+
+BJ = "Asia/Shanghai"
+
+
+def bj(*args: int) -> pendulum.DateTime:
+    return pendulum.datetime(*args, tz=BJ)
+
+
+def stored_cycle(name: str = "jiayuguan-2024") -> str:
+    """The bundled cycle stored under a fresh id, so tests never share one."""
+    cycle_id = f"t-{name}-{uuid.uuid4().hex[:8]}"
+    plan = plan_file(bundled_cycle(name), default_calendar())
+    with session_scope() as session:
+        write_cycle(session, plan, now=bj(2024, 9, 1), by="测试", cycle_id=cycle_id)
+    return cycle_id
+
+
+def _org(session, code: str, **values) -> Organisation:  # type: ignore[no-untyped-def]
+    found = session.execute(
+        select(Organisation).where(Organisation.code == code)
+    ).scalar_one_or_none()
+    if found is None:
+        found = Organisation(code=code, **values)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def unit_in_tree(tag: str | None = None) -> int:
+    """A unit under a department, in Jiayuguan, in the province: the escalation path."""
+    tag = tag or uuid.uuid4().hex[:8]
+    with session_scope() as session:
+        province = _org(
+            session, "620000", name="甘肃省人力资源和社会保障厅", kind="province", path="620000"
+        )
+        city = _org(
+            session,
+            "620200",
+            name="嘉峪关市",
+            kind="city",
+            parent_id=province.id,
+            city_code="620200",
+            path="620000/620200",
+        )
+        dept = _org(
+            session,
+            f"D-{tag}",
+            name=f"嘉峪关市工信局{tag}",
+            kind="department",
+            parent_id=city.id,
+            city_code="620200",
+            path=f"620000/620200/D-{tag}",
+        )
+        unit = _org(
+            session,
+            f"U-{tag}",
+            name=f"测试单位{tag}",
+            kind="unit",
+            parent_id=city.id,
+            department_id=dept.id,
+            city_code="620200",
+            path=f"620000/620200/U-{tag}",
+        )
+        return unit.id  # type: ignore[return-value]
+
+
+def drafts(
+    cycle_id: str, count: int, committee_key: str = "jyg-gc-zj", unit_id: int | None = None
+) -> list[int]:
+    """``count`` draft applications from one unit (a new one by default) to one committee."""
+    tag = uuid.uuid4().hex[:8]
+    now = bj(2024, 9, 1)
+    unit_id = unit_id or unit_in_tree(tag)
+    with session_scope() as session:
+        unit = session.get(Organisation, unit_id)
+        committee = session.execute(
+            select(Committee.id).where(
+                Committee.cycle_id == cycle_id, Committee.key == committee_key
+            )
+        ).scalar_one()
+        rng = random.Random(tag)
+        births = [
+            dt.date(1962, 1, 1) + dt.timedelta(days=rng.randrange(14000)) for _ in range(count)
+        ]
+        people = [
+            {
+                "id_number": make_id_number("620201", birth, rng.randrange(1000)),
+                "name": f"测试{i}",
+                "male": True,
+                "birth": birth,
+            }
+            for i, birth in enumerate(births)
+        ]
+        session.execute(insert(Person), people)
+        rows = [
+            {
+                "cycle_id": cycle_id,
+                "year": 2024,
+                "person_id": p["id_number"],
+                "unit_id": unit.id,
+                "committee_id": committee,
+                "city_code": "620200",
+                "series": "工程",
+                "status": "draft",
+                "created_at": now,
+                "updated_at": now,
+                "return_count": 0,
+                "locked": False,
+            }
+            for p in people
+        ]
+        session.execute(insert(Application), rows)
+        ids = (
+            session.execute(
+                select(Application.id)
+                .where(Application.unit_id == unit.id)
+                .order_by(Application.id)
+            )
+            .scalars()
+            .all()
+        )
+    return list(ids)
+
+
+def status_of(app_id: int) -> str:
+    with session_scope() as session:
+        return session.get(Application, app_id).status  # type: ignore[union-attr]

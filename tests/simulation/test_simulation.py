@@ -1,0 +1,139 @@
+"""One small simulated 2024 cycle per backend, checked from its exported data."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import defaultdict
+
+import pendulum
+import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+
+from calendars.cyclefile import bundled_cycle
+from models.states import FINAL
+from simulation.driver import Simulation
+from zhicheng import export
+
+CUTOFF = pendulum.datetime(2024, 10, 21, tz="Asia/Shanghai")
+RETURN_LIMIT = 3
+
+
+def exported(kind: str, cycle_id: str) -> list[dict]:
+    out = io.StringIO()
+    export.write(kind, cycle_id, "json", out)
+    return json.loads(out.getvalue())
+
+
+@pytest.fixture(scope="session")
+def simulated(database: str, prefect_server: None) -> dict:
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        report = Simulation(bundled_cycle("jiayuguan-2024"), applicants=400, seed=11).run()
+    return {
+        "report": report,
+        "applications": exported("applications", report.cycle_id),
+        "audit": exported("audit", report.cycle_id),
+    }
+
+
+@pytest.fixture
+def sim(simulated: dict, db: str) -> dict:
+    return simulated
+
+
+def test_every_application_ends_in_a_final_state(sim: dict) -> None:
+    statuses = {a["status"] for a in sim["applications"]}
+    assert statuses <= {s.value for s in FINAL}
+    assert len(sim["applications"]) >= 390  # a few duplicate synthetic IDs may be dropped
+
+
+def test_the_year_has_every_kind_of_ending(sim: dict) -> None:
+    statuses = {a["status"] for a in sim["applications"]}
+    assert {"issued", "failed", "expired", "not_recommended"} <= statuses
+
+
+def test_no_first_submission_is_accepted_after_the_cutoff(sim: dict) -> None:
+    submitted = [
+        pendulum.parse(a["submitted_at"]) for a in sim["applications"] if a["submitted_at"]
+    ]
+    assert submitted and max(submitted) < CUTOFF
+    late_tries = [
+        r for r in sim["audit"] if r["action"] == "submit" and pendulum.parse(r["at"]) >= CUTOFF
+    ]
+    assert late_tries == []
+
+
+def test_late_attempts_really_happened_and_were_refused(sim: dict) -> None:
+    assert sim["report"].late_first_submissions_refused > 0
+    assert sim["report"].late_first_submissions_accepted == 0
+
+
+def test_no_application_goes_past_its_return_limit(sim: dict) -> None:
+    counts = [a["return_count"] for a in sim["applications"]]
+    assert max(counts) == RETURN_LIMIT
+    returns = defaultdict(int)
+    for row in sim["audit"]:
+        if row["action"] == "return":
+            returns[row["application_id"]] += 1
+    assert max(returns.values()) <= RETURN_LIMIT
+    locked = [a for a in sim["applications"] if a["locked"]]
+    assert locked and all(a["return_count"] == RETURN_LIMIT for a in locked)
+
+
+def test_every_transition_has_its_audit_row(sim: dict) -> None:
+    chains = defaultdict(list)
+    for row in sim["audit"]:
+        if row["from_status"] != row["to_status"]:
+            chains[row["application_id"]].append(row)
+    for app in sim["applications"]:
+        chain = chains[app["id"]]
+        assert chain, app
+        assert chain[0]["from_status"] == "draft"
+        assert all(
+            a["to_status"] == b["from_status"] for a, b in zip(chain, chain[1:], strict=False)
+        )
+        assert chain[-1]["to_status"] == app["status"]
+
+
+def test_id_numbers_are_masked(sim: dict) -> None:
+    assert all(
+        len(a["id_number"]) == 18 and a["id_number"][6:14] == "********"
+        for a in sim["applications"]
+    )
+
+
+def test_the_flow_runs_are_in_prefect(sim: dict) -> None:
+    report = sim["report"]
+    names = sorted(set(report.flow_runs))
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                name=FlowRunFilterName(any_=[f"{report.cycle_id}-{n}" for n in names])
+            ),
+            limit=200,
+        )
+    assert len(runs) == len(report.flow_runs) > 5
+    assert all(r.state.is_completed() for r in runs)
+
+
+def test_same_seed_same_year(db: str, prefect_server: None) -> None:
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    def run() -> tuple:
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            report = Simulation(bundled_cycle("jiayuguan-2024"), applicants=40, seed=5).run()
+        apps = sorted(
+            (a["id_number"], a["status"], a["submitted_at"], a["return_count"])
+            for a in exported("applications", report.cycle_id)
+        )
+        by_id = {a["id"]: a["id_number"] for a in exported("applications", report.cycle_id)}
+        audit = sorted(
+            (by_id[r["application_id"]], r["at"], r["action"], r["to_status"])
+            for r in exported("audit", report.cycle_id)
+        )
+        return apps, audit
+
+    assert run() == run()

@@ -1,0 +1,140 @@
+"""The project's shape: deployments import, layers stay apart, the CLI explains itself."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from zhicheng.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+def test_every_deployment_entrypoint_imports_a_flow() -> None:
+    from prefect import Flow
+
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    assert {d["name"] for d in config["deployments"]} >= {
+        "cycle-phase",
+        "daily-sweep",
+        "annual-cycle",
+        "extend-phase",
+    }
+    for deployment in config["deployments"]:
+        path, name = deployment["entrypoint"].split(":")
+        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        assert isinstance(getattr(module, name), Flow), deployment["entrypoint"]
+
+
+@pytest.mark.parametrize("package", ["calendars", "rules"])
+def test_the_pure_core_imports_neither_prefect_nor_the_database(package: str) -> None:
+    forbidden = ("prefect", "sqlmodel", "sqlalchemy", "models", "tasks", "flows")
+    for source in (ROOT / package).rglob("*.py"):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                assert name.split(".")[0] not in forbidden, f"{source} imports {name}"
+
+
+def test_domain_code_never_reads_the_wall_clock() -> None:
+    pattern = ("date.today(", "datetime.now(", "datetime.utcnow(", "time.time(")
+    for package in ("calendars", "rules", "models", "tasks"):
+        for source in (ROOT / package).rglob("*.py"):
+            text = source.read_text(encoding="utf-8")
+            assert not any(p in text for p in pattern), source
+
+
+def test_help_explains_every_command() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("plan", "calendar", "launch", "extend", "simulate", "export"):
+        assert command in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["calendar", "is-workday", "2025-10-11"], "true"),
+        (["calendar", "is-workday", "2025-10-08"], "false"),
+        (["calendar", "add-workdays", "2025-09-29", "5"], "2025-10-11"),
+        (["calendar", "next-workday", "2025-09-30"], "2025-10-09"),
+    ],
+)
+def test_calendar_commands(args: list[str], expected: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == expected
+
+
+def test_a_bad_date_gets_a_clear_message() -> None:
+    result = runner.invoke(app, ["calendar", "is-workday", "2025-13-01"])
+    assert result.exit_code == 2
+    assert "日期格式错误" in result.output and "YYYY-MM-DD" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_year_without_data_is_refused_by_name() -> None:
+    result = runner.invoke(app, ["calendar", "is-workday", "2031-05-06"])
+    assert result.exit_code == 2
+    assert "2031" in result.output and "2031.yaml" in result.output
+
+
+def test_status_warns_in_november_when_next_year_is_missing() -> None:
+    result = runner.invoke(app, ["calendar", "status", "--today", "2026-11-22"])
+    assert result.exit_code == 0
+    assert "2019" in result.output and "2026" in result.output
+    assert "2027" in result.output and "提醒" in result.output
+    quiet = runner.invoke(app, ["calendar", "status", "--today", "2026-06-01"])
+    assert "提醒" not in quiet.output
+
+
+def test_plan_json_from_the_installed_command() -> None:
+    """The console script works from any directory, on the packaged data."""
+    exe = Path(sys.executable).with_name("zhicheng")
+    result = subprocess.run(
+        [str(exe), "plan", str(ROOT / "calendars/cycles/jiayuguan-2024.yaml"), "--json"],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        check=True,
+    )
+    import json
+
+    plan = json.loads(result.stdout)
+    declaration = next(p for p in plan["phases"] if p["key"] == "declaration")
+    assert (declaration["start"], declaration["end"], declaration["days"]) == (
+        "2024-09-11T00:00:00+08:00",
+        "2024-10-21T00:00:00+08:00",
+        40,
+    )
+    assert any(
+        f["code"] == "length_mismatch" and f["phase"] == "unit_review" for f in plan["findings"]
+    )
+
+
+def test_plan_table_and_timeline() -> None:
+    result = runner.invoke(app, ["plan", "jiayuguan-2024"])
+    assert result.exit_code == 0, result.output
+    assert "个人正式申报" in result.output and "2024-10-20 24:00" in result.output
+    assert "█" in result.output and "length_mismatch" in result.output
+
+
+def test_a_malformed_cycle_file_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "oops-2024.yaml"
+    bad.write_text("id: oops-2024\nyear: [\n", encoding="utf-8")
+    result = runner.invoke(app, ["plan", str(bad)])
+    assert result.exit_code == 2
+    assert "oops-2024.yaml" in result.output and "Traceback" not in result.output

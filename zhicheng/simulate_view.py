@@ -1,0 +1,98 @@
+"""The simulate command's face: a progress bar while it runs, then the report."""
+
+from __future__ import annotations
+
+import json
+
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from simulation.driver import Report, Simulation
+from zhicheng.cli_support import console, err_console
+
+STATUS_LABELS = {
+    "issued": "已发证",
+    "failed": "未通过",
+    "not_recommended": "逾期未推荐",
+    "expired": "逾期未提交",
+    "refused": "不符合条件",
+    "withdrawn": "已撤回",
+    "revoked": "异议成立撤销",
+}
+
+
+def run_simulation(
+    cycle_file: str, applicants: int, seed: int, as_json: bool, notify: str | None = None
+) -> Report:
+    columns = (
+        TextColumn("[bold]仿真[/] {task.fields[clock]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console if as_json else console, transient=as_json) as bar:
+        task = bar.add_task("sim", total=None, clock="准备中")
+
+        def tick(done: int, total: int, clock: str) -> None:
+            bar.update(task, completed=done, total=total, clock=clock)
+
+        # In-process runs need no crash heartbeat; its thread costs a second per run.
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            report = Simulation(cycle_file, applicants, seed, tick, notify_url=notify).run()
+    if as_json:
+        console.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        show(report)
+    return report
+
+
+def show(report: Report) -> None:
+    console.print(
+        f"[bold]仿真完成[/]：周期 [bold]{report.cycle_id}[/]（源自 {report.source_cycle}），"
+        f"{report.applicants} 名申报人，种子 {report.seed}，用时 {report.seconds:.1f} 秒",
+        highlight=False,
+    )
+    phases = Table(title="阶段（北京时间）", title_justify="left")
+    for col in ("阶段", "开始", "截止（含当日）", "天数"):
+        phases.add_column(col)
+    for p in report.phases:
+        indent = "  · " if p["parent"] else ""
+        phases.add_row(
+            f"{indent}{p['title']}",
+            str(p["start"] or "")[:16],
+            str(p["last_day"] or ""),
+            str(p["days"] or ""),
+        )
+    console.print(phases)
+    final = Table(title="最终状态", title_justify="left")
+    final.add_column("状态")
+    final.add_column("件数", justify="right")
+    for status, count in report.final_status.items():
+        final.add_row(STATUS_LABELS.get(status, status), str(count))
+    console.print(final)
+    console.print(
+        f"截止后首次提交：拒绝 {report.late_first_submissions_refused} 件，误收 {report.late_first_submissions_accepted} 件；"
+        f"退回超限锁定 {report.locked} 件；Prefect 流程运行 {len(report.flow_runs)} 次；未办结 {report.not_final} 件。",
+        highlight=False,
+    )
+    if report.messages:
+        console.print(
+            "消息（按类别/状态）：" + "，".join(f"{k} {v}" for k, v in report.messages.items()),
+            highlight=False,
+        )
+    if report.escalations:
+        console.print(
+            "督办（按级别）：" + "，".join(f"{k} {v}" for k, v in report.escalations.items()),
+            highlight=False,
+        )
+    if report.refusals:
+        console.print(
+            "被拒绝的操作：" + "，".join(f"{k} {v}" for k, v in report.refusals.items()),
+            highlight=False,
+        )
+    console.print(
+        f"\n下一步：[bold]zhicheng export applications --cycle {report.cycle_id} --format csv[/]"
+        f"（或 audit）；Prefect 界面中可见流程运行与进度（prefect server start 后打开 http://127.0.0.1:4200）。",
+        highlight=False,
+    )
