@@ -258,8 +258,17 @@ def _ordered(spec: CycleSpec, resolved: dict[str, PlannedPhase]) -> list[Planned
     for top in TOP_LEVEL_PHASES:
         if top in resolved:
             out.append(resolved[top])
-            out.extend(p for p in resolved.values() if p.parent == top)
+            steps = [p for p in resolved.values() if p.parent == top]
+            # Sub-steps in time order (a city's file adds its own among the province's).
+            out.extend(sorted(steps, key=_time_order))
     return out
+
+
+def _time_order(phase: PlannedPhase) -> tuple[float, float]:
+    undated = float("inf")
+    start = phase.start.timestamp() if phase.start else undated
+    end = phase.end.timestamp() if phase.end else undated
+    return start, end
 
 
 def _committees(spec: CycleSpec) -> list[PlannedCommittee]:

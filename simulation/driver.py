@@ -32,7 +32,7 @@ from models.org import Organisation
 from models.outbox import Escalation, Message
 from models.states import FINAL, Status
 from simulation.behaviour import DAY, HOUR, Scripted, Windows, script_application
-from simulation.prefect_sync import wait_recorded
+from simulation.prefect_sync import RunRecorder
 from simulation.province import add_applicants, build_province, committees_by_series
 
 BUCKET = 4 * HOUR  # actors' actions are applied in batches of this width, never across midnight
@@ -246,15 +246,18 @@ class Simulation:
         self.setup()
         done = 0
         now = None
-        while self.clock:
-            now, kind, payload = self.clock.pop()
-            self._handle(now, kind, payload)
-            done += 1
-            self.progress(
-                done,
-                self.clock.total,
-                pendulum.instance(now).in_timezone("Asia/Shanghai").format("YYYY-MM-DD HH:mm"),
-            )
+        self.recorder = RunRecorder()
+        try:
+            while self.clock:
+                now, kind, payload = self.clock.pop()
+                self._handle(now, kind, payload)
+                done += 1
+                clock = (
+                    pendulum.instance(now).in_timezone("Asia/Shanghai").format("YYYY-MM-DD HH:mm")
+                )
+                self.progress(done, self.clock.total, clock)
+        finally:
+            self.recorder.close()
         self._finish(now)
         self.report.seconds = time.perf_counter() - started
         return self.report
@@ -298,7 +301,7 @@ class Simulation:
         state = phase_flow(self.cycle_id, name, now, self.notify_url, return_state=True)
         result = state.result()
         self.report.flow_runs.append(name)
-        wait_recorded(state.state_details.flow_run_id, result.get("task_runs", 0))
+        self.recorder.wait(state.state_details.flow_run_id, result.get("task_runs", 0))
 
     def _sweep(self, now: dt.datetime) -> None:
         """The daily 00:30 sweep, as the cron deployment runs it — skipped on days when

@@ -12,7 +12,8 @@ import pendulum
 import typer
 from rich.console import Console
 
-console = Console()
+# Piped output (a file, a test) gets a wide page so the timetable never wraps mid-row.
+console = Console(width=None if sys.stdout.isatty() else 150)
 err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 BEIJING = pendulum.timezone("Asia/Shanghai")

@@ -78,7 +78,7 @@ def test_smtp_delivery() -> None:
     cycle = stored_cycle()
     queue(cycle, 1)
     with SmtpReceiver() as smtp:
-        url = f"mailto://zgb:secret@example.gov.cn?smtp=127.0.0.1&port={smtp.port}&from=zgb@example.gov.cn&to=unit@example.gov.cn&mode=insecure"
+        url = f"mailto://127.0.0.1:{smtp.port}?from=zgb@example.gov.cn&to=unit@example.gov.cn&mode=insecure"
         result = deliver(
             session_scope, cycle, bj(2024, 10, 28, 9, 5), Channels(everything=(url,)), RETRY
         )
