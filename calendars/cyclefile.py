@@ -286,6 +286,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise CycleFileError(path.name, "", f"YAML 格式错误（{where}）：{problem}") from None
     except UnicodeDecodeError:
         raise CycleFileError(path.name, "", "文件不是 UTF-8 编码") from None
+    except ValueError as exc:  # YAML reads 2024-02-30 as a date and fails on it
+        raise CycleFileError(path.name, "", f"含不是有效日期的值（{exc}）") from None
     if not isinstance(raw, dict):
         raise CycleFileError(path.name, "", "顶层应为键值映射（id、year、phases …）")
     if "id" in raw and raw["id"] != path.stem:

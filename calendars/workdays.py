@@ -73,6 +73,8 @@ def _read_yaml(path: Path) -> Any:
         raise CalendarDataError(
             f"{path}: YAML 格式错误{where}：{getattr(exc, 'problem', exc)}"
         ) from None
+    except ValueError as exc:  # YAML reads 2027-02-30 as a date and fails on it
+        raise CalendarDataError(f"{path}: 含不是有效日期的值（{exc}）") from None
 
 
 def parse_year_file(path: Path, expected_year: int) -> YearData:

@@ -69,14 +69,14 @@ def claim(session: Session, cycle_id: str, now: dt.datetime, token: str) -> list
     return sorted(r[0] for r in claimed)
 
 
-def send_one(message: Message, urls: list[str]) -> tuple[bool, str | None]:
+def send_one(title: str, body: str, urls: list[str]) -> tuple[bool, str | None]:
     """Sends through apprise; the error is what apprise logged, with secrets masked."""
     sender = apprise.Apprise()
     for url in urls:
         if not sender.add(url):
             return False, f"无法识别的通知地址：{_private(url)}"
     with apprise.LogCapture(level=logging.WARNING) as captured:
-        ok = sender.notify(title=message.title, body=message.body)
+        ok = sender.notify(title=title, body=body)
     if ok:
         return True, None
     log = captured.getvalue().strip().splitlines()
@@ -88,9 +88,50 @@ def _private(url: str) -> str:
     return plugin.url(privacy=True) if plugin else url.split("://")[0] + "://****"
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    recipient_kind: str
+    recipient: str
+    title: str
+    body: str
+    attempts: int
+
+
+def _claimed_rows(session: Session, ids: list[int]) -> tuple[list[_Claimed], dict[str, str | None]]:
+    rows = [
+        _Claimed(*r)
+        for r in session.execute(
+            select(
+                Message.id,
+                Message.recipient_kind,
+                Message.recipient,
+                Message.title,
+                Message.body,
+                Message.attempts,
+            )
+            .where(Message.id.in_(ids))  # type: ignore[union-attr]
+            .order_by(Message.id)  # type: ignore[arg-type]
+        )
+    ]
+    people = [r.recipient for r in rows if r.recipient_kind == "applicant"]
+    phones = (
+        dict(
+            session.execute(
+                select(Person.id_number, Person.phone).where(Person.id_number.in_(people))
+            ).all()
+        )
+        if people
+        else {}
+    )  # type: ignore[attr-defined]
+    return rows, phones
+
+
 def deliver(
     session_factory, cycle_id: str, now: dt.datetime, channels: Channels, retry_minutes: list[int]
 ) -> Delivery:  # type: ignore[no-untyped-def]
+    """Claims due rows batch by batch; rows nobody can be reached for are marked at once,
+    the rest are sent and marked one by one."""
     result = Delivery()
     with session_factory() as session:
         result.counts["expired"] += expire_overdue(session, cycle_id, now)
@@ -98,47 +139,50 @@ def deliver(
     while True:
         with session_factory() as session:
             ids = claim(session, cycle_id, now, token)
+            rows, phones = _claimed_rows(session, ids) if ids else ([], {})
         if not ids:
             return result
-        for message_id in ids:
+        unreachable = []
+        for row in rows:
+            urls = channels.urls_for(row.recipient_kind, row.recipient, phones.get(row.recipient))
+            if not urls:
+                unreachable.append(row.id)
+                continue
             result.counts[
-                _deliver_row(session_factory, message_id, token, now, channels, retry_minutes)
+                _send_and_mark(session_factory, row, urls, token, now, retry_minutes)
             ] += 1
+        if unreachable:
+            with session_factory() as session:
+                session.execute(
+                    update(Message)
+                    .where(Message.id.in_(unreachable), Message.claim == token)  # type: ignore[union-attr, arg-type]
+                    .values(status="no_channel", last_error="未配置该收件人的通知渠道", claim=None)
+                )
+            result.counts["no_channel"] += len(unreachable)
 
 
-def _deliver_row(
+def _send_and_mark(
     session_factory,
-    message_id: int,
+    row: _Claimed,
+    urls: list[str],
     token: str,
     now: dt.datetime,
-    channels: Channels,
     retry_minutes: list[int],
 ) -> str:  # type: ignore[no-untyped-def]
-    with session_factory() as session:
-        message = session.get(Message, message_id)
-        assert message is not None
-        phone = None
-        if message.recipient_kind == "applicant":
-            person = session.get(Person, message.recipient)
-            phone = person.phone if person else None
-        urls = channels.urls_for(message.recipient_kind, message.recipient, phone)
-    if not urls:
-        status, error = "no_channel", "未配置该收件人的通知渠道"
-    else:
-        ok, error = send_one(message, urls)
-        status = "sent" if ok else "failed"
-    values: dict[str, object] = {"status": status, "last_error": error, "claim": None}
-    if status == "sent":
+    ok, error = send_one(row.title, row.body, urls)
+    values: dict[str, object] = {
+        "status": "sent" if ok else "failed",
+        "last_error": error,
+        "claim": None,
+    }
+    if ok:
         values["sent_at"] = now
-    elif status == "failed":
-        wait = (
-            retry_minutes[min(message.attempts - 1, len(retry_minutes) - 1)]
-            if retry_minutes
-            else 60
-        )
+    else:
+        wait = retry_minutes[min(row.attempts - 1, len(retry_minutes) - 1)] if retry_minutes else 60
         values["next_attempt_at"] = now + dt.timedelta(minutes=wait)
+    # Marked alone, right after sending: a crash here resends this one row, never loses it.
     with session_factory() as session:
         session.execute(
-            update(Message).where(Message.id == message_id, Message.claim == token).values(**values)
+            update(Message).where(Message.id == row.id, Message.claim == token).values(**values)
         )  # type: ignore[arg-type]
-    return status
+    return str(values["status"])

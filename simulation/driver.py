@@ -52,6 +52,7 @@ class Report:
     late_first_submissions_accepted: int = 0
     locked: int = 0
     flow_runs: list[str] = field(default_factory=list)
+    flow_run_ids: list[str] = field(default_factory=list)
     messages: dict[str, int] = field(default_factory=dict)
     escalations: dict[str, int] = field(default_factory=dict)
     not_final: int = 0
@@ -301,6 +302,7 @@ class Simulation:
         state = phase_flow(self.cycle_id, name, now, self.notify_url, return_state=True)
         result = state.result()
         self.report.flow_runs.append(name)
+        self.report.flow_run_ids.append(str(state.state_details.flow_run_id))
         self.recorder.wait(state.state_details.flow_run_id, result.get("task_runs", 0))
 
     def _sweep(self, now: dt.datetime) -> None:

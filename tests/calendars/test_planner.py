@@ -289,6 +289,15 @@ def test_a_missing_key_in_child_and_parent_names_the_key(tmp_path: Path) -> None
     assert "上级" in str(caught.value)
 
 
+def test_an_impossible_date_is_a_message(tmp_path: Path) -> None:
+    path = tmp_path / "feb-2024.yaml"
+    path.write_text(
+        "id: feb-2024\nphases:\n  declaration: {title: x, last_day: 2024-02-30}\n", encoding="utf-8"
+    )
+    with pytest.raises(CycleFileError, match="有效日期"):
+        load_cycle(path)
+
+
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "bad-2024.yaml"
     path.write_text("id: bad-2024\nphases:\n  declaration: [unclosed\n", encoding="utf-8")

@@ -9,7 +9,7 @@ from collections import defaultdict
 import pendulum
 import pytest
 from prefect import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+from prefect.client.schemas.filters import FlowRunFilter
 
 from calendars.cyclefile import bundled_cycle
 from models.states import FINAL
@@ -106,17 +106,22 @@ def test_id_numbers_are_masked(sim: dict) -> None:
 
 
 def test_the_flow_runs_are_in_prefect(sim: dict) -> None:
+    import uuid
+
+    from prefect.client.schemas.filters import FlowRunFilterId
+
     report = sim["report"]
-    names = sorted(set(report.flow_runs))
+    ids = [uuid.UUID(i) for i in report.flow_run_ids]
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(
-                name=FlowRunFilterName(any_=[f"{report.cycle_id}-{n}" for n in names])
-            ),
-            limit=200,
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)), limit=len(ids) + 10
         )
     assert len(runs) == len(report.flow_runs) > 5
     assert all(r.state.is_completed() for r in runs)
+    assert {r.name for r in runs} >= {
+        f"{report.cycle_id}-declaration-close",
+        f"{report.cycle_id}-unit_review-close",
+    }
 
 
 def test_same_seed_same_year(db: str, prefect_server: None) -> None:
