@@ -32,6 +32,9 @@ class Window:
         return (self.start is None or self.start <= now) and (self.end is None or now < self.end)
 
 
+_LOADED: dict[tuple[str, str, int, dt.datetime], CycleContext] = {}
+
+
 @dataclass(frozen=True)
 class CycleContext:
     cycle_id: str
@@ -41,9 +44,21 @@ class CycleContext:
 
     @classmethod
     def load(cls, session: Session, cycle_id: str) -> CycleContext:
-        cycle = session.get(Cycle, cycle_id)
-        if cycle is None:
+        """Cached per stored revision: every action reads it, an extension makes a new one."""
+        row = session.execute(
+            select(Cycle.revision, Cycle.launched_at).where(Cycle.id == cycle_id)  # type: ignore[arg-type]
+        ).first()
+        if row is None:
             raise Refused(f"没有编号为 {cycle_id} 的评审周期（请先 zhicheng launch）", "no_cycle")
+        key = (str(session.get_bind().url), cycle_id, row[0], row[1])
+        if key not in _LOADED:
+            _LOADED[key] = cls._read(session, cycle_id)
+        return _LOADED[key]
+
+    @classmethod
+    def _read(cls, session: Session, cycle_id: str) -> CycleContext:
+        cycle = session.get(Cycle, cycle_id)
+        assert cycle is not None
         phases = session.exec(select(Phase).where(Phase.cycle_id == cycle_id)).all()
         windows = {p.key: Window(p.key, p.title, p.start, p.end) for p in phases}
         return cls(cycle_id, cycle.year, windows, dict(cycle.spec.get("policy", {})))

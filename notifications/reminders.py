@@ -95,11 +95,9 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    total = 0
-    for i in range(0, len(rows), 2000):
-        stmt = insert(Message).values(rows[i : i + 2000]).on_conflict_do_nothing()
-        total += int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
-    return total
+    # One prepared statement, many rows: a multi-VALUES statement would be compiled anew each time.
+    session.execute(insert(Message).on_conflict_do_nothing(), rows)
+    return len(rows)
 
 
 def message_row(
@@ -162,7 +160,19 @@ class ReminderWriter:
         assert self.spec.notifications is not None
         for offset in offsets(rule, start, deadline, self.calendar, self.spec.notifications):
             if offset.due <= now < deadline and now - offset.due < FRESH:
-                yield offset
+                if not self._written(rule.kind, offset.key, deadline):
+                    yield offset
+
+    def _written(self, kind: str, offset: str, deadline: dt.datetime) -> bool:
+        """An offset is written once, at the first sweep after it falls due: its recipients
+        are those pending at that moment."""
+        stmt = (
+            select(Message.id)
+            .where(Message.cycle_id == self.cycle_id, Message.kind == kind)  # type: ignore[arg-type]
+            .where(Message.offset == offset, Message.deadline == deadline)  # type: ignore[arg-type]
+            .limit(1)
+        )
+        return self.session.execute(stmt).first() is not None
 
     def write(self, now: dt.datetime) -> int:
         if self.spec.notifications is None:

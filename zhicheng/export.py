@@ -22,6 +22,7 @@ APPLICATION_FIELDS = (
     "id",
     "id_number",
     "name",
+    "unit_code",
     "unit",
     "city",
     "committee",
@@ -56,6 +57,7 @@ def application_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
             Application.id,
             Application.person_id,
             Person.name,
+            Organisation.code,
             Organisation.name,
             city.name,
             Committee.name,
@@ -76,8 +78,8 @@ def application_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
         for row in session.execute(stmt).yield_per(2000):
             values = list(row)
             values[1] = mask(values[1])
-            values[8] = _iso(values[8])
-            values[10] = bool(values[10])
+            values[9] = _iso(values[9])
+            values[11] = bool(values[11])
             yield dict(zip(APPLICATION_FIELDS, values, strict=True))
 
 

@@ -28,14 +28,28 @@ def exported(kind: str, cycle_id: str) -> list[dict]:
 
 @pytest.fixture(scope="session")
 def simulated(database: str, prefect_server: None) -> dict:
+    """Every message goes through apprise to a local HTTP receiver, as with --notify URL."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        report = Simulation(bundled_cycle("jiayuguan-2024"), applicants=400, seed=11).run()
+    from tests.notifications.receivers import HttpReceiver
+
+    with (
+        HttpReceiver() as receiver,
+        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
+        report = Simulation(
+            bundled_cycle("jiayuguan-2024"),
+            applicants=400,
+            seed=11,
+            notify_url=f"json://127.0.0.1:{receiver.port}/zhicheng",
+        ).run()
     return {
         "report": report,
-        "applications": exported("applications", report.cycle_id),
-        "audit": exported("audit", report.cycle_id),
+        "received": receiver.received,
+        **{
+            kind: exported(kind, report.cycle_id)
+            for kind in ("applications", "audit", "messages", "escalations")
+        },
     }
 
 
@@ -142,3 +156,62 @@ def test_same_seed_same_year(db: str, prefect_server: None) -> None:
         return apps, audit
 
     assert run() == run()
+
+
+def draft_at(sim: dict, instant: pendulum.DateTime) -> set[int]:
+    """Applications still drafts at ``instant``, from the audit trail alone."""
+    left_draft = {}
+    for row in sim["audit"]:
+        if row["from_status"] == "draft" and row["to_status"] != "draft":
+            left_draft[row["application_id"]] = pendulum.parse(row["at"])
+    return {
+        a["id"]
+        for a in sim["applications"]
+        if a["id"] not in left_draft or left_draft[a["id"]] > instant
+    }
+
+
+def test_every_open_draft_got_the_three_day_reminder_once(sim: dict) -> None:
+    due = pendulum.datetime(2024, 10, 17, 9, tz="Asia/Shanghai")
+    open_drafts = draft_at(sim, due)
+    reminded = [
+        m
+        for m in sim["messages"]
+        if m["kind"] == "declaration_draft" and m["offset"] == "d-3@09:00"
+    ]
+    subjects = [int(m["subject"].split(":")[1]) for m in reminded]
+    assert open_drafts and sorted(subjects) == sorted(open_drafts)
+    assert all(m["status"] == "sent" for m in reminded)
+
+
+def test_every_unit_pending_at_the_end_of_unit_review_was_escalated(sim: dict) -> None:
+    pending_states = {"submitted", "unit_review", "recommended"}
+    ids = {
+        r["application_id"]
+        for r in sim["audit"]
+        if r["action"] == "not_recommend" and r["from_status"] in pending_states
+    }
+    units = {a["unit_code"] for a in sim["applications"] if a["id"] in ids}
+    escalated = {e["unit"] for e in sim["escalations"]}
+    assert units and units <= escalated
+
+
+def test_escalations_never_skip_a_level(sim: dict) -> None:
+    steps = defaultdict(list)
+    for e in sim["escalations"]:
+        steps[e["unit"]].append(e["step"])
+    assert all(sorted(s) == list(range(1, len(s) + 1)) for s in steps.values())
+    order = ["department", "city", "province"]
+    assert all(order.index(e["level"]) == e["step"] - 1 for e in sim["escalations"])
+
+
+def test_no_reminder_went_out_after_its_deadline(sim: dict) -> None:
+    sent = [m for m in sim["messages"] if m["kind"] != "escalation" and m["sent_at"]]
+    assert sent
+    assert all(pendulum.parse(m["sent_at"]) < pendulum.parse(m["deadline"]) for m in sent)
+
+
+def test_what_was_marked_sent_was_received(sim: dict) -> None:
+    sent = [m for m in sim["messages"] if m["status"] == "sent"]
+    assert len(sim["received"]) == len(sent)
+    assert all("*" * 8 in r["message"] for r in sim["received"] if "身份证号" in r["message"])
