@@ -138,3 +138,53 @@ def test_a_malformed_cycle_file_is_a_message_not_a_traceback(tmp_path: Path) -> 
     result = runner.invoke(app, ["plan", str(bad)])
     assert result.exit_code == 2
     assert "oops-2024.yaml" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["620102196501150011", "--year", "2024"],
+            {"retirement_month": "2025-02", "eligible": True},
+        ),
+        (
+            ["620102196501150011", "--year", "2025"],
+            {"retirement_month": "2025-02", "eligible": False},
+        ),
+        (
+            ["620102197501150022", "--year", "2025", "--female-original-age", "50"],
+            {"retirement_month": "2025-02", "eligible": False},
+        ),
+        (
+            ["620102197501150022", "--year", "2025", "--female-original-age", "55"],
+            {"retirement_month": "2031-05", "eligible": True},
+        ),
+    ],
+)
+def test_rules_retirement_json(args: list[str], expected: dict) -> None:
+    import json
+
+    from rules.idcard import check_digit
+
+    args = [args[0][:17] + check_digit(args[0][:17]), *args[1:]]
+    result = runner.invoke(app, ["rules", "retirement", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["620102196501150010", "--year", "2024"], "校验码"),
+        (["12345", "--year", "2024"], "18位"),
+        (["620102197501150022", "--year", "2025"], "50 或 55"),
+    ],
+)
+def test_rules_retirement_refuses_clearly(args: list[str], message: str) -> None:
+    from rules.idcard import check_digit
+
+    if len(args[0]) == 18 and message != "校验码":
+        args = [args[0][:17] + check_digit(args[0][:17]), *args[1:]]
+    result = runner.invoke(app, ["rules", "retirement", *args, "--json"])
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output

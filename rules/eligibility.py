@@ -1,0 +1,249 @@
+"""Eligibility (申报条件) as pure functions of the applicant's facts, the cycle's policy and
+the year. Checked at declaration and again at unit review; every failure is a clear reason.
+A blocking finding refuses the application; a non-blocking one says what does not count."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from calendars.cyclefile import PolicySpec
+from rules.idcard import InvalidIdNumber, parse_id_number
+from rules.retirement import MissingInput, reaches_retirement_by, retirement_for
+
+
+@dataclass(frozen=True)
+class Paper:
+    title: str
+    level: Literal["core", "provincial"]
+    duplicate_rate: float  # 0.12 = 12%
+    published: dt.date
+
+
+@dataclass(frozen=True)
+class ExpertRecommendation:
+    approvals: int
+    reviewers: int
+
+
+@dataclass(frozen=True)
+class Applicant:
+    id_number: str
+    female_original_age: int | None = None
+    civil_servant: bool = False
+    retired: bool = False
+    summoned_or_under_review: bool = False
+    disciplinary_until: dt.date | None = None
+    transferred_in: bool = True
+    failed_last_year: bool = False
+    new_achievement_since_last_year: bool = False
+    series_transfer_on: dt.date | None = None
+    continuing_education_done: bool = True
+    other_committees_this_year: int = 0
+    barred_until: dt.date | None = None
+    bar_reason: str | None = None
+    achievements: tuple[tuple[str, dt.date], ...] = ()
+    papers: tuple[Paper, ...] = ()
+    expert_recommendation: ExpertRecommendation | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    blocking: bool = True
+
+
+@dataclass(frozen=True)
+class Verdict:
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+
+    @property
+    def eligible(self) -> bool:
+        return not any(f.blocking for f in self.findings)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [f.message for f in self.findings if f.blocking]
+
+
+def _year_end(policy: PolicySpec, year: int) -> dt.date:
+    return policy.retirement_reference_day or dt.date(year, 12, 31)
+
+
+def identity(applicant: Applicant, on: dt.date) -> list[Finding]:
+    try:
+        parse_id_number(applicant.id_number, on=on)
+    except InvalidIdNumber as exc:
+        return [Finding("id_invalid", exc.reason)]
+    return []
+
+
+def retirement(applicant: Applicant, year: int) -> list[Finding]:
+    parsed = parse_id_number(applicant.id_number)
+    try:
+        reached = reaches_retirement_by(
+            parsed.birth,
+            male=parsed.is_male,
+            female_original_age=applicant.female_original_age,
+            year=year,
+        )
+    except MissingInput as exc:
+        return [Finding("retirement_input_missing", str(exc))]
+    if not reached:
+        return []
+    month = retirement_for(
+        parsed.birth, male=parsed.is_male, female_original_age=applicant.female_original_age
+    )
+    return [
+        Finding(
+            "retirement_age",
+            f"{year}年12月31日前已达法定退休年龄（{month.month_text} 退休），不得申报",
+        )
+    ]
+
+
+def status(applicant: Applicant, policy: PolicySpec, year: int, on: dt.date) -> list[Finding]:
+    """The exclusions of 000 七(三) and 004 一."""
+    out = []
+    if applicant.civil_servant:
+        out.append(Finding("civil_servant", "公务员（含参照公务员法管理人员）不能申报职称评审"))
+    if applicant.retired:
+        out.append(Finding("retired", "离退休人员不能申报职称"))
+    if not applicant.transferred_in:
+        out.append(Finding("not_transferred", "未办理正式调入手续，不予受理"))
+    if applicant.summoned_or_under_review:
+        out.append(Finding("under_review", "受纪检监察部门约谈或审查未结束，当年不得申报"))
+    if applicant.disciplinary_until and applicant.disciplinary_until >= on:
+        out.append(
+            Finding(
+                "disciplinary_period",
+                f"处分影响期至 {applicant.disciplinary_until.isoformat()}，期内不得申报",
+            )
+        )
+    if applicant.failed_last_year and not applicant.new_achievement_since_last_year:
+        out.append(Finding("failed_last_year", "上年度评审未通过且此后未取得新业绩，不得申报"))
+    if applicant.other_committees_this_year:
+        out.append(Finding("one_committee_per_year", "同一年度只能选择1个评委会申报"))
+    if not applicant.continuing_education_done:
+        out.append(Finding("continuing_education", "未按要求完成继续教育，不得申报"))
+    if applicant.barred_until and applicant.barred_until >= on:
+        why = f"（{applicant.bar_reason}）" if applicant.bar_reason else ""
+        out.append(
+            Finding(
+                "integrity_bar", f"因弄虚作假被停止申报至 {applicant.barred_until.isoformat()}{why}"
+            )
+        )
+    if applicant.series_transfer_on is not None:
+        tenure_end = policy.tenure_cutoff or _year_end(policy, year)
+        one_year = applicant.series_transfer_on.replace(year=applicant.series_transfer_on.year + 1)
+        if one_year > tenure_end:
+            out.append(
+                Finding(
+                    "series_transfer_too_recent", "转系列后须在新系列聘任满1年才能申报高一级职称"
+                )
+            )
+    return out
+
+
+def achievements(applicant: Applicant, policy: PolicySpec) -> list[Finding]:
+    cutoff = policy.achievement_cutoff
+    if cutoff is None:
+        return []
+    return [
+        Finding(
+            "achievement_after_cutoff",
+            f"业绩“{name}”取得于 {day.isoformat()}，晚于截止日 {cutoff.isoformat()}，本次不计入",
+            blocking=False,
+        )
+        for name, day in applicant.achievements
+        if day > cutoff
+    ]
+
+
+def papers(applicant: Applicant, policy: PolicySpec, year: int) -> list[Finding]:
+    rule = policy.plagiarism
+    if rule is None or year < rule.applies_from_year:
+        return []
+    out = []
+    for paper in applicant.papers:
+        limit = rule.core if paper.level == "core" else rule.provincial
+        if paper.duplicate_rate > limit:
+            level = "核心期刊" if paper.level == "core" else "省级期刊"
+            out.append(
+                Finding(
+                    "paper_duplicate_rate",
+                    f"论文《{paper.title}》重复率 {paper.duplicate_rate:.0%} 超过{level} {limit:.0%} 的上限，不按相应级别论文对待",
+                    blocking=False,
+                )
+            )
+    return out
+
+
+def expert_recommendation(applicant: Applicant, policy: PolicySpec) -> list[Finding]:
+    needed = policy.expert_recommendation_min_approval
+    rec = applicant.expert_recommendation
+    if needed is None or rec is None:
+        return []
+    if rec.reviewers <= 0 or rec.approvals / rec.reviewers + 1e-9 < needed:
+        return [
+            Finding(
+                "expert_recommendation",
+                f"专家举荐仅 {rec.approvals}/{rec.reviewers} 名盲审专家同意，未达 2/3，不作为业绩条件",
+                blocking=False,
+            )
+        ]
+    return []
+
+
+def check(applicant: Applicant, policy: PolicySpec, *, year: int, on: dt.date) -> Verdict:
+    """All checks; an invalid ID number stops the rest (they read the birth date from it)."""
+    found = identity(applicant, on)
+    if not found:
+        found = retirement(applicant, year) + status(applicant, policy, year, on)
+        found += (
+            achievements(applicant, policy)
+            + papers(applicant, policy, year)
+            + expert_recommendation(applicant, policy)
+        )
+    return Verdict(tuple(found))
+
+
+def integrity_bar_until(found_on: dt.date, policy: PolicySpec) -> dt.date | None:
+    """Falsified materials bar the person for the policy's years (the 002 pledge: three)."""
+    years = policy.integrity_bar_years
+    if years is None:
+        return None
+    return found_on.replace(year=found_on.year + years)
+
+
+def village_quota_shortfall(
+    senior_total: int, village_senior: int, policy: PolicySpec
+) -> Finding | None:
+    """001 三(二): in series with village units, at least the quota of senior titles go to them."""
+    quota = policy.village_senior_quota
+    if quota is None or senior_total == 0:
+        return None
+    if village_senior / senior_total + 1e-9 < quota:
+        return Finding(
+            "village_quota",
+            f"乡村单位人才 {village_senior}/{senior_total} 名，低于高级职称的 {quota:.0%}",
+        )
+    return None
+
+
+REMOTE_VILLAGE_NOTE = "乡村不受指标限制"
+
+
+def remote_village_exempt(
+    level: Literal["intermediate", "senior"], years: int, policy: PolicySpec
+) -> bool:
+    """003 附件3 二(一): long service in remote villages is outside the quota, and the
+    qualification document must say so (REMOTE_VILLAGE_NOTE)."""
+    needed = (
+        policy.remote_village_years_senior
+        if level == "senior"
+        else policy.remote_village_years_intermediate
+    )
+    return needed is not None and years >= needed
