@@ -89,3 +89,9 @@ class CycleEvent(SQLModel, table=True):
     done_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     affected: int = 0
     flow_run: str | None = None
+
+
+def boundary_key(phase: str, edge: str, due: dt.datetime) -> str:
+    """The record key of a boundary (``declaration.close@20241020T1600Z``): stable across
+    reruns, new when an extension moves that edge — an edge it did not move keeps its key."""
+    return f"{phase}.{edge}@{due.astimezone(dt.UTC).strftime('%Y%m%dT%H%MZ')}"

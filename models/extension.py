@@ -12,7 +12,7 @@ from calendars.cyclefile import CycleSpec
 from calendars.planner import Plan, plan_cycle
 from calendars.workdays import WorkdayCalendar, day_end
 from models.context import Refused
-from models.cycle import Cycle, CycleEvent, Phase, PhaseExtension
+from models.cycle import Cycle, CycleEvent, Phase, PhaseExtension, boundary_key
 from models.timeutil import beijing_text
 
 
@@ -74,7 +74,8 @@ def extend_phase(
         )
     closed = session.exec(
         select(CycleEvent).where(
-            CycleEvent.cycle_id == cycle_id, CycleEvent.key == f"{phase_key}.close@r{row.revision}"
+            CycleEvent.cycle_id == cycle_id,
+            CycleEvent.key == boundary_key(phase_key, "close", row.end),
         )
     ).first()
     if closed is not None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from models.context import CycleContext
-from models.cycle import CycleEvent, Phase
+from models.cycle import CycleEvent, Phase, boundary_key
 
 TOP_LEVEL_ORDER = ("prep", "declaration", "unit_review", "committee_review", "filing")
 
@@ -18,12 +18,14 @@ class BoundaryEvent:
     phase: str
     edge: str  # "open" | "close"
     due: dt.datetime
-    revision: int
 
     @property
     def key(self) -> str:
-        """Stable across reruns, new when an extension moves the boundary (revision)."""
-        return f"{self.phase}.{self.edge}@r{self.revision}"
+        return boundary_key(self.phase, self.edge, self.due)
+
+    @property
+    def stamp(self) -> str:
+        return self.key.split("@", 1)[1]
 
     @property
     def slug(self) -> str:
@@ -37,9 +39,9 @@ def boundary_events(session: Session, cycle_id: str) -> list[BoundaryEvent]:
     events: list[BoundaryEvent] = []
     for phase in phases:
         if phase.start is not None:
-            events.append(BoundaryEvent(phase.key, "open", phase.start, phase.revision))
+            events.append(BoundaryEvent(phase.key, "open", phase.start))
         if phase.end is not None:
-            events.append(BoundaryEvent(phase.key, "close", phase.end, phase.revision))
+            events.append(BoundaryEvent(phase.key, "close", phase.end))
     rank = {key: i for i, key in enumerate(TOP_LEVEL_ORDER)}
     return sorted(events, key=lambda e: (e.due, e.edge == "open", rank.get(e.phase, 99)))
 

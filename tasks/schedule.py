@@ -7,8 +7,6 @@ import datetime as dt
 from prefect import get_client, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.filters import (
-    DeploymentFilter,
-    DeploymentFilterName,
     FlowRunFilter,
     FlowRunFilterState,
     FlowRunFilterStateType,
@@ -27,7 +25,7 @@ PHASE_DEPLOYMENT = "cycle-phase/cycle-phase"
 
 
 def idempotency_key(cycle_id: str, event: BoundaryEvent) -> str:
-    return f"{cycle_id}-{event.phase}-{event.edge}-r{event.revision}"
+    return f"{cycle_id}-{event.phase}-{event.edge}-{event.stamp}"
 
 
 def _tags(cycle_id: str, event: BoundaryEvent) -> list[str]:
@@ -68,7 +66,10 @@ def schedule_boundaries(
 
 @task(cache_policy=NO_CACHE, name="cancel-superseded", task_run_name="cancel-{cycle_id}-{phase}")
 def cancel_superseded(cycle_id: str, phase: str) -> int:
-    """Cancels the still-scheduled runs of a boundary an extension has moved."""
+    """Cancels the still-scheduled runs of this phase's boundaries whose instant is no longer
+    a boundary of the cycle (an extension moved it)."""
+    with session_scope() as session:
+        current = {(e.phase, e.edge, e.due) for e in boundary_events(session, cycle_id)}
     cancelled = 0
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
@@ -76,10 +77,11 @@ def cancel_superseded(cycle_id: str, phase: str) -> int:
                 tags=FlowRunFilterTags(all_=[f"cycle:{cycle_id}"]),
                 state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
             ),
-            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["cycle-phase"])),
         )
         for run in runs:
-            if any(tag.startswith(f"boundary:{phase}.") for tag in run.tags):
+            boundary = next((t.split(":", 1)[1] for t in run.tags if t.startswith("boundary:")), "")
+            run_phase, _, edge = boundary.partition(".")
+            if run_phase == phase and (phase, edge, run.expected_start_time) not in current:
                 client.set_flow_run_state(
                     run.id, Cancelled(message="阶段已延期，改期运行"), force=True
                 )

@@ -1,0 +1,81 @@
+"""Launching schedules a run at every boundary on the server; an extension moves them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+
+from calendars.cyclefile import bundled_cycle
+from flows.cycle import phase_flow
+from flows.extend import extend
+from flows.launch import annual_cycle
+from tests.factories import bj
+
+pytestmark = pytest.mark.usefixtures("db", "prefect_server")
+
+
+@pytest.fixture(scope="module")
+def deployment(prefect_server: None) -> None:
+    """The cycle-phase deployment, registered as `zhicheng serve` registers it."""
+    phase_flow.to_deployment(name="cycle-phase").apply()
+
+
+def scheduled(cycle_id: str) -> dict[str, tuple[dt.datetime, str]]:
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"cycle:{cycle_id}"]))
+        )
+    out = {}
+    for run in runs:
+        boundary = next(t for t in run.tags if t.startswith("boundary:"))
+        out.setdefault(boundary, []).append((run.expected_start_time, run.state_type.value))
+    return out
+
+
+def test_launch_schedules_every_boundary_once(deployment: None) -> None:
+    cycle_id = f"t-launch-{uuid.uuid4().hex[:6]}"
+    now = bj(2024, 8, 30, 12)
+    first = annual_cycle(str(bundled_cycle("jiayuguan-2024")), now=now, cycle_id=cycle_id)
+    again = annual_cycle(str(bundled_cycle("jiayuguan-2024")), now=now, cycle_id=cycle_id)
+    assert first["created"] is True and again["created"] is False
+    runs = scheduled(cycle_id)
+    assert len(runs) == 10 and all(len(v) == 1 for v in runs.values())  # 5 phases × open/close
+    start, state = runs["boundary:declaration.close"][0]
+    assert start == bj(2024, 10, 21, 0, 0) and state == "SCHEDULED"
+
+
+def test_an_extension_moves_the_scheduled_runs(deployment: None) -> None:
+    cycle_id = f"t-extend-{uuid.uuid4().hex[:6]}"
+    annual_cycle(str(bundled_cycle("jiayuguan-2024")), now=bj(2024, 8, 30, 12), cycle_id=cycle_id)
+    outcome = extend(
+        cycle_id, "filing", dt.date(2025, 1, 6), "市人社局", "年底系统故障", now=bj(2024, 12, 28)
+    )
+    assert [line.split(" → ")[0] for line in outcome["rescheduled"]] == [
+        "filing.close@20250106T1600Z"
+    ]
+    runs = sorted(scheduled(cycle_id)["boundary:filing.close"])
+    assert runs == [(bj(2025, 1, 1), "CANCELLED"), (bj(2025, 1, 7), "SCHEDULED")]
+
+
+def test_a_sub_step_extension_moves_no_runs_and_a_breaking_one_is_refused(deployment: None) -> None:
+    from models.context import Refused
+
+    cycle_id = f"t-sub-{uuid.uuid4().hex[:6]}"
+    annual_cycle(str(bundled_cycle("jiayuguan-2024")), now=bj(2024, 8, 30, 12), cycle_id=cycle_id)
+    outcome = extend(
+        cycle_id, "defence", dt.date(2024, 12, 12), "市人社局", "专家调整", now=bj(2024, 12, 1)
+    )
+    assert outcome["moved"] and outcome["rescheduled"] == []
+    with pytest.raises(Refused, match="上级|outside_parent_window"):
+        extend(
+            cycle_id,
+            "committee_review",
+            dt.date(2024, 12, 27),
+            "市人社局",
+            "来不及",
+            now=bj(2024, 12, 20),
+        )
