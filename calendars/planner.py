@@ -334,13 +334,14 @@ class _Checks:
     def run(self) -> None:
         for phase in self.plan.phases:
             self.stated(phase)
+            if phase.last_day is not None:
+                self.publicity(phase)
+                self.deadline_day(phase)
             if not phase.dated:
                 continue
             self.inverted(phase)
             self.length(phase)
-            self.deadline_day(phase)
             self.before_notice(phase)
-            self.publicity(phase)
         self.siblings(p for p in self.plan.phases if p.parent is None)
         tops = {p.key for p in self.plan.phases if p.parent is None}
         for top in tops:
@@ -355,7 +356,7 @@ class _Checks:
                 "error",
                 "date_not_stated",
                 phase.key,
-                f"{phase.title}的{'、'.join(missing)}时间通知未载明（另行通知），确定前无法按此运行",
+                f"{phase.title}的{'、'.join(missing)}时间通知未载明（或写明另行通知），确定前无法按此运行",
             )
 
     def inverted(self, phase: PlannedPhase) -> None:
@@ -427,8 +428,9 @@ class _Checks:
         spec = phase.spec
         if spec.min_days is None and spec.min_workdays is None:
             return
-        assert phase.start is not None and phase.last_day is not None
-        self._fits(phase, phase.start.date(), "error", "公示期窗口")
+        assert phase.last_day is not None
+        if phase.start is not None:
+            self._fits(phase, phase.start.date(), "error", "公示期窗口")
         if spec.follows and self.plan.has(spec.follows):
             followed = self.plan.phase(spec.follows)
             if followed.last_day is not None:
