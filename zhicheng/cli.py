@@ -180,10 +180,12 @@ def launch(
     ),
 ) -> None:
     """启动评审周期：检查周期文件、保存周期，并在每个阶段边界（北京时间）排定 Prefect 运行。"""
-    from flows.launch import annual_cycle
+    from flows.launch import annual_cycle, checked_plan
 
+    path = str(resolve_cycle_path(file))
+    checked_plan(path)  # refuse a file that cannot run before any flow run is made
     ensure_database()
-    result = annual_cycle(str(resolve_cycle_path(file)), by=by, schedule=schedule)
+    result = annual_cycle(path, by=by, schedule=schedule)
     state = "已启动" if result["created"] else "此前已启动（未改动）"
     console.print(f"周期 {result['cycle_id']} {state}。", highlight=False)
     for line in result["scheduled"]:

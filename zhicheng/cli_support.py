@@ -50,14 +50,8 @@ def friendly(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from calendars.cyclefile import CycleFileError
-        from calendars.workdays import CalendarDataError, YearNotCovered
-
         try:
             return func(*args, **kwargs)
-        except (UserError, CycleFileError, CalendarDataError, YearNotCovered) as exc:
-            err_console.print(f"[bold red]错误：[/]{exc}", highlight=False)
-            raise typer.Exit(2) from None
         except _domain_errors() as exc:
             err_console.print(f"[bold red]错误：[/]{exc}", highlight=False)
             raise typer.Exit(2) from None
@@ -66,13 +60,20 @@ def friendly(func: F) -> F:
 
 
 def _domain_errors() -> tuple[type[BaseException], ...]:
-    found: list[type[BaseException]] = []
-    for module, name in (
-        ("models.services", "Refused"),
-        ("rules.idcard", "InvalidIdNumber"),
-        ("rules.retirement", "MissingInput"),
-    ):
-        mod = sys.modules.get(module)
-        if mod is not None and hasattr(mod, name):
-            found.append(getattr(mod, name))
-    return tuple(found) or (UserError,)
+    from calendars.cyclefile import CycleFileError
+    from calendars.workdays import CalendarDataError, YearNotCovered
+    from models.context import Refused
+    from notifications.channels import ChannelConfigError
+    from rules.idcard import InvalidIdNumber
+    from rules.retirement import MissingInput
+
+    return (
+        UserError,
+        CycleFileError,
+        CalendarDataError,
+        YearNotCovered,
+        Refused,
+        ChannelConfigError,
+        InvalidIdNumber,
+        MissingInput,
+    )

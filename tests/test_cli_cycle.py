@@ -1,0 +1,116 @@
+"""The cycle commands end to end on the database: launch, extend, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.factories import drafts, stored_cycle
+from zhicheng.cli import app
+
+runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("db")
+
+
+def test_launch_refuses_a_cycle_that_cannot_run(prefect_server: None) -> None:
+    result = runner.invoke(app, ["launch", "gansu-hr-training-2020", "--no-schedule"])
+    assert result.exit_code == 2
+    assert "date_not_stated" in result.output and "不能启动" in result.output
+
+
+def test_launch_without_scheduling_stores_the_cycle_once(prefect_server: None) -> None:
+    first = runner.invoke(app, ["launch", "pingliang-2021", "--no-schedule"])
+    assert first.exit_code == 2  # Pingliang 2021 states no start either
+    result = runner.invoke(app, ["launch", "jiayuguan-2024", "--no-schedule"])
+    assert result.exit_code == 0, result.output
+    assert "jiayuguan-2024" in result.output
+    again = runner.invoke(app, ["launch", "jiayuguan-2024", "--no-schedule"])
+    assert "此前已启动" in again.output
+
+
+def test_extend_reports_what_moved_and_refuses_what_breaks(prefect_server: None) -> None:
+    cycle = stored_cycle()
+    ok = runner.invoke(
+        app,
+        [
+            "extend",
+            "--cycle",
+            cycle,
+            "--phase",
+            "defence",
+            "--until",
+            "2024-12-12",
+            "--by",
+            "市人社局",
+            "--reason",
+            "专家调整",
+            "--no-reschedule",
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "答辩评审" in ok.output and "2024年12月12日24:00" in ok.output
+    bad = runner.invoke(
+        app,
+        [
+            "extend",
+            "--cycle",
+            cycle,
+            "--phase",
+            "declaration",
+            "--until",
+            "2024-10-25",
+            "--by",
+            "省职改办",
+            "--reason",
+            "系统故障",
+            "--no-reschedule",
+        ],
+    )
+    assert bad.exit_code == 2 and "重叠" in bad.output
+    bad_date = runner.invoke(
+        app,
+        [
+            "extend",
+            "--cycle",
+            cycle,
+            "--phase",
+            "defence",
+            "--until",
+            "12/12",
+            "--by",
+            "x",
+            "--reason",
+            "y",
+        ],
+    )
+    assert bad_date.exit_code == 2 and "日期格式错误" in bad_date.output
+
+
+def test_export_applications_as_csv_and_json(tmp_path: Path) -> None:
+    cycle = stored_cycle()
+    ids = drafts(cycle, 3)
+    out = tmp_path / "apps.csv"
+    result = runner.invoke(
+        app, ["export", "applications", "--cycle", cycle, "--format", "csv", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [int(r["id"]) for r in rows] == ids
+    assert all(r["id_number"][6:14] == "********" and r["status"] == "draft" for r in rows)
+    as_json = runner.invoke(app, ["export", "audit", "--cycle", cycle, "--format", "json"])
+    assert json.loads(as_json.output) == []
+
+
+def test_export_refuses_unknown_things() -> None:
+    assert (
+        "没有编号为" in runner.invoke(app, ["export", "audit", "--cycle", "no-such-cycle"]).output
+    )
+    assert "不能导出" in runner.invoke(app, ["export", "people", "--cycle", "x"]).output
+    assert (
+        "格式" in runner.invoke(app, ["export", "audit", "--cycle", "x", "--format", "xml"]).output
+    )
