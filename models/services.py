@@ -94,40 +94,64 @@ def _refuse_all(ids: Sequence[int], message: str) -> Outcome:
     return Outcome(refused={i: message for i in ids})
 
 
+def _move(
+    session: Session,
+    cycle_id: str,
+    ids: Sequence[int],
+    action: str,
+    *,
+    now: dt.datetime,
+    actor: str,
+    window: Window | None = None,
+    what: str = "",
+    check: Callable[[_Row], str | None] | None = None,
+    reason: str | None = None,
+    values: dict[str, object] | None = None,
+) -> Outcome:
+    """The common shape of an action: refuse all outside its window, screen each id against
+    the state machine (and ``check``), move the rest."""
+    if window is not None and (closed := _window_refusal(window, now, what)):
+        return _refuse_all(ids, closed)
+    accepted, outcome = _screen(session, cycle_id, ids, action, check)
+    outcome.done = transition(
+        session,
+        cycle_id=cycle_id,
+        action=action,
+        now=now,
+        actor=actor,
+        reason=reason,
+        ids=list(accepted),
+        values=values,
+    )
+    return outcome
+
+
 def submit(
     session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str
 ) -> Outcome:
     """First submission (提交申报): only inside the declaration window."""
     ctx = CycleContext.load(session, cycle_id)
-    closed = _window_refusal(ctx.window("declaration"), now, "首次提交申报")
-    if closed:
-        return _refuse_all(ids, closed)
-    accepted, outcome = _screen(session, cycle_id, ids, "submit")
-    outcome.done = transition(
+    return _move(
         session,
-        cycle_id=cycle_id,
-        action="submit",
+        cycle_id,
+        ids,
+        "submit",
         now=now,
         actor=actor,
-        ids=list(accepted),
+        window=ctx.window("declaration"),
+        what="首次提交申报",
         values={"submitted_at": now},
     )
-    return outcome
 
 
 def open_review(
     session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str
 ) -> Outcome:
     """A unit takes submitted applications into review (随报随审)."""
-    ctx = CycleContext.load(session, cycle_id)
-    closed = _window_refusal(ctx.level_window("unit"), now, "审核")
-    if closed:
-        return _refuse_all(ids, closed)
-    accepted, outcome = _screen(session, cycle_id, ids, "open_review")
-    outcome.done = transition(
-        session, cycle_id=cycle_id, action="open_review", now=now, actor=actor, ids=list(accepted)
+    window = CycleContext.load(session, cycle_id).level_window("unit")
+    return _move(
+        session, cycle_id, ids, "open_review", now=now, actor=actor, window=window, what="审核"
     )
-    return outcome
 
 
 def return_for_changes(
@@ -244,30 +268,20 @@ def recommend(
     session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str
 ) -> Outcome:
     """The unit recommends (审核推荐); unit publicity opens at the next sweep."""
-    ctx = CycleContext.load(session, cycle_id)
-    closed = _window_refusal(ctx.level_window("unit"), now, "审核推荐")
-    if closed:
-        return _refuse_all(ids, closed)
-    accepted, outcome = _screen(session, cycle_id, ids, "recommend")
-    outcome.done = transition(
-        session, cycle_id=cycle_id, action="recommend", now=now, actor=actor, ids=list(accepted)
+    window = CycleContext.load(session, cycle_id).level_window("unit")
+    return _move(
+        session, cycle_id, ids, "recommend", now=now, actor=actor, window=window, what="审核推荐"
     )
-    return outcome
 
 
 def forward(
     session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str
 ) -> Outcome:
     """The department forwards to the committee (报送评委会)."""
-    ctx = CycleContext.load(session, cycle_id)
-    closed = _window_refusal(ctx.level_window("department"), now, "报送")
-    if closed:
-        return _refuse_all(ids, closed)
-    accepted, outcome = _screen(session, cycle_id, ids, "forward")
-    outcome.done = transition(
-        session, cycle_id=cycle_id, action="forward", now=now, actor=actor, ids=list(accepted)
+    window = CycleContext.load(session, cycle_id).level_window("department")
+    return _move(
+        session, cycle_id, ids, "forward", now=now, actor=actor, window=window, what="报送"
     )
-    return outcome
 
 
 def refuse(
@@ -280,17 +294,7 @@ def refuse(
     reason: str,
 ) -> Outcome:
     """A reviewer finds an application ineligible (不符合申报条件)."""
-    accepted, outcome = _screen(session, cycle_id, ids, "refuse")
-    outcome.done = transition(
-        session,
-        cycle_id=cycle_id,
-        action="refuse",
-        now=now,
-        actor=actor,
-        reason=reason,
-        ids=list(accepted),
-    )
-    return outcome
+    return _move(session, cycle_id, ids, "refuse", now=now, actor=actor, reason=reason)
 
 
 def record_result(
@@ -305,31 +309,28 @@ def record_result(
     """A committee records its verdict inside its review window; a pass opens result
     publicity for the cycle's number of days, counted from the next day."""
     ctx = CycleContext.load(session, cycle_id)
-    closed = _window_refusal(ctx.window("committee_review"), now, "录入评审结果")
-    if closed:
-        return _refuse_all(ids, closed)
     windows = _committee_windows(session, cycle_id)
 
     def check(row: _Row) -> str | None:
         window = windows.get(row.committee_id)
         return _window_refusal(window, now, "录入评审结果") if window else None
 
-    action = "pass" if passed else "fail"
-    accepted, outcome = _screen(session, cycle_id, ids, action, check)
-    values = {}
+    values: dict[str, object] = {}
     if passed:
         days = int(ctx.policy_value("result_publicity_min_days"))
         values["result_publicity_ends"] = day_end(_local_day(now) + dt.timedelta(days=days))
-    outcome.done = transition(
+    return _move(
         session,
-        cycle_id=cycle_id,
-        action=action,
+        cycle_id,
+        ids,
+        "pass" if passed else "fail",
         now=now,
         actor=actor,
-        ids=list(accepted),
+        window=ctx.window("committee_review"),
+        what="录入评审结果",
+        check=check,
         values=values,
     )
-    return outcome
 
 
 def _committee_windows(session: Session, cycle_id: str) -> dict[int, Window]:
@@ -362,19 +363,18 @@ def object_to(
             return f"结果公示已于 {beijing_text(ends)} 结束，不再受理异议"
         return None
 
-    accepted, outcome = _screen(session, cycle_id, ids, "object", check)
     due = pendulum.instance(now).in_timezone(BEIJING).add(months=months)
-    outcome.done = transition(
+    return _move(
         session,
-        cycle_id=cycle_id,
-        action="object",
+        cycle_id,
+        ids,
+        "object",
         now=now,
         actor=actor,
+        check=check,
         reason=reason,
-        ids=list(accepted),
         values={"objection_due": due},
     )
-    return outcome
 
 
 def decide_objection(
@@ -389,17 +389,7 @@ def decide_objection(
 ) -> Outcome:
     """Upheld: the title is revoked. Dismissed: back to publicity, issued by the next sweep."""
     action = "uphold_objection" if upheld else "dismiss_objection"
-    accepted, outcome = _screen(session, cycle_id, ids, action)
-    outcome.done = transition(
-        session,
-        cycle_id=cycle_id,
-        action=action,
-        now=now,
-        actor=actor,
-        reason=reason,
-        ids=list(accepted),
-    )
-    return outcome
+    return _move(session, cycle_id, ids, action, now=now, actor=actor, reason=reason)
 
 
 def withdraw(
@@ -411,17 +401,7 @@ def withdraw(
     actor: str,
     reason: str,
 ) -> Outcome:
-    accepted, outcome = _screen(session, cycle_id, ids, "withdraw")
-    outcome.done = transition(
-        session,
-        cycle_id=cycle_id,
-        action="withdraw",
-        now=now,
-        actor=actor,
-        reason=reason,
-        ids=list(accepted),
-    )
-    return outcome
+    return _move(session, cycle_id, ids, "withdraw", now=now, actor=actor, reason=reason)
 
 
 def _local_day(now: dt.datetime) -> dt.date:

@@ -28,40 +28,30 @@ def _already_done(session: Session, cycle_id: str, key: str) -> bool:
     )
 
 
-def _close_declaration(
-    session: Session, cycle_id: str, event: BoundaryEvent, now: dt.datetime
-) -> int:
-    return len(
-        transition(
-            session,
-            cycle_id=cycle_id,
-            action="expire",
-            now=now,
-            actor=SYSTEM,
-            reason=f"个人申报已于 {beijing_text(event.due)} 截止，草稿未提交",
-        )
-    )
-
-
-def _close_unit_review(
-    session: Session, cycle_id: str, event: BoundaryEvent, now: dt.datetime
-) -> int:
-    return len(
-        transition(
-            session,
-            cycle_id=cycle_id,
-            action="not_recommend",
-            now=now,
-            actor=SYSTEM,
-            reason=f"单位审核推荐已于 {beijing_text(event.due)} 截止，未在期限内推荐报送",
-        )
-    )
-
-
+# What closing a phase does to the applications still waiting in it: (action, reason).
 CLOSERS = {
-    ("declaration", "close"): _close_declaration,
-    ("unit_review", "close"): _close_unit_review,
+    ("declaration", "close"): ("expire", "个人申报已于 {deadline} 截止，草稿未提交"),
+    ("unit_review", "close"): (
+        "not_recommend",
+        "单位审核推荐已于 {deadline} 截止，未在期限内推荐报送",
+    ),
 }
+
+
+def _close(session: Session, cycle_id: str, event: BoundaryEvent, now: dt.datetime) -> int:
+    closer = CLOSERS.get((event.phase, event.edge))
+    if closer is None:
+        return 0
+    action, reason = closer
+    moved = transition(
+        session,
+        cycle_id=cycle_id,
+        action=action,
+        now=now,
+        actor=SYSTEM,
+        reason=reason.format(deadline=beijing_text(event.due)),
+    )
+    return len(moved)
 
 
 @task(
@@ -79,8 +69,7 @@ def carry_out(
         with session_scope() as session:
             if _already_done(session, cycle_id, event.key):
                 return 0
-            closer = CLOSERS.get((event.phase, event.edge))
-            affected = closer(session, cycle_id, event, now) if closer else 0
+            affected = _close(session, cycle_id, event, now)
             session.add(
                 CycleEvent(
                     cycle_id=cycle_id,
