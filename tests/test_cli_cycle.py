@@ -114,3 +114,47 @@ def test_export_refuses_unknown_things() -> None:
     assert (
         "格式" in runner.invoke(app, ["export", "audit", "--cycle", "x", "--format", "xml"]).output
     )
+
+
+def test_act_goes_through_the_service_layer_and_names_the_deadline() -> None:
+    cycle = stored_cycle()
+    first, late = drafts(cycle, 2)
+    ok = runner.invoke(
+        app,
+        [
+            "act",
+            "submit",
+            "--cycle",
+            cycle,
+            "-a",
+            str(first),
+            "--actor",
+            "申报人",
+            "--now",
+            "2024-10-20T23:59:59",
+        ],
+    )
+    assert ok.exit_code == 0 and f"申报 {first}：已办理" in ok.output
+    refused = runner.invoke(
+        app,
+        [
+            "act",
+            "submit",
+            "--cycle",
+            cycle,
+            "-a",
+            str(late),
+            "--actor",
+            "申报人",
+            "--now",
+            "2024-10-21T00:00:00+08:00",
+        ],
+    )
+    assert refused.exit_code == 1
+    assert "2024年10月20日24:00（北京时间）" in refused.output
+    unknown = runner.invoke(app, ["act", "approve", "--cycle", cycle, "-a", "1", "--actor", "x"])
+    assert unknown.exit_code == 2 and "不认识的操作" in unknown.output
+    bad_time = runner.invoke(
+        app, ["act", "submit", "--cycle", cycle, "-a", "1", "--actor", "x", "--now", "明天"]
+    )
+    assert bad_time.exit_code == 2 and "时间格式错误" in bad_time.output

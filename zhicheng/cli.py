@@ -12,7 +12,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import typer  # noqa: E402
 
-from zhicheng.cli_support import console, friendly, parse_day
+from zhicheng.cli_support import console, err_console, friendly, parse_day
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -161,6 +161,74 @@ def retirement(
         f"{result.month_text} 退休；{year} 年度{verdict}",
         highlight=False,
     )
+
+
+ACTIONS_HELP = "submit, resubmit, return, recommend, forward, refuse, pass, fail, object, uphold, dismiss, withdraw"
+
+
+@app.command()
+@friendly
+def act(
+    action: str = typer.Argument(..., help=ACTIONS_HELP),
+    cycle: str = typer.Option(..., "--cycle", help="周期编号"),
+    application: list[int] = typer.Option(
+        ..., "--application", "-a", help="申报编号（可多次给出）"
+    ),
+    actor: str = typer.Option(..., "--actor", help="操作人或单位（记入审计记录）"),
+    reason: str = typer.Option(
+        None, "--reason", help="原因或修改意见（退回、不予推荐、异议等必填）"
+    ),
+    now: str = typer.Option(None, "--now", help="以此时刻办理（北京时间，默认现在）"),
+) -> None:
+    """办理申报：与流程、仿真和网页接口调用同一服务层，按截止时间和退回次数规则受理或拒绝。"""
+    import pendulum
+
+    from models import services
+    from models.db import session_scope
+    from zhicheng.cli_support import UserError, parse_instant
+
+    when = parse_instant(now) or pendulum.now("UTC")
+    calls = {
+        "submit": lambda s: services.submit(s, cycle, application, now=when, actor=actor),
+        "resubmit": lambda s: services.resubmit(s, cycle, application, now=when, actor=actor),
+        "return": lambda s: services.return_for_changes(
+            s, cycle, application, now=when, actor=actor, reason=reason or ""
+        ),
+        "recommend": lambda s: services.recommend(s, cycle, application, now=when, actor=actor),
+        "forward": lambda s: services.forward(s, cycle, application, now=when, actor=actor),
+        "refuse": lambda s: services.refuse(
+            s, cycle, application, now=when, actor=actor, reason=reason or "不符合申报条件"
+        ),
+        "pass": lambda s: services.record_result(
+            s, cycle, application, passed=True, now=when, actor=actor
+        ),
+        "fail": lambda s: services.record_result(
+            s, cycle, application, passed=False, now=when, actor=actor
+        ),
+        "object": lambda s: services.object_to(
+            s, cycle, application, now=when, actor=actor, reason=reason or ""
+        ),
+        "uphold": lambda s: services.decide_objection(
+            s, cycle, application, upheld=True, now=when, actor=actor, reason=reason or ""
+        ),
+        "dismiss": lambda s: services.decide_objection(
+            s, cycle, application, upheld=False, now=when, actor=actor, reason=reason or ""
+        ),
+        "withdraw": lambda s: services.withdraw(
+            s, cycle, application, now=when, actor=actor, reason=reason or "本人撤回"
+        ),
+    }
+    if action not in calls:
+        raise UserError(f"不认识的操作 '{action}'：可选 {ACTIONS_HELP}")
+    ensure_database()
+    with session_scope() as session:
+        outcome = calls[action](session)
+    for app_id in outcome.done:
+        console.print(f"申报 {app_id}：已办理（{action}）", highlight=False)
+    for app_id, why in outcome.refused.items():
+        err_console.print(f"申报 {app_id}：未受理 —— {why}", highlight=False)
+    if outcome.refused:
+        raise typer.Exit(1)
 
 
 def ensure_database() -> None:
