@@ -12,38 +12,17 @@ from sqlalchemy import func, select
 
 from models.application import Application
 from models.db import session_scope
-from models.states import LABELS, Status
+from models.states import FINAL, LABELS, Status
 
 S = Status
 # What "through the phase" means for each phase: the states an application has reached.
+_DECIDED = FINAL | {S.result_publicity, S.objection}
 THROUGH = {
     "prep": set(Status),
     "declaration": set(Status) - {S.draft},
-    "unit_review": {
-        S.department_review,
-        S.committee_review,
-        S.result_publicity,
-        S.objection,
-        S.issued,
-        S.failed,
-        S.revoked,
-        S.not_recommended,
-        S.refused,
-        S.withdrawn,
-        S.expired,
-    },
-    "committee_review": {
-        S.result_publicity,
-        S.objection,
-        S.issued,
-        S.failed,
-        S.revoked,
-        S.not_recommended,
-        S.refused,
-        S.withdrawn,
-        S.expired,
-    },
-    "filing": {S.issued, S.failed, S.revoked, S.not_recommended, S.refused, S.withdrawn, S.expired},
+    "unit_review": _DECIDED | {S.department_review, S.committee_review},
+    "committee_review": _DECIDED,
+    "filing": set(FINAL),
 }
 
 
