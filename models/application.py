@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.timeutil import UTCDateTime
@@ -51,6 +51,8 @@ class Application(SQLModel, table=True):
     unit_publicity_ends: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     result_publicity_ends: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     objection_due: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # What the applicant declared for the eligibility rules (rules.eligibility.FACT_FIELDS).
+    facts: dict | None = Field(default=None, sa_column=Column(JSON))  # type: ignore[type-arg]
 
 
 class AuditEvent(SQLModel, table=True):

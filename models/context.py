@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from calendars.cyclefile import PolicySpec
 from models.cycle import Cycle, Phase
 from models.timeutil import beijing_text
 
@@ -41,6 +42,7 @@ class CycleContext:
     year: int
     windows: dict[str, Window]
     policy: dict[str, Any]
+    rules: PolicySpec
 
     @classmethod
     def load(cls, session: Session, cycle_id: str) -> CycleContext:
@@ -61,7 +63,8 @@ class CycleContext:
         assert cycle is not None
         phases = session.exec(select(Phase).where(Phase.cycle_id == cycle_id)).all()
         windows = {p.key: Window(p.key, p.title, p.start, p.end) for p in phases}
-        return cls(cycle_id, cycle.year, windows, dict(cycle.spec.get("policy", {})))
+        policy = dict(cycle.spec.get("policy", {}))
+        return cls(cycle_id, cycle.year, windows, policy, PolicySpec.model_validate(policy))
 
     def window(self, key: str) -> Window:
         if key not in self.windows:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pendulum
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from models.cycle import Committee
 from models.states import ACTIONS, LABELS, Status
 from models.timeutil import BEIJING, beijing_text
 from models.transitions import CHUNK, note, transition
+from rules.eligibility import FactsError, applicant_from_facts, check
 
 __all__ = ["Outcome", "Refused", "one"]
 
@@ -38,6 +40,8 @@ class _Row:
     returned_by: str | None
     committee_id: int
     result_publicity_ends: dt.datetime | None
+    person_id: str
+    facts: dict[str, Any] | None
 
 
 def _rows(session: Session, cycle_id: str, ids: Sequence[int]) -> dict[int, _Row]:
@@ -51,6 +55,8 @@ def _rows(session: Session, cycle_id: str, ids: Sequence[int]) -> dict[int, _Row
             Application.returned_by,
             Application.committee_id,
             Application.result_publicity_ends,
+            Application.person_id,
+            Application.facts,
         ).where(Application.cycle_id == cycle_id, Application.id.in_(ids[i : i + CHUNK]))  # type: ignore[union-attr, arg-type]
         for row in session.execute(stmt):
             found[row[0]] = _Row(*row)
@@ -126,10 +132,21 @@ def _move(
     return outcome
 
 
+def _ineligible(ctx: CycleContext, row: _Row, now: dt.datetime) -> str | None:
+    """The eligibility rules on what the applicant declared: the blocking reasons, or None."""
+    try:
+        applicant = applicant_from_facts(row.person_id, row.facts)
+    except FactsError as exc:
+        return f"申报信息有误：{exc}"
+    verdict = check(applicant, ctx.rules, year=ctx.year, on=_local_day(now))
+    return None if verdict.eligible else "不符合申报条件：" + "；".join(verdict.reasons)
+
+
 def submit(
     session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str
 ) -> Outcome:
-    """First submission (提交申报): only inside the declaration window."""
+    """First submission (提交申报): only inside the declaration window, and only when the
+    eligibility rules pass on what the applicant declared (the draft stays a draft)."""
     ctx = CycleContext.load(session, cycle_id)
     return _move(
         session,
@@ -140,6 +157,7 @@ def submit(
         actor=actor,
         window=ctx.window("declaration"),
         what="首次提交申报",
+        check=lambda row: _ineligible(ctx, row, now),
         values={"submitted_at": now},
     )
 
@@ -147,11 +165,25 @@ def submit(
 def open_review(
     session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str
 ) -> Outcome:
-    """A unit takes submitted applications into review (随报随审)."""
-    window = CycleContext.load(session, cycle_id).level_window("unit")
-    return _move(
-        session, cycle_id, ids, "open_review", now=now, actor=actor, window=window, what="审核"
-    )
+    """A unit takes submitted applications into review (随报随审), checking eligibility
+    again: what fails now is refused with its reasons."""
+    ctx = CycleContext.load(session, cycle_id)
+    window = ctx.level_window("unit")
+    if closed := _window_refusal(window, now, "审核"):
+        return _refuse_all(ids, closed)
+    failing: dict[str, list[int]] = {}
+    for app_id, row in _rows(session, cycle_id, ids).items():
+        if row.status == Status.submitted and (why := _ineligible(ctx, row, now)):
+            failing.setdefault(why, []).append(app_id)
+    refused_now = [i for group in failing.values() for i in group]
+    for why, group in failing.items():
+        transition(
+            session, cycle_id=cycle_id, action="refuse", now=now, actor=actor, reason=why, ids=group
+        )
+    rest = [i for i in ids if i not in set(refused_now)]
+    outcome = _move(session, cycle_id, rest, "open_review", now=now, actor=actor)
+    outcome.refused.update({i: why for why, group in failing.items() for i in group})
+    return outcome
 
 
 def return_for_changes(

@@ -5,8 +5,8 @@ A blocking finding refuses the application; a non-blocking one says what does no
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
 
 from calendars.cyclefile import PolicySpec
 from rules.idcard import InvalidIdNumber, parse_id_number
@@ -48,6 +48,9 @@ class Applicant:
     expert_recommendation: ExpertRecommendation | None = None
 
 
+FACT_FIELDS = frozenset(f.name for f in fields(Applicant)) - {"id_number"}
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str
@@ -66,6 +69,54 @@ class Verdict:
     @property
     def reasons(self) -> list[str]:
         return [f.message for f in self.findings if f.blocking]
+
+
+class FactsError(ValueError):
+    pass
+
+
+def _date(value: Any, key: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return _required_date(value, key)
+
+
+def _required_date(value: Any, key: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise FactsError(f"{key} 不是有效日期：{value!r}") from None
+
+
+def applicant_from_facts(id_number: str, facts: dict[str, Any] | None) -> Applicant:
+    """The applicant's declared facts (stored as JSON) as the rules' input; unknown keys and
+    bad dates are refused by name rather than ignored."""
+    values: dict[str, Any] = dict(facts or {})
+    unknown = set(values) - FACT_FIELDS
+    if unknown:
+        raise FactsError(f"不认识的申报事项：{', '.join(sorted(unknown))}")
+    for key in ("disciplinary_until", "series_transfer_on", "barred_until"):
+        values[key] = _date(values.get(key), key)
+    values["achievements"] = tuple(
+        (str(a["name"]), _required_date(a["on"], "achievements.on"))
+        for a in values.get("achievements") or []
+    )
+    values["papers"] = tuple(
+        Paper(
+            str(p["title"]),
+            p["level"],
+            float(p["duplicate_rate"]),
+            _required_date(p["published"], "papers.published"),
+        )
+        for p in values.get("papers") or []
+    )
+    rec = values.get("expert_recommendation")
+    values["expert_recommendation"] = (
+        ExpertRecommendation(int(rec["approvals"]), int(rec["reviewers"])) if rec else None
+    )
+    return Applicant(id_number=id_number, **values)
 
 
 def _year_end(policy: PolicySpec, year: int) -> dt.date:

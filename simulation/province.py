@@ -177,6 +177,21 @@ def committees_by_series(session: Session, cycle_id: str) -> dict[str, list[int]
     return out
 
 
+def declared_facts(rng: random.Random, male: bool) -> dict[str, object]:
+    """What an applicant declares for the eligibility rules: mostly clean, a few excluded."""
+    facts: dict[str, object] = {}
+    if not male:
+        facts["female_original_age"] = 50 if rng.random() < 0.2 else 55
+    r = rng.random()
+    if r < 0.005:
+        facts["civil_servant"] = True
+    elif r < 0.015:
+        facts["continuing_education_done"] = False
+    elif r < 0.02:
+        facts["summoned_or_under_review"] = True
+    return facts
+
+
 def add_applicants(
     session: Session,
     rng: random.Random,
@@ -213,6 +228,7 @@ def add_applicants(
             }
         )
         options = committees[series]
+        facts = declared_facts(rng, male)
         applications.append(
             {
                 "cycle_id": cycle_id,
@@ -227,6 +243,7 @@ def add_applicants(
                 "updated_at": now,
                 "return_count": 0,
                 "locked": False,
+                "facts": facts,
             }
         )
     known = {

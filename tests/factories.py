@@ -100,11 +100,11 @@ def drafts(
         ).scalar_one()
         rng = random.Random(tag)
         births = [
-            dt.date(1962, 1, 1) + dt.timedelta(days=rng.randrange(14000)) for _ in range(count)
+            dt.date(1970, 1, 1) + dt.timedelta(days=rng.randrange(9000)) for _ in range(count)
         ]
-        people = [
+        people = [  # odd sequence numbers: men, whose retirement age needs no further input
             {
-                "id_number": make_id_number("620201", birth, rng.randrange(1000)),
+                "id_number": make_id_number("620201", birth, rng.randrange(500) * 2 + 1),
                 "name": f"测试{i}",
                 "male": True,
                 "birth": birth,

@@ -250,3 +250,40 @@ def test_objection_upheld_revokes_and_dismissed_returns_to_publicity() -> None:
         reason="不属实",
     )
     assert (status_of(upheld), status_of(dismissed)) == ("revoked", "result_publicity")
+
+
+def set_facts(app_id: int, facts: dict) -> None:
+    with session_scope() as session:
+        session.get(Application, app_id).facts = facts
+
+
+def test_eligibility_is_checked_at_declaration() -> None:
+    cycle = stored_cycle()
+    clean, official, garbled = drafts(cycle, 3)
+    set_facts(official, {"civil_servant": True})
+    set_facts(garbled, {"salary": 3000})
+    out = act(
+        services.submit, cycle, [clean, official, garbled], now=bj(2024, 10, 1, 9), actor="申报人"
+    )
+    assert out.done == [clean]
+    assert out.refused[official].startswith("不符合申报条件：公务员")
+    assert "不认识的申报事项：salary" in out.refused[garbled]
+    assert status_of(official) == "draft"
+
+
+def test_eligibility_is_checked_again_at_unit_review() -> None:
+    cycle = stored_cycle()
+    fine, summoned = drafts(cycle, 2)
+    act(services.submit, cycle, [fine, summoned], now=bj(2024, 10, 1, 9), actor="申报人")
+    set_facts(summoned, {"summoned_or_under_review": True})  # learned after the declaration
+    out = act(services.open_review, cycle, [fine, summoned], now=bj(2024, 10, 2, 9), actor="单位")
+    assert out.done == [fine]
+    assert (status_of(fine), status_of(summoned)) == ("unit_review", "refused")
+    assert audit(summoned)[-1] == ("refuse", "submitted", "refused")
+    with session_scope() as session:
+        reason = session.execute(
+            select(AuditEvent.reason).where(
+                AuditEvent.application_id == summoned, AuditEvent.action == "refuse"
+            )
+        ).scalar_one()
+    assert "约谈或审查" in reason

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 12:02:29.269534
+Create Date: 2026-11-22 12:44:49.471839
 """
 
 from collections.abc import Sequence
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+
 
 import models.timeutil
 
@@ -248,6 +249,7 @@ def upgrade() -> None:
         sa.Column("unit_publicity_ends", models.timeutil.UTCDateTime(), nullable=True),
         sa.Column("result_publicity_ends", models.timeutil.UTCDateTime(), nullable=True),
         sa.Column("objection_due", models.timeutil.UTCDateTime(), nullable=True),
+        sa.Column("facts", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
             ["committee_id"],
             ["committee.id"],
