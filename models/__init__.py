@@ -1,7 +1,9 @@
 """SQLModel tables, the application state machine and the database setup."""
 
 from models.application import Application, AuditEvent, Person
+from models.committees import CommitteeMeeting
 from models.cycle import Committee, Cycle, CycleEvent, Phase, PhaseExtension
+from models.filing import FilingRecord
 from models.org import Organisation, OrgKind
 from models.outbox import Escalation, Message
 
@@ -9,9 +11,11 @@ __all__ = [
     "Application",
     "AuditEvent",
     "Committee",
+    "CommitteeMeeting",
     "Cycle",
     "CycleEvent",
     "Escalation",
+    "FilingRecord",
     "Message",
     "Organisation",
     "OrgKind",

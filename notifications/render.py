@@ -19,6 +19,7 @@ TITLES = {
     "committee_pending": "评委会评审提醒",
     "filing_due": "备案提醒",
     "escalation": "逾期督办",
+    "filing_overdue": "备案逾期",
 }
 
 

@@ -18,6 +18,7 @@ from models.db import session_scope
 from notifications.channels import load_channels
 from notifications.delivery import deliver
 from notifications.escalation import escalate
+from notifications.filing import overdue_filings
 from notifications.reminders import ReminderWriter
 from tasks.retry import retry_on_db_hiccup
 
@@ -53,7 +54,8 @@ def remind_and_escalate(cycle_id: str, now: dt.datetime) -> dict[str, int]:
         spec, plan = stored_plan(session, cycle_id)
         reminders = ReminderWriter(session, cycle_id, spec, plan, default_calendar()).write(now)
         steps = escalate(session, cycle_id, spec, plan, now)
-    return {"reminders": reminders, "escalations": len(steps)}
+        overdue = overdue_filings(session, cycle_id, spec, plan, now)
+    return {"reminders": reminders, "escalations": len(steps), "filing_overdue": overdue}
 
 
 @task(cache_policy=NO_CACHE, name="deliver", task_run_name="{cycle_id}-deliver")

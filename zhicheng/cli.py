@@ -23,6 +23,12 @@ calendar_app = typer.Typer(no_args_is_help=True, help="中国大陆工作日日�
 app.add_typer(calendar_app, name="calendar")
 rules_app = typer.Typer(no_args_is_help=True, help="申报条件规则（如法定退休年龄）。")
 app.add_typer(rules_app, name="rules")
+committee_app = typer.Typer(
+    no_args_is_help=True, help="评委会会议：计划与延期（延期须市人社局同意并公告）。"
+)
+app.add_typer(committee_app, name="committee")
+filing_app = typer.Typer(no_args_is_help=True, help="备案清单：各事项的截止时间与状态，登记备案。")
+app.add_typer(filing_app, name="filing")
 
 
 def resolve_cycle_path(file: str) -> Path:
@@ -229,6 +235,126 @@ def act(
         err_console.print(f"申报 {app_id}：未受理 —— {why}", highlight=False)
     if outcome.refused:
         raise typer.Exit(1)
+
+
+def _now(text: str | None):  # type: ignore[no-untyped-def]
+    import pendulum
+
+    from zhicheng.cli_support import parse_instant
+
+    return parse_instant(text) or pendulum.now("UTC")
+
+
+@committee_app.command("plan")
+@friendly
+def committee_plan(
+    cycle: str = typer.Option(..., "--cycle", help="周期编号"),
+    committee: str = typer.Option(..., "--committee", help="评委会键（如 gs-60）"),
+    day: str = typer.Option(..., "--day", help="会议日期，如 2024-12-15"),
+    by: str = typer.Option(..., "--by", help="计划人"),
+    now: str = typer.Option(None, "--now", help="以此时刻办理（默认现在）"),
+) -> None:
+    """计划评委会会议：须在其评审时间内；若公示和发证来不及在发证截止前完成，当即提示。"""
+    from models.committees import plan_meeting
+    from models.db import session_scope
+
+    ensure_database()
+    with session_scope() as session:
+        meeting = plan_meeting(
+            session, cycle, committee, parse_day(day, "会议日期"), by=by, now=_now(now)
+        )
+    console.print(f"已计划：{committee} 于 {meeting.meeting_day.isoformat()} 开会", highlight=False)
+    if meeting.flag:
+        console.print(f"[yellow]提示：{meeting.flag}[/]", highlight=False)
+
+
+@committee_app.command("postpone")
+@friendly
+def committee_postpone(
+    cycle: str = typer.Option(..., "--cycle", help="周期编号"),
+    committee: str = typer.Option(..., "--committee", help="评委会键"),
+    day: str = typer.Option(..., "--day", help="新的会议日期"),
+    by: str = typer.Option(..., "--by", help="办理人"),
+    approved_by: str = typer.Option("", "--approved-by", help="同意推迟的市人社局（必填）"),
+    notice: str = typer.Option("", "--notice", help="向社会公布的公告（标题或网址，必填）"),
+    reason: str = typer.Option("", "--reason", help="推迟原因（必填）"),
+    now: str = typer.Option(None, "--now", help="以此时刻办理（默认现在）"),
+) -> None:
+    """推迟评委会会议：原则上不得推迟，确需调整须经市人社局同意并向社会公布。"""
+    from models.committees import postpone_meeting
+    from models.db import session_scope
+
+    ensure_database()
+    with session_scope() as session:
+        meeting = postpone_meeting(
+            session,
+            cycle,
+            committee,
+            parse_day(day, "会议日期"),
+            by=by,
+            approved_by=approved_by,
+            notice=notice,
+            reason=reason,
+            now=_now(now),
+        )
+    console.print(
+        f"已延期：{committee} 改于 {meeting.meeting_day.isoformat()} 开会（{approved_by} 同意）",
+        highlight=False,
+    )
+    if meeting.flag:
+        console.print(f"[yellow]提示：{meeting.flag}[/]", highlight=False)
+
+
+@filing_app.command("status")
+@friendly
+def filing_status_command(
+    cycle: str = typer.Option(..., "--cycle", help="周期编号"),
+    now: str = typer.Option(None, "--now", help="以此时刻判断（默认现在）"),
+) -> None:
+    """列出备案事项、截止日期和状态（已备案、待备案、已逾期、随时备案）。"""
+    from rich.table import Table
+
+    from models.db import session_scope
+    from models.filing import filing_status
+    from tasks.notify import stored_plan
+
+    ensure_database()
+    with session_scope() as session:
+        _, plan = stored_plan(session, cycle)
+        rows = filing_status(session, cycle, plan, _now(now))
+    table = Table(title=f"{cycle} 备案清单", title_justify="left")
+    for header in ("事项", "键", "截止（含当日）", "规则", "状态"):
+        table.add_column(header)
+    for row in rows:
+        table.add_row(
+            row.title,
+            row.key,
+            row.due_last_day.isoformat() if row.due_last_day else "",
+            row.rule,
+            row.label,
+        )
+    console.print(table)
+
+
+@filing_app.command("record")
+@friendly
+def filing_record_command(
+    cycle: str = typer.Option(..., "--cycle", help="周期编号"),
+    item: str = typer.Option(..., "--item", help="备案事项键（见 filing status）"),
+    by: str = typer.Option(..., "--by", help="报送单位"),
+    note: str = typer.Option(None, "--note", help="备注（如文号）"),
+    now: str = typer.Option(None, "--now", help="备案时刻（默认现在）"),
+) -> None:
+    """登记一项备案。"""
+    from models.db import session_scope
+    from models.filing import record_filing
+    from tasks.notify import stored_plan
+
+    ensure_database()
+    with session_scope() as session:
+        _, plan = stored_plan(session, cycle)
+        record_filing(session, cycle, plan, item, by=by, now=_now(now), note=note)
+    console.print(f"已登记备案：{item}", highlight=False)
 
 
 def ensure_database() -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 12:44:49.471839
+Create Date: 2026-11-22 12:49:26.733701
 """
 
 from collections.abc import Sequence
@@ -38,6 +38,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cycle", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cycle_year"), ["year"], unique=False)
+
+    op.create_table(
+        "filing_record",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cycle_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("item_key", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("filed_at", models.timeutil.UTCDateTime(), nullable=False),
+        sa.Column("by", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("cycle_id", "item_key", name="uq_filing_once"),
+    )
+    with op.batch_alter_table("filing_record", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_filing_record_cycle_id"), ["cycle_id"], unique=False)
 
     op.create_table(
         "message",
@@ -278,6 +292,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_application_unit_id"), ["unit_id"], unique=False)
 
     op.create_table(
+        "committee_meeting",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cycle_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("committee_id", sa.Integer(), nullable=False),
+        sa.Column("meeting_day", sa.Date(), nullable=False),
+        sa.Column("by", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("at", models.timeutil.UTCDateTime(), nullable=False),
+        sa.Column("approved_by", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("notice", sa.Text(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("flag", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["committee_id"],
+            ["committee.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("committee_meeting", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_committee_meeting_committee_id"), ["committee_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_committee_meeting_cycle_id"), ["cycle_id"], unique=False
+        )
+
+    op.create_table(
         "audit_event",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cycle_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -310,6 +350,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_event_application_id"))
 
     op.drop_table("audit_event")
+    with op.batch_alter_table("committee_meeting", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_committee_meeting_cycle_id"))
+        batch_op.drop_index(batch_op.f("ix_committee_meeting_committee_id"))
+
+    op.drop_table("committee_meeting")
     with op.batch_alter_table("application", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_application_unit_id"))
         batch_op.drop_index(batch_op.f("ix_application_person_id"))
@@ -353,6 +398,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_message_cycle_id"))
 
     op.drop_table("message")
+    with op.batch_alter_table("filing_record", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_filing_record_cycle_id"))
+
+    op.drop_table("filing_record")
     with op.batch_alter_table("cycle", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cycle_year"))
 

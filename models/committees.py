@@ -1,0 +1,155 @@
+"""Committee meetings: planned inside the committee's window, flagged at planning when its
+result publicity and issuance cannot finish by the cycle's issuance deadline; postponed only
+with the city's approval and a public notice (004 三(六))."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, Session, SQLModel, select
+
+from models.context import CycleContext, Refused
+from models.cycle import Committee
+from models.timeutil import UTCDateTime, beijing
+
+
+class CommitteeMeeting(SQLModel, table=True):
+    """Every plan and every postponement is a row; the newest is the plan in force."""
+
+    __tablename__ = "committee_meeting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(index=True)
+    committee_id: int = Field(foreign_key="committee.id", index=True)
+    meeting_day: dt.date
+    by: str
+    at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    approved_by: str | None = None
+    notice: str | None = Field(default=None, sa_column=Column(Text))
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    flag: str | None = Field(default=None, sa_column=Column(Text))
+
+
+def _committee(session: Session, cycle_id: str, key: str) -> Committee:
+    found = session.exec(
+        select(Committee).where(Committee.cycle_id == cycle_id, Committee.key == key)
+    ).first()
+    if found is None:
+        raise Refused(f"本周期没有评委会 {key}", "no_committee")
+    return found
+
+
+def current_plan(session: Session, committee_id: int) -> CommitteeMeeting | None:
+    return session.exec(
+        select(CommitteeMeeting)
+        .where(CommitteeMeeting.committee_id == committee_id)
+        .order_by(CommitteeMeeting.id.desc())  # type: ignore[union-attr]
+    ).first()
+
+
+def _issuance_flag(ctx: CycleContext, day: dt.date) -> str | None:
+    """A meeting this late leaves no room for result publicity before the issuance deadline."""
+    issuance = ctx.windows.get("issuance")
+    days = ctx.policy.get("result_publicity_min_days")
+    if issuance is None or issuance.end is None or days is None:
+        return None
+    earliest = day + dt.timedelta(days=int(days) + 1)
+    last_day = beijing(issuance.end - dt.timedelta(microseconds=1)).date()
+    if earliest > last_day:
+        return f"{day.isoformat()} 开会，公示 {days} 天后最早 {earliest.isoformat()} 才能发文，晚于发证截止 {last_day.isoformat()}"
+    return None
+
+
+def _finish_by(ctx: CycleContext, committee: Committee) -> dt.date | None:
+    bound = committee.scope in ("city", "self") or committee.level == "intermediate"
+    return ctx.rules.committees_finish_by if bound else None
+
+
+def plan_meeting(
+    session: Session, cycle_id: str, key: str, day: dt.date, *, by: str, now: dt.datetime
+) -> CommitteeMeeting:
+    ctx = CycleContext.load(session, cycle_id)
+    committee = _committee(session, cycle_id, key)
+    if (
+        committee.window_start
+        and committee.window_last_day
+        and not (committee.window_start <= day <= committee.window_last_day)
+    ):
+        raise Refused(
+            f"{committee.name}的会议须在其评审时间 {committee.window_start.isoformat()} 至 "
+            f"{committee.window_last_day.isoformat()} 内；调整时间须经市人社局同意并公告（请用延期）",
+            "outside_window",
+        )
+    meeting = CommitteeMeeting(
+        cycle_id=cycle_id,
+        committee_id=committee.id,
+        meeting_day=day,
+        by=by,
+        at=now,
+        flag=_issuance_flag(ctx, day),
+    )
+    session.add(meeting)
+    committee.meeting = day
+    session.add(committee)
+    return meeting
+
+
+def postpone_meeting(
+    session: Session,
+    cycle_id: str,
+    key: str,
+    day: dt.date,
+    *,
+    by: str,
+    approved_by: str,
+    notice: str,
+    reason: str,
+    now: dt.datetime,
+) -> CommitteeMeeting:
+    """原则上不得推迟评审：a postponement needs the city office's approval and a public notice."""
+    ctx = CycleContext.load(session, cycle_id)
+    committee = _committee(session, cycle_id, key)
+    planned = current_plan(session, committee.id)  # type: ignore[arg-type]
+    if planned is None:
+        raise Refused(f"{committee.name}尚未计划会议，无从延期", "no_plan")
+    missing = [
+        name
+        for name, value in (
+            ("市人社局同意", approved_by),
+            ("向社会公布的公告", notice),
+            ("原因", reason),
+        )
+        if not value.strip()
+    ]
+    if missing:
+        raise Refused(f"推迟评审须有{'、'.join(missing)}", "postponement_unapproved")
+    if day <= planned.meeting_day:
+        raise Refused(
+            f"新会议日期 {day.isoformat()} 须晚于原计划 {planned.meeting_day.isoformat()}",
+            "not_later",
+        )
+    last = _finish_by(ctx, committee)
+    review = ctx.windows.get("committee_review")
+    if last is None and review is not None and review.end is not None:
+        last = beijing(review.end - dt.timedelta(microseconds=1)).date()
+    if last is not None and day > last:
+        raise Refused(
+            f"{committee.name}须在 {last.isoformat()} 前完成评审，不能推迟到 {day.isoformat()}",
+            "past_finish_by",
+        )
+    meeting = CommitteeMeeting(
+        cycle_id=cycle_id,
+        committee_id=committee.id,
+        meeting_day=day,
+        by=by,
+        at=now,
+        approved_by=approved_by,
+        notice=notice,
+        reason=reason,
+        flag=_issuance_flag(ctx, day),
+    )
+    session.add(meeting)
+    committee.meeting = day
+    session.add(committee)
+    return meeting
