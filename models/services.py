@@ -14,13 +14,14 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from calendars.workdays import day_end, default_calendar
-from models.application import Application
+from models.application import Application, Person
 from models.context import CycleContext, Refused, Window, require_open
 from models.cycle import Committee
 from models.states import ACTIONS, LABELS, Status
 from models.timeutil import BEIJING, beijing_text
 from models.transitions import CHUNK, note, transition
-from rules.eligibility import FactsError, applicant_from_facts, check
+from rules.eligibility import FactsError, applicant_from_facts, check, integrity_bar_until
+from rules.idcard import mask
 
 __all__ = ["Outcome", "Refused", "one"]
 
@@ -132,14 +133,72 @@ def _move(
     return outcome
 
 
-def _ineligible(ctx: CycleContext, row: _Row, now: dt.datetime) -> str | None:
-    """The eligibility rules on what the applicant declared: the blocking reasons, or None."""
+@dataclass(frozen=True)
+class _Record:
+    """What follows a person across years, from our own records rather than their word."""
+
+    barred: dict[str, tuple[dt.date, str | None]]
+    failed_last_year: set[str]
+
+
+def _records(session: Session, ctx: CycleContext, people: Sequence[str]) -> _Record:
+    barred: dict[str, tuple[dt.date, str | None]] = {}
+    failed: set[str] = set()
+    for i in range(0, len(people), CHUNK):
+        chunk = list(people[i : i + CHUNK])
+        for pid, until, why in session.execute(
+            select(Person.id_number, Person.barred_until, Person.bar_reason).where(
+                Person.id_number.in_(chunk),
+                Person.barred_until.is_not(None),  # type: ignore[attr-defined, union-attr]
+            )
+        ):
+            barred[pid] = (until, why)
+        failed.update(
+            session.execute(
+                select(Application.person_id).where(
+                    Application.person_id.in_(chunk),  # type: ignore[attr-defined]
+                    Application.year == ctx.year - 1,  # type: ignore[arg-type]
+                    Application.status == Status.failed.value,  # type: ignore[arg-type]
+                )
+            ).scalars()
+        )
+    return _Record(barred, failed)
+
+
+def _ineligible(ctx: CycleContext, row: _Row, now: dt.datetime, record: _Record) -> str | None:
+    """The eligibility rules on what the applicant declared and what our records hold about
+    the person (an integrity bar, last year's failure): the blocking reasons, or None."""
+    facts = dict(row.facts or {})
+    if row.person_id in record.barred:
+        until, why = record.barred[row.person_id]
+        facts.update(barred_until=until.isoformat(), bar_reason=why)
+    if row.person_id in record.failed_last_year:
+        facts["failed_last_year"] = True
     try:
-        applicant = applicant_from_facts(row.person_id, row.facts)
+        applicant = applicant_from_facts(row.person_id, facts)
     except FactsError as exc:
         return f"申报信息有误：{exc}"
     verdict = check(applicant, ctx.rules, year=ctx.year, on=_local_day(now))
     return None if verdict.eligible else "不符合申报条件：" + "；".join(verdict.reasons)
+
+
+def bar_person(
+    session: Session, ctx: CycleContext, id_number: str, *, found_on: dt.date, reason: str
+) -> dt.date:
+    """Falsified materials (弄虚作假): the person is barred for the policy's years; every later
+    declaration is refused with the reason, whatever the year."""
+    until = integrity_bar_until(found_on, ctx.rules)
+    if until is None:
+        raise Refused(
+            "本周期政策未规定弄虚作假的停止申报年限（policy.integrity_bar_years），无法登记",
+            "policy_missing",
+        )
+    person = session.get(Person, id_number)
+    if person is None:
+        raise Refused(f"没有身份证号为 {mask(id_number)} 的申报人", "no_person")
+    person.barred_until, person.bar_reason = until, reason
+    session.add(person)
+    return until
 
 
 def submit(
@@ -148,6 +207,7 @@ def submit(
     """First submission (提交申报): only inside the declaration window, and only when the
     eligibility rules pass on what the applicant declared (the draft stays a draft)."""
     ctx = CycleContext.load(session, cycle_id)
+    record = _records(session, ctx, [r.person_id for r in _rows(session, cycle_id, ids).values()])
     return _move(
         session,
         cycle_id,
@@ -157,7 +217,7 @@ def submit(
         actor=actor,
         window=ctx.window("declaration"),
         what="首次提交申报",
-        check=lambda row: _ineligible(ctx, row, now),
+        check=lambda row: _ineligible(ctx, row, now, record),
         values={"submitted_at": now},
     )
 
@@ -172,8 +232,10 @@ def open_review(
     if closed := _window_refusal(window, now, "审核"):
         return _refuse_all(ids, closed)
     failing: dict[str, list[int]] = {}
-    for app_id, row in _rows(session, cycle_id, ids).items():
-        if row.status == Status.submitted and (why := _ineligible(ctx, row, now)):
+    rows = _rows(session, cycle_id, ids)
+    record = _records(session, ctx, [r.person_id for r in rows.values()])
+    for app_id, row in rows.items():
+        if row.status == Status.submitted and (why := _ineligible(ctx, row, now, record)):
             failing.setdefault(why, []).append(app_id)
     refused_now = [i for group in failing.values() for i in group]
     for why, group in failing.items():
