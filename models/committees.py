@@ -81,6 +81,7 @@ def plan_meeting(
             f"{committee.window_last_day.isoformat()} 内；调整时间须经市人社局同意并公告（请用延期）",
             "outside_window",
         )
+    assert committee.id is not None
     meeting = CommitteeMeeting(
         cycle_id=cycle_id,
         committee_id=committee.id,
@@ -138,6 +139,7 @@ def postpone_meeting(
             f"{committee.name}须在 {last.isoformat()} 前完成评审，不能推迟到 {day.isoformat()}",
             "past_finish_by",
         )
+    assert committee.id is not None
     meeting = CommitteeMeeting(
         cycle_id=cycle_id,
         committee_id=committee.id,

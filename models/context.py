@@ -52,7 +52,7 @@ class CycleContext:
         ).first()
         if row is None:
             raise Refused(f"没有编号为 {cycle_id} 的评审周期（请先 zhicheng launch）", "no_cycle")
-        key = (str(session.get_bind().url), cycle_id, row[0], row[1])
+        key = (str(session.get_bind().engine.url), cycle_id, row[0], row[1])
         if key not in _LOADED:
             _LOADED[key] = cls._read(session, cycle_id)
         return _LOADED[key]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pendulum
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from calendars.workdays import day_end, default_calendar
 from models.application import Application, Person
@@ -49,16 +49,16 @@ def _rows(session: Session, cycle_id: str, ids: Sequence[int]) -> dict[int, _Row
     found: dict[int, _Row] = {}
     for i in range(0, len(ids), CHUNK):
         stmt = select(
-            Application.id,
-            Application.status,
-            Application.return_count,
-            Application.locked,
-            Application.returned_by,
-            Application.committee_id,
-            Application.result_publicity_ends,
-            Application.person_id,
-            Application.facts,
-        ).where(Application.cycle_id == cycle_id, Application.id.in_(ids[i : i + CHUNK]))  # type: ignore[union-attr, arg-type]
+            col(Application.id),
+            col(Application.status),
+            col(Application.return_count),
+            col(Application.locked),
+            col(Application.returned_by),
+            col(Application.committee_id),
+            col(Application.result_publicity_ends),
+            col(Application.person_id),
+            col(Application.facts),
+        ).where(col(Application.cycle_id) == cycle_id, col(Application.id).in_(ids[i : i + CHUNK]))  # type: ignore[union-attr, arg-type]
         for row in session.execute(stmt):
             found[row[0]] = _Row(*row)
     return found
@@ -147,18 +147,18 @@ def _records(session: Session, ctx: CycleContext, people: Sequence[str]) -> _Rec
     for i in range(0, len(people), CHUNK):
         chunk = list(people[i : i + CHUNK])
         for pid, until, why in session.execute(
-            select(Person.id_number, Person.barred_until, Person.bar_reason).where(
-                Person.id_number.in_(chunk),
-                Person.barred_until.is_not(None),  # type: ignore[attr-defined, union-attr]
+            select(col(Person.id_number), col(Person.barred_until), col(Person.bar_reason)).where(
+                col(Person.id_number).in_(chunk),
+                col(Person.barred_until).is_not(None),  # type: ignore[attr-defined, union-attr]
             )
         ):
             barred[pid] = (until, why)
         failed.update(
             session.execute(
-                select(Application.person_id).where(
-                    Application.person_id.in_(chunk),  # type: ignore[attr-defined]
-                    Application.year == ctx.year - 1,  # type: ignore[arg-type]
-                    Application.status == Status.failed.value,  # type: ignore[arg-type]
+                select(col(Application.person_id)).where(
+                    col(Application.person_id).in_(chunk),  # type: ignore[attr-defined]
+                    col(Application.year) == ctx.year - 1,  # type: ignore[arg-type]
+                    col(Application.status) == Status.failed.value,  # type: ignore[arg-type]
                 )
             ).scalars()
         )
@@ -295,7 +295,7 @@ def return_for_changes(
             reason=reason,
             ids=level_ids,
             values={
-                "return_count": Application.return_count + 1,
+                "return_count": col(Application.return_count) + 1,
                 "returned_by": level,
                 "return_reason": reason,
             },
@@ -315,7 +315,7 @@ def _lock(
     rows = _rows(session, cycle_id, ids)
     session.execute(
         Application.__table__.update()  # type: ignore[attr-defined]
-        .where(Application.id.in_(ids))  # type: ignore[union-attr]
+        .where(col(Application.id).in_(ids))  # type: ignore[union-attr]
         .values(locked=True, updated_at=now)
     )
     note(
@@ -429,7 +429,7 @@ def record_result(
 
 def _committee_windows(session: Session, cycle_id: str) -> dict[int, Window]:
     out = {}
-    for c in session.exec(select(Committee).where(Committee.cycle_id == cycle_id)).scalars():  # type: ignore[call-overload]
+    for c in session.exec(select(Committee).where(col(Committee.cycle_id) == cycle_id)).scalars():  # type: ignore[call-overload]
         if c.window_start and c.window_last_day:
             start = pendulum.datetime(
                 c.window_start.year, c.window_start.month, c.window_start.day, tz=BEIJING

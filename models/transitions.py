@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, insert, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.application import Application, AuditEvent
 from models.states import ACTIONS
@@ -42,14 +42,14 @@ def transition(
         for source in sorted(sources):
             stmt = (
                 update(Application)
-                .where(Application.cycle_id == cycle_id)  # type: ignore[arg-type]
-                .where(Application.status == source.value)  # type: ignore[arg-type]
+                .where(col(Application.cycle_id) == cycle_id)  # type: ignore[arg-type]
+                .where(col(Application.status) == source.value)  # type: ignore[arg-type]
                 .where(*conditions)
                 .values(status=target.value, updated_at=now, **(values or {}))
-                .returning(Application.id)  # type: ignore[arg-type]
+                .returning(col(Application.id))  # type: ignore[arg-type]
             )
             if chunk is not None:
-                stmt = stmt.where(Application.id.in_(chunk))  # type: ignore[union-attr]
+                stmt = stmt.where(col(Application.id).in_(chunk))  # type: ignore[union-attr]
             changed = [row[0] for row in session.execute(stmt)]
             if changed:
                 _audit(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import apprise
 from sqlalchemy import and_, or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 import notifications.sms  # noqa: F401  (registers the zhsms:// plugin with apprise)
 from models.application import Person
@@ -32,11 +32,11 @@ def expire_overdue(session: Session, cycle_id: str, now: dt.datetime) -> int:
     result = session.execute(
         update(Message)
         .where(
-            Message.cycle_id == cycle_id,  # type: ignore[arg-type]
-            Message.expires_at <= now,  # type: ignore[operator]
+            col(Message.cycle_id) == cycle_id,  # type: ignore[arg-type]
+            col(Message.expires_at) <= now,  # type: ignore[operator]
             or_(
-                Message.status.in_(["pending", "failed"]),  # type: ignore[attr-defined]
-                and_(Message.status == "sending", Message.claimed_at <= now - LEASE),  # type: ignore[arg-type, operator]
+                col(Message.status).in_(["pending", "failed"]),  # type: ignore[attr-defined]
+                and_(col(Message.status) == "sending", col(Message.claimed_at) <= now - LEASE),  # type: ignore[arg-type, operator]
             ),
         )
         .values(status="expired")
@@ -48,23 +48,23 @@ def claim(session: Session, cycle_id: str, now: dt.datetime, token: str) -> list
     """Takes up to BATCH due rows in one statement: a concurrent run never gets the same row.
     A row still "sending" after the lease was lost in a crash and is taken again."""
     claimable = or_(
-        and_(Message.status.in_(["pending", "failed"]), Message.next_attempt_at <= now),  # type: ignore[attr-defined, operator]
-        and_(Message.status == "sending", Message.claimed_at <= now - LEASE),  # type: ignore[arg-type, operator]
+        and_(col(Message.status).in_(["pending", "failed"]), col(Message.next_attempt_at) <= now),  # type: ignore[attr-defined, operator]
+        and_(col(Message.status) == "sending", col(Message.claimed_at) <= now - LEASE),  # type: ignore[arg-type, operator]
     )
     due = (
-        select(Message.id)
-        .where(Message.cycle_id == cycle_id, claimable)  # type: ignore[arg-type]
-        .where(or_(Message.expires_at.is_(None), Message.expires_at > now))  # type: ignore[union-attr, operator]
-        .order_by(Message.due, Message.id)  # type: ignore[arg-type]
+        select(col(Message.id))
+        .where(col(Message.cycle_id) == cycle_id, claimable)  # type: ignore[arg-type]
+        .where(or_(col(Message.expires_at).is_(None), col(Message.expires_at) > now))  # type: ignore[union-attr, operator]
+        .order_by(col(Message.due), col(Message.id))  # type: ignore[arg-type]
         .limit(BATCH)
     )
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     claimed = session.execute(
         update(Message)
-        .where(Message.id.in_(due.scalar_subquery()), claimable)  # type: ignore[union-attr]
-        .values(status="sending", claim=token, claimed_at=now, attempts=Message.attempts + 1)
-        .returning(Message.id)  # type: ignore[arg-type]
+        .where(col(Message.id).in_(due.scalar_subquery()), claimable)  # type: ignore[union-attr]
+        .values(status="sending", claim=token, claimed_at=now, attempts=col(Message.attempts) + 1)
+        .returning(col(Message.id))  # type: ignore[arg-type]
     )
     return sorted(r[0] for r in claimed)
 
@@ -103,22 +103,24 @@ def _claimed_rows(session: Session, ids: list[int]) -> tuple[list[_Claimed], dic
         _Claimed(*r)
         for r in session.execute(
             select(
-                Message.id,
-                Message.recipient_kind,
-                Message.recipient,
-                Message.title,
-                Message.body,
-                Message.attempts,
+                col(Message.id),
+                col(Message.recipient_kind),
+                col(Message.recipient),
+                col(Message.title),
+                col(Message.body),
+                col(Message.attempts),
             )
-            .where(Message.id.in_(ids))  # type: ignore[union-attr]
-            .order_by(Message.id)  # type: ignore[arg-type]
+            .where(col(Message.id).in_(ids))  # type: ignore[union-attr]
+            .order_by(col(Message.id))  # type: ignore[arg-type]
         )
     ]
     people = [r.recipient for r in rows if r.recipient_kind == "applicant"]
     phones = (
         dict(
             session.execute(
-                select(Person.id_number, Person.phone).where(Person.id_number.in_(people))
+                select(col(Person.id_number), col(Person.phone)).where(
+                    col(Person.id_number).in_(people)
+                )
             ).all()
         )
         if people
@@ -155,7 +157,7 @@ def deliver(
             with session_factory() as session:
                 session.execute(
                     update(Message)
-                    .where(Message.id.in_(unreachable), Message.claim == token)  # type: ignore[union-attr, arg-type]
+                    .where(col(Message.id).in_(unreachable), col(Message.claim) == token)  # type: ignore[union-attr, arg-type]
                     .values(status="no_channel", last_error="未配置该收件人的通知渠道", claim=None)
                 )
             result.counts["no_channel"] += len(unreachable)
@@ -183,6 +185,8 @@ def _send_and_mark(
     # Marked alone, right after sending: a crash here resends this one row, never loses it.
     with session_factory() as session:
         session.execute(
-            update(Message).where(Message.id == row.id, Message.claim == token).values(**values)
+            update(Message)
+            .where(col(Message.id) == row.id, col(Message.claim) == token)
+            .values(**values)
         )  # type: ignore[arg-type]
     return str(values["status"])

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from calendars.cyclefile import CycleSpec
 from calendars.planner import Plan
@@ -20,18 +20,18 @@ from notifications.reminders import Offset, _insert, message_row, outside_quiet_
 
 def _pending_units(session: Session, cycle_id: str, states: list[str]) -> dict[int, int]:
     stmt = (
-        select(Application.unit_id, func.count())
-        .where(Application.cycle_id == cycle_id, Application.status.in_(states))  # type: ignore[arg-type, attr-defined]
-        .group_by(Application.unit_id)
+        select(col(Application.unit_id), func.count())
+        .where(col(Application.cycle_id) == cycle_id, col(Application.status).in_(states))  # type: ignore[arg-type, attr-defined]
+        .group_by(col(Application.unit_id))
     )
     return {unit: count for unit, count in session.execute(stmt)}
 
 
 def _steps_taken(session: Session, cycle_id: str, deadline: dt.datetime) -> dict[int, int]:
     stmt = (
-        select(Escalation.unit_id, func.max(Escalation.step))
-        .where(Escalation.cycle_id == cycle_id, Escalation.deadline == deadline)  # type: ignore[arg-type]
-        .group_by(Escalation.unit_id)
+        select(col(Escalation.unit_id), func.max(col(Escalation.step)))
+        .where(col(Escalation.cycle_id) == cycle_id, col(Escalation.deadline) == deadline)  # type: ignore[arg-type]
+        .group_by(col(Escalation.unit_id))
     )
     return {unit: step for unit, step in session.execute(stmt)}
 
@@ -41,23 +41,27 @@ def _targets(session: Session, unit_ids: list[int]) -> dict[int, dict[str, Any]]
     units = {
         u.id: u
         for u in session.execute(
-            select(Organisation).where(Organisation.id.in_(unit_ids))
+            select(Organisation).where(col(Organisation.id).in_(unit_ids))
         ).scalars()  # type: ignore[union-attr]
     }
     wanted = {u.department_id for u in units.values() if u.department_id}
     codes = {u.city_code for u in units.values() if u.city_code}
     departments = {
         o.id: o
-        for o in session.execute(select(Organisation).where(Organisation.id.in_(wanted))).scalars()  # type: ignore[union-attr]
+        for o in session.execute(
+            select(Organisation).where(col(Organisation.id).in_(wanted))
+        ).scalars()  # type: ignore[union-attr]
     }
     cities = {
         o.code: o
         for o in session.execute(
-            select(Organisation).where(Organisation.kind == "city", Organisation.code.in_(codes))  # type: ignore[arg-type, attr-defined]
+            select(Organisation).where(
+                col(Organisation.kind) == "city", col(Organisation.code).in_(codes)
+            )  # type: ignore[arg-type, attr-defined]
         ).scalars()
     }
     province = (
-        session.execute(select(Organisation).where(Organisation.kind == "province"))
+        session.execute(select(Organisation).where(col(Organisation.kind) == "province"))
         .scalars()
         .first()
     )

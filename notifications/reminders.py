@@ -12,7 +12,7 @@ from typing import Any
 import pendulum
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from calendars.cyclefile import CycleSpec, NotificationsSpec, ReminderRule
 from calendars.planner import Plan
@@ -167,9 +167,9 @@ class ReminderWriter:
         """An offset is written once, at the first sweep after it falls due: its recipients
         are those pending at that moment."""
         stmt = (
-            select(Message.id)
-            .where(Message.cycle_id == self.cycle_id, Message.kind == kind)  # type: ignore[arg-type]
-            .where(Message.offset == offset, Message.deadline == deadline)  # type: ignore[arg-type]
+            select(col(Message.id))
+            .where(col(Message.cycle_id) == self.cycle_id, col(Message.kind) == kind)  # type: ignore[arg-type]
+            .where(col(Message.offset) == offset, col(Message.deadline) == deadline)  # type: ignore[arg-type]
             .limit(1)
         )
         return self.session.execute(stmt).first() is not None
@@ -196,9 +196,12 @@ class ReminderWriter:
         rows: list[dict[str, Any]] = []
         for offset in self.due_offsets(rule, *window, now):
             stmt = (
-                select(Application.id, Person.id_number, Person.name)
-                .join(Person, Person.id_number == Application.person_id)  # type: ignore[arg-type]
-                .where(Application.cycle_id == self.cycle_id, Application.status.in_(rule.states))  # type: ignore[arg-type, attr-defined]
+                select(col(Application.id), col(Person.id_number), col(Person.name))
+                .join(Person, col(Person.id_number) == col(Application.person_id))  # type: ignore[arg-type]
+                .where(
+                    col(Application.cycle_id) == self.cycle_id,
+                    col(Application.status).in_(rule.states),
+                )  # type: ignore[arg-type, attr-defined]
             )
             days_left = (pendulum.instance(window[1]) - pendulum.instance(offset.due)).in_days()
             for app_id, id_number, name in self.session.execute(stmt):
@@ -229,11 +232,14 @@ class ReminderWriter:
         rows: list[dict[str, Any]] = []
         for offset in self.due_offsets(rule, *window, now):
             stmt = (
-                select(Organisation.code, Organisation.name, func.count())
+                select(col(Organisation.code), col(Organisation.name), func.count())
                 .select_from(Application)
-                .join(Organisation, Organisation.id == org_column)  # type: ignore[arg-type]
-                .where(Application.cycle_id == self.cycle_id, Application.status.in_(rule.states))  # type: ignore[arg-type, attr-defined]
-                .group_by(Organisation.code, Organisation.name)
+                .join(Organisation, col(Organisation.id) == org_column)  # type: ignore[arg-type]
+                .where(
+                    col(Application.cycle_id) == self.cycle_id,
+                    col(Application.status).in_(rule.states),
+                )  # type: ignore[arg-type, attr-defined]
+                .group_by(col(Organisation.code), col(Organisation.name))
             )
             for code, name, count in self.session.execute(stmt):
                 rows.append(
@@ -256,12 +262,14 @@ class ReminderWriter:
         return _insert(self.session, rows)
 
     def _unit(self, rule: ReminderRule, now: dt.datetime) -> int:
-        return self._grouped(rule, now, Application.unit_id, "unit")
+        return self._grouped(rule, now, col(Application.unit_id), "unit")
 
     def _department(self, rule: ReminderRule, now: dt.datetime) -> int:
-        unit = select(Organisation.id, Organisation.department_id).subquery()
+        unit = select(col(Organisation.id), col(Organisation.department_id)).subquery()
         stmt_column = (
-            select(unit.c.department_id).where(unit.c.id == Application.unit_id).scalar_subquery()
+            select(unit.c.department_id)
+            .where(unit.c.id == col(Application.unit_id))
+            .scalar_subquery()
         )
         return self._grouped(rule, now, stmt_column, "department")
 
@@ -269,16 +277,21 @@ class ReminderWriter:
         rows: list[dict[str, Any]] = []
         stmt = (
             select(
-                Committee.key,
-                Committee.name,
-                Committee.window_start,
-                Committee.window_last_day,
+                col(Committee.key),
+                col(Committee.name),
+                col(Committee.window_start),
+                col(Committee.window_last_day),
                 func.count(),
             )
-            .join(Application, Application.committee_id == Committee.id)  # type: ignore[arg-type]
-            .where(Committee.cycle_id == self.cycle_id, Application.status.in_(rule.states))  # type: ignore[arg-type, attr-defined]
+            .join(Application, col(Application.committee_id) == col(Committee.id))  # type: ignore[arg-type]
+            .where(
+                col(Committee.cycle_id) == self.cycle_id, col(Application.status).in_(rule.states)
+            )  # type: ignore[arg-type, attr-defined]
             .group_by(
-                Committee.key, Committee.name, Committee.window_start, Committee.window_last_day
+                col(Committee.key),
+                col(Committee.name),
+                col(Committee.window_start),
+                col(Committee.window_last_day),
             )
         )
         for key, name, first, last, count in self.session.execute(stmt):

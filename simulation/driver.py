@@ -18,7 +18,7 @@ from typing import Any
 import pendulum
 from faker import Faker
 from sqlalchemy import delete, func, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from calendars.planner import Plan
 from calendars.workdays import day_end
@@ -107,11 +107,11 @@ def simulation_id(cycle: str, seed: int, applicants: int) -> str:
 
 def wipe(session: Session, cycle_id: str) -> None:
     """A rerun with the same seed starts from nothing, so it gives the same result."""
-    app_ids = select(Application.id).where(Application.cycle_id == cycle_id)  # type: ignore[arg-type]
-    session.execute(delete(AuditEvent).where(AuditEvent.application_id.in_(app_ids)))  # type: ignore[attr-defined]
+    app_ids = select(col(Application.id)).where(col(Application.cycle_id) == cycle_id)  # type: ignore[arg-type]
+    session.execute(delete(AuditEvent).where(col(AuditEvent.application_id).in_(app_ids)))  # type: ignore[attr-defined]
     for table in (Message, Escalation, Application, CycleEvent, PhaseExtension, Phase, Committee):
-        session.execute(delete(table).where(table.cycle_id == cycle_id))  # type: ignore[attr-defined]
-    session.execute(delete(Cycle).where(Cycle.id == cycle_id))  # type: ignore[arg-type]
+        session.execute(delete(table).where(table.__table__.c.cycle_id == cycle_id))  # type: ignore[union-attr]
+    session.execute(delete(Cycle).where(Cycle.__table__.c.id == cycle_id))  # type: ignore[attr-defined]
 
 
 class Simulation:
@@ -170,8 +170,8 @@ class Simulation:
             )
             unit_of = dict(
                 session.execute(
-                    select(Application.id, Application.unit_id).where(
-                        Application.cycle_id == self.cycle_id
+                    select(col(Application.id), col(Application.unit_id)).where(
+                        col(Application.cycle_id) == self.cycle_id
                     )  # type: ignore[arg-type]
                 ).all()
             )
@@ -216,9 +216,9 @@ class Simulation:
         review_start, review_end = self.window("committee_review")
         with session_scope() as session:
             committees = session.execute(
-                select(Committee.id, Committee.window_start, Committee.window_last_day).where(
-                    Committee.cycle_id == self.cycle_id
-                )
+                select(
+                    col(Committee.id), col(Committee.window_start), col(Committee.window_last_day)
+                ).where(col(Committee.cycle_id) == self.cycle_id)
             ).all()
         for committee_id, first, last in committees:
             if first is None or last is None:
@@ -323,9 +323,9 @@ class Simulation:
                 select(func.count())
                 .select_from(Message)
                 .where(
-                    Message.cycle_id == self.cycle_id,
-                    Message.status.in_(["pending", "failed"]),
-                    Message.next_attempt_at <= now,  # type: ignore[arg-type, attr-defined, operator]
+                    col(Message.cycle_id) == self.cycle_id,
+                    col(Message.status).in_(["pending", "failed"]),
+                    col(Message.next_attempt_at) <= now,  # type: ignore[arg-type, attr-defined, operator]
                 )
             ).scalar()
             if waiting:
@@ -334,13 +334,13 @@ class Simulation:
                 select(func.count())
                 .select_from(Application)
                 .where(
-                    Application.cycle_id == self.cycle_id,  # type: ignore[arg-type]
+                    col(Application.cycle_id) == self.cycle_id,  # type: ignore[arg-type]
                     or_(
-                        Application.status == Status.recommended.value,  # type: ignore[arg-type]
-                        (Application.status == Status.unit_publicity.value)
-                        & (Application.unit_publicity_ends <= now),  # type: ignore[arg-type, operator]
-                        (Application.status == Status.result_publicity.value)
-                        & (Application.result_publicity_ends <= now),  # type: ignore[arg-type, operator]
+                        col(Application.status) == Status.recommended.value,  # type: ignore[arg-type]
+                        (col(Application.status) == Status.unit_publicity.value)
+                        & (col(Application.unit_publicity_ends) <= now),  # type: ignore[arg-type, operator]
+                        (col(Application.status) == Status.result_publicity.value)
+                        & (col(Application.result_publicity_ends) <= now),  # type: ignore[arg-type, operator]
                     ),
                 )
             )
@@ -355,8 +355,8 @@ class Simulation:
                 select(func.count())
                 .select_from(Application)
                 .where(
-                    Application.cycle_id == self.cycle_id,  # type: ignore[arg-type]
-                    Application.status.not_in([s.value for s in FINAL]),  # type: ignore[attr-defined]
+                    col(Application.cycle_id) == self.cycle_id,  # type: ignore[arg-type]
+                    col(Application.status).not_in([s.value for s in FINAL]),  # type: ignore[attr-defined]
                 )
             )
             return bool(session.execute(stmt).scalar())
@@ -397,11 +397,11 @@ class Simulation:
         """Each department forwards what is waiting with it, once a day; late ones never do."""
         with session_scope() as session:
             rows = session.execute(
-                select(Application.id, Organisation.department_id)
-                .join(Organisation, Organisation.id == Application.unit_id)  # type: ignore[arg-type]
+                select(col(Application.id), col(Organisation.department_id))
+                .join(Organisation, col(Organisation.id) == col(Application.unit_id))  # type: ignore[arg-type]
                 .where(
-                    Application.cycle_id == self.cycle_id,
-                    Application.status == Status.department_review.value,
+                    col(Application.cycle_id) == self.cycle_id,
+                    col(Application.status) == Status.department_review.value,
                 )  # type: ignore[arg-type]
             ).all()
         waiting: dict[int, list[int]] = defaultdict(list)
@@ -411,23 +411,31 @@ class Simulation:
         for department, ids in sorted(waiting.items()):
             self._act(
                 now,
-                lambda s, ids=ids, d=department: services.forward(
-                    s, self.cycle_id, ids, now=now, actor=f"主管部门#{d}"
-                ),
+                self._forwarder(ids, department, now),
                 "forward",
             )
+
+    def _forwarder(
+        self, ids: list[int], department: int, now: dt.datetime
+    ) -> Callable[[Session], services.Outcome]:
+        def call(session: Session) -> services.Outcome:
+            return services.forward(
+                session, self.cycle_id, ids, now=now, actor=f"主管部门#{department}"
+            )
+
+        return call
 
     def _meeting(self, committee_id: int, now: dt.datetime) -> None:
         with session_scope() as session:
             ids = (
                 session.execute(
-                    select(Application.id)
+                    select(col(Application.id))
                     .where(
-                        Application.cycle_id == self.cycle_id,  # type: ignore[arg-type]
-                        Application.committee_id == committee_id,  # type: ignore[arg-type]
-                        Application.status == Status.committee_review.value,  # type: ignore[arg-type]
+                        col(Application.cycle_id) == self.cycle_id,  # type: ignore[arg-type]
+                        col(Application.committee_id) == committee_id,  # type: ignore[arg-type]
+                        col(Application.status) == Status.committee_review.value,  # type: ignore[arg-type]
                     )
-                    .order_by(Application.id)  # type: ignore[arg-type]
+                    .order_by(col(Application.id))  # type: ignore[arg-type]
                 )
                 .scalars()
                 .all()
@@ -464,15 +472,15 @@ class Simulation:
         with session_scope() as session:
             counts = dict(
                 session.execute(
-                    select(Application.status, func.count())
-                    .where(Application.cycle_id == self.cycle_id)
-                    .group_by(Application.status)  # type: ignore[arg-type]
+                    select(col(Application.status), func.count())
+                    .where(col(Application.cycle_id) == self.cycle_id)
+                    .group_by(col(Application.status))  # type: ignore[arg-type]
                 ).all()
             )
             locked = session.execute(
                 select(func.count())
                 .select_from(Application)
-                .where(Application.cycle_id == self.cycle_id, Application.locked)  # type: ignore[arg-type]
+                .where(col(Application.cycle_id) == self.cycle_id, col(Application.locked))  # type: ignore[arg-type]
             ).scalar()
         self.report.final_status = dict(sorted(counts.items()))
         self.report.not_final = sum(c for s, c in counts.items() if Status(s) not in FINAL)
@@ -480,14 +488,14 @@ class Simulation:
         self.report.refusals = dict(sorted(self.refusals.items()))
         with session_scope() as session:
             messages = session.execute(
-                select(Message.kind, Message.status, func.count())
-                .where(Message.cycle_id == self.cycle_id)
-                .group_by(Message.kind, Message.status)  # type: ignore[arg-type]
+                select(col(Message.kind), col(Message.status), func.count())
+                .where(col(Message.cycle_id) == self.cycle_id)
+                .group_by(col(Message.kind), col(Message.status))  # type: ignore[arg-type]
             ).all()
             escalations = session.execute(
-                select(Escalation.level, func.count())
-                .where(Escalation.cycle_id == self.cycle_id)
-                .group_by(Escalation.level)  # type: ignore[arg-type]
+                select(col(Escalation.level), func.count())
+                .where(col(Escalation.cycle_id) == self.cycle_id)
+                .group_by(col(Escalation.level))  # type: ignore[arg-type]
             ).all()
         self.report.messages = {f"{kind}/{status}": n for kind, status, n in sorted(messages)}
         self.report.escalations = {level: n for level, n in sorted(escalations)}
@@ -521,14 +529,18 @@ def notification_instants(plan: Plan) -> set[dt.datetime]:
                 for f in plan.filing
                 if f.due_last_day
             ]
-        elif plan.has(rule.phase) and plan.phase(rule.phase).start and plan.phase(rule.phase).end:
-            windows = [(plan.phase(rule.phase).start, plan.phase(rule.phase).end)]
+        elif plan.has(rule.phase):
+            phase = plan.phase(rule.phase)
+            if phase.start is not None and phase.end is not None:
+                windows = [(phase.start, phase.end)]
         for start, end in windows:
             instants.update(o.due for o in offsets(rule, start, end, default_calendar(), spec))
     if spec.escalation is not None and plan.has(spec.escalation.phase):
-        end = plan.phase(spec.escalation.phase).end
-        if end is not None:
-            instants.update(end + dt.timedelta(hours=s.offset_hours) for s in spec.escalation.steps)
+        deadline = plan.phase(spec.escalation.phase).end
+        if deadline is not None:
+            instants.update(
+                deadline + dt.timedelta(hours=s.offset_hours) for s in spec.escalation.steps
+            )
     return instants
 
 

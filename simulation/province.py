@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from faker import Faker
 from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.application import Application, Person
 from models.cycle import Committee
@@ -68,7 +68,9 @@ def _get_or_create(session: Session, rows: list[dict[str, object]]) -> dict[str,
     codes = [r["code"] for r in rows]
     existing = dict(
         session.execute(
-            select(Organisation.code, Organisation.id).where(Organisation.code.in_(codes))
+            select(col(Organisation.code), col(Organisation.id)).where(
+                col(Organisation.code).in_(codes)
+            )
         ).all()  # type: ignore[attr-defined]
     )
     missing = [r for r in rows if r["code"] not in existing]
@@ -76,7 +78,9 @@ def _get_or_create(session: Session, rows: list[dict[str, object]]) -> dict[str,
         session.execute(insert(Organisation), missing)
         existing = dict(
             session.execute(
-                select(Organisation.code, Organisation.id).where(Organisation.code.in_(codes))
+                select(col(Organisation.code), col(Organisation.id)).where(
+                    col(Organisation.code).in_(codes)
+                )
             ).all()  # type: ignore[attr-defined]
         )
     return existing
@@ -163,14 +167,16 @@ def build_province(
             }
         )
     units = _get_or_create(session, unit_rows)
-    result.units = [(units[r["code"]], r["city_code"], r["series"]) for r in unit_rows]  # type: ignore[misc]
+    result.units = [
+        (units[str(r["code"])], str(r["city_code"]), str(r["series"])) for r in unit_rows
+    ]
     return result
 
 
 def committees_by_series(session: Session, cycle_id: str) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for committee in session.execute(
-        select(Committee).where(Committee.cycle_id == cycle_id)
+        select(Committee).where(col(Committee.cycle_id) == cycle_id)
     ).scalars():
         if committee.series and committee.window_start:
             out.setdefault(committee.series, []).append(committee.id)  # type: ignore[arg-type]
@@ -250,8 +256,8 @@ def add_applicants(
         row[0]
         for i in range(0, len(persons), 5000)
         for row in session.execute(
-            select(Person.id_number).where(
-                Person.id_number.in_([p["id_number"] for p in persons[i : i + 5000]])
+            select(col(Person.id_number)).where(
+                col(Person.id_number).in_([p["id_number"] for p in persons[i : i + 5000]])
             )  # type: ignore[attr-defined]
         )
     }
@@ -261,7 +267,9 @@ def add_applicants(
     session.execute(insert(Application), applications)
     ids = (
         session.execute(
-            select(Application.id).where(Application.cycle_id == cycle_id).order_by(Application.id)  # type: ignore[arg-type]
+            select(col(Application.id))
+            .where(col(Application.cycle_id) == cycle_id)
+            .order_by(col(Application.id))  # type: ignore[arg-type]
         )
         .scalars()
         .all()

@@ -9,6 +9,7 @@ from prefect import task
 from prefect.artifacts import create_progress_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from models.application import Application
 from models.db import session_scope
@@ -28,9 +29,9 @@ THROUGH = {
 
 def counts_by_city(cycle_id: str) -> dict[str, dict[str, int]]:
     stmt = (
-        select(Application.city_code, Application.status, func.count())
-        .where(Application.cycle_id == cycle_id)  # type: ignore[arg-type]
-        .group_by(Application.city_code, Application.status)
+        select(col(Application.city_code), col(Application.status), func.count())
+        .where(col(Application.cycle_id) == cycle_id)  # type: ignore[arg-type]
+        .group_by(col(Application.city_code), col(Application.status))
     )
     table: dict[str, dict[str, int]] = defaultdict(dict)
     with session_scope() as session:

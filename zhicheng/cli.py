@@ -490,12 +490,13 @@ def serve() -> None:
     from flows.launch import annual_cycle
 
     ensure_database()
-    prefect_serve(
+    deployments = [
         phase_flow.to_deployment(name="cycle-phase"),
         daily_sweep.to_deployment(name="daily-sweep", cron="30 0 * * *", timezone="Asia/Shanghai"),  # type: ignore[call-arg]
         annual_cycle.to_deployment(name="annual-cycle"),
         extend_flow.to_deployment(name="extend-phase"),
-    )
+    ]
+    prefect_serve(*deployments)  # type: ignore[arg-type]  # sync callers get deployments, not coroutines
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from models.application import Application, AuditEvent
 from models.cycle import Committee, Cycle
@@ -54,25 +55,25 @@ def application_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
     city = aliased(Organisation)
     stmt = (
         select(
-            Application.id,
-            Application.person_id,
-            Person.name,
-            Organisation.code,
-            Organisation.name,
-            city.name,
-            Committee.name,
-            Application.series,
-            Application.status,
-            Application.submitted_at,
-            Application.return_count,
-            Application.locked,
+            col(Application.id),
+            col(Application.person_id),
+            col(Person.name),
+            col(Organisation.code),
+            col(Organisation.name),
+            col(city.name),
+            col(Committee.name),
+            col(Application.series),
+            col(Application.status),
+            col(Application.submitted_at),
+            col(Application.return_count),
+            col(Application.locked),
         )
-        .join(Person, Person.id_number == Application.person_id)  # type: ignore[arg-type]
-        .join(Organisation, Organisation.id == Application.unit_id)  # type: ignore[arg-type]
-        .join(city, city.code == Application.city_code, isouter=True)  # type: ignore[arg-type]
-        .join(Committee, Committee.id == Application.committee_id)  # type: ignore[arg-type]
-        .where(Application.cycle_id == cycle_id)  # type: ignore[arg-type]
-        .order_by(Application.id)  # type: ignore[arg-type]
+        .join(Person, col(Person.id_number) == col(Application.person_id))  # type: ignore[arg-type]
+        .join(Organisation, col(Organisation.id) == col(Application.unit_id))  # type: ignore[arg-type]
+        .join(city, col(city.code) == col(Application.city_code), isouter=True)  # type: ignore[arg-type]
+        .join(Committee, col(Committee.id) == col(Application.committee_id))  # type: ignore[arg-type]
+        .where(col(Application.cycle_id) == cycle_id)  # type: ignore[arg-type]
+        .order_by(col(Application.id))  # type: ignore[arg-type]
     )
     with session_scope() as session:
         for row in session.execute(stmt).yield_per(2000):
@@ -86,17 +87,17 @@ def application_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
 def audit_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
     stmt = (
         select(
-            AuditEvent.id,
-            AuditEvent.application_id,
-            AuditEvent.at,
-            AuditEvent.actor,
-            AuditEvent.action,
-            AuditEvent.from_status,
-            AuditEvent.to_status,
-            AuditEvent.reason,
+            col(AuditEvent.id),
+            col(AuditEvent.application_id),
+            col(AuditEvent.at),
+            col(AuditEvent.actor),
+            col(AuditEvent.action),
+            col(AuditEvent.from_status),
+            col(AuditEvent.to_status),
+            col(AuditEvent.reason),
         )
-        .where(AuditEvent.cycle_id == cycle_id)  # type: ignore[arg-type]
-        .order_by(AuditEvent.id)  # type: ignore[arg-type]
+        .where(col(AuditEvent.cycle_id) == cycle_id)  # type: ignore[arg-type]
+        .order_by(col(AuditEvent.id))  # type: ignore[arg-type]
     )
     with session_scope() as session:
         for row in session.execute(stmt).yield_per(5000):
@@ -141,22 +142,22 @@ def message_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
 
     stmt = (
         select(
-            Message.id,
-            Message.kind,
-            Message.recipient_kind,
-            Message.recipient,
-            Message.subject,
-            Message.deadline,
-            Message.offset,
-            Message.due,
-            Message.status,
-            Message.attempts,
-            Message.sent_at,
-            Message.last_error,
-            Message.pending,
+            col(Message.id),
+            col(Message.kind),
+            col(Message.recipient_kind),
+            col(Message.recipient),
+            col(Message.subject),
+            col(Message.deadline),
+            col(Message.offset),
+            col(Message.due),
+            col(Message.status),
+            col(Message.attempts),
+            col(Message.sent_at),
+            col(Message.last_error),
+            col(Message.pending),
         )
-        .where(Message.cycle_id == cycle_id)
-        .order_by(Message.id)
+        .where(col(Message.cycle_id) == cycle_id)
+        .order_by(col(Message.id))
     )  # type: ignore[arg-type]
     with session_scope() as session:
         for row in session.execute(stmt).yield_per(5000):
@@ -174,23 +175,23 @@ def escalation_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
     unit, target = aliased(Organisation), aliased(Organisation)
     stmt = (
         select(
-            Escalation.id,
-            unit.code,
-            unit.name,
-            Escalation.phase,
-            Escalation.deadline,
-            Escalation.step,
-            Escalation.level,
-            target.code,
-            target.name,
-            Escalation.at,
-            Escalation.items,
-            Escalation.by,
+            col(Escalation.id),
+            col(unit.code),
+            col(unit.name),
+            col(Escalation.phase),
+            col(Escalation.deadline),
+            col(Escalation.step),
+            col(Escalation.level),
+            col(target.code),
+            col(target.name),
+            col(Escalation.at),
+            col(Escalation.items),
+            col(Escalation.by),
         )
-        .join(unit, unit.id == Escalation.unit_id)  # type: ignore[arg-type]
-        .join(target, target.id == Escalation.to_org_id)  # type: ignore[arg-type]
-        .where(Escalation.cycle_id == cycle_id)  # type: ignore[arg-type]
-        .order_by(Escalation.id)  # type: ignore[arg-type]
+        .join(unit, unit.id == col(Escalation.unit_id))  # type: ignore[arg-type]
+        .join(target, target.id == col(Escalation.to_org_id))  # type: ignore[arg-type]
+        .where(col(Escalation.cycle_id) == cycle_id)  # type: ignore[arg-type]
+        .order_by(col(Escalation.id))  # type: ignore[arg-type]
     )
     with session_scope() as session:
         for row in session.execute(stmt):
