@@ -29,8 +29,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _begin_immediate(connection: Any) -> None:
     """Take SQLite's write lock when a transaction begins: a transaction that reads and then
     writes would otherwise fail at once ("database is locked") when another connection
-    committed in between, instead of waiting its turn."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    committed in between, instead of waiting its turn. Read-only sessions (exports, pages)
+    begin deferred, so they never hold writers up."""
+    readonly = connection.get_execution_options().get("zhicheng_readonly")
+    connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -64,3 +66,14 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope(url: str | None = None) -> Iterator[Session]:
+    """A session that only reads (a long export must not hold the write lock)."""
+    with Session(engine(url), expire_on_commit=False) as session:
+        session.connection(execution_options={"zhicheng_readonly": True})
+        try:
+            yield session
+        finally:
+            session.rollback()

@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from models.application import Application, AuditEvent
 from models.cycle import Committee, Cycle
-from models.db import session_scope
+from models.db import read_scope
 from models.org import Organisation
 from models.timeutil import beijing
 from rules.idcard import mask
@@ -75,7 +75,7 @@ def application_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
         .where(col(Application.cycle_id) == cycle_id)  # type: ignore[arg-type]
         .order_by(col(Application.id))  # type: ignore[arg-type]
     )
-    with session_scope() as session:
+    with read_scope() as session:
         for row in session.execute(stmt).yield_per(2000):
             values = list(row)
             values[1] = mask(values[1])
@@ -99,7 +99,7 @@ def audit_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
         .where(col(AuditEvent.cycle_id) == cycle_id)  # type: ignore[arg-type]
         .order_by(col(AuditEvent.id))  # type: ignore[arg-type]
     )
-    with session_scope() as session:
+    with read_scope() as session:
         for row in session.execute(stmt).yield_per(5000):
             values = list(row)
             values[2] = _iso(values[2])
@@ -159,7 +159,7 @@ def message_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
         .where(col(Message.cycle_id) == cycle_id)
         .order_by(col(Message.id))
     )  # type: ignore[arg-type]
-    with session_scope() as session:
+    with read_scope() as session:
         for row in session.execute(stmt).yield_per(5000):
             values = list(row)
             if values[2] == "applicant":
@@ -193,7 +193,7 @@ def escalation_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
         .where(col(Escalation.cycle_id) == cycle_id)  # type: ignore[arg-type]
         .order_by(col(Escalation.id))  # type: ignore[arg-type]
     )
-    with session_scope() as session:
+    with read_scope() as session:
         for row in session.execute(stmt):
             values = list(row)
             values[4], values[9] = _iso(values[4]), _iso(values[9])
@@ -209,7 +209,7 @@ KINDS = {
 
 
 def cycle_exists(cycle_id: str) -> bool:
-    with session_scope() as session:
+    with read_scope() as session:
         return session.get(Cycle, cycle_id) is not None
 
 
