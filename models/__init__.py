@@ -1,6 +1,7 @@
 """SQLModel tables, the application state machine and the database setup."""
 
 from models.application import Application, AuditEvent, Person
+from models.certificate import Certificate
 from models.committees import CommitteeMeeting
 from models.cycle import Committee, Cycle, CycleEvent, Phase, PhaseExtension
 from models.filing import FilingRecord
@@ -10,6 +11,7 @@ from models.outbox import Escalation, Message
 __all__ = [
     "Application",
     "AuditEvent",
+    "Certificate",
     "Committee",
     "CommitteeMeeting",
     "Cycle",

@@ -53,6 +53,8 @@ class Application(SQLModel, table=True):
     objection_due: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     # What the applicant declared for the eligibility rules (rules.eligibility.FACT_FIELDS).
     facts: dict | None = Field(default=None, sa_column=Column(JSON))  # type: ignore[type-arg]
+    # The summary sheet's columns (参加工作时间, 学历, 现任职务 …) as the applicant filled them in.
+    profile: dict | None = Field(default=None, sa_column=Column(JSON))  # type: ignore[type-arg]
 
 
 class AuditEvent(SQLModel, table=True):

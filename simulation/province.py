@@ -198,6 +198,32 @@ def declared_facts(rng: random.Random, male: bool) -> dict[str, object]:
     return facts
 
 
+EDUCATION = ("本科", "本科", "硕士研究生", "大专", "博士研究生")
+
+
+def profile(rng: random.Random, birth: dt.date, series: str, year: int) -> dict[str, object]:
+    """The summary sheet's columns for a synthetic applicant (dates as ISO text)."""
+    work_start = dt.date(birth.year + rng.randint(21, 25), rng.randint(7, 9), 1)
+    obtained = dt.date(min(year - rng.randint(5, 12), year - 5), rng.randint(1, 12), 1)
+    return {
+        "work_start": work_start.isoformat(),
+        "education": EDUCATION[rng.randrange(len(EDUCATION))],
+        "current_title": f"{series}中级",
+        "title_obtained": obtained.isoformat(),
+        "title_appointed": dt.date(obtained.year, min(obtained.month + 1, 12), 1).isoformat(),
+        "title_sought": f"{series}副高级",
+        "years_in_field": year - work_start.year,
+        "paper_level": "核心" if rng.random() < 0.4 else "省级",
+        "paper_count": rng.randint(1, 5),
+        "achievements_ok": True,
+        "continuing_education_done": True,
+        "appraisal": "称职",
+        "promotion_type": "破格晋升" if rng.random() < 0.03 else "正常晋升",
+        "vacancy": True,
+        "review_opinion": "同意推荐",
+    }
+
+
 def add_applicants(
     session: Session,
     rng: random.Random,
@@ -250,6 +276,7 @@ def add_applicants(
                 "return_count": 0,
                 "locked": False,
                 "facts": facts,
+                "profile": profile(rng, birth, series, year),
             }
         )
     known = {

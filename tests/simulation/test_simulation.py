@@ -2,60 +2,19 @@
 
 from __future__ import annotations
 
-import io
-import json
 from collections import defaultdict
 
 import pendulum
-import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import FlowRunFilter
 
 from calendars.cyclefile import bundled_cycle
 from models.states import FINAL
 from simulation.driver import Simulation
-from zhicheng import export
+from tests.simulation.conftest import exported
 
 CUTOFF = pendulum.datetime(2024, 10, 21, tz="Asia/Shanghai")
 RETURN_LIMIT = 3
-
-
-def exported(kind: str, cycle_id: str) -> list[dict]:
-    out = io.StringIO()
-    export.write(kind, cycle_id, "json", out)
-    return json.loads(out.getvalue())
-
-
-@pytest.fixture(scope="session")
-def simulated(database: str, prefect_server: None) -> dict:
-    """Every message goes through apprise to a local HTTP receiver, as with --notify URL."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-
-    from tests.notifications.receivers import HttpReceiver
-
-    with (
-        HttpReceiver() as receiver,
-        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
-    ):
-        report = Simulation(
-            bundled_cycle("jiayuguan-2024"),
-            applicants=400,
-            seed=11,
-            notify_url=f"json://127.0.0.1:{receiver.port}/zhicheng",
-        ).run()
-    return {
-        "report": report,
-        "received": receiver.received,
-        **{
-            kind: exported(kind, report.cycle_id)
-            for kind in ("applications", "audit", "messages", "escalations")
-        },
-    }
-
-
-@pytest.fixture
-def sim(simulated: dict, db: str) -> dict:
-    return simulated
 
 
 def test_every_application_ends_in_a_final_state(sim: dict) -> None:

@@ -1,0 +1,1 @@
+"""What the cycle hands out: the departments' summary sheet and verifiable e-certificates."""
