@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import qrcode
@@ -13,6 +14,7 @@ from reportlab.lib.pagesizes import A5, landscape
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -24,7 +26,13 @@ from models.timeutil import beijing
 from outputs.signing import MalformedCode, canonical, matches, sign, signing_key, split
 from rules.idcard import mask
 
-FONT = "STSong-Light"  # reportlab's built-in CJK font: no font file to ship
+# A TrueType CJK font embedded in the PDF reads the same on every machine; without one,
+# reportlab's built-in CID font needs the reader to supply CJK glyphs.
+EMBEDDED_FONTS = (
+    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+)
+CID_FONT = "STSong-Light"
 LEVELS = {"senior": "高级", "intermediate": "中级"}
 
 
@@ -91,16 +99,26 @@ def create_certificates(
     return made
 
 
+@lru_cache
+def _font() -> str:
+    for path in EMBEDDED_FONTS:
+        if path.exists():
+            pdfmetrics.registerFont(TTFont("ZhichengCJK", str(path), subfontIndex=0))
+            return "ZhichengCJK"
+    pdfmetrics.registerFont(UnicodeCIDFont(CID_FONT))
+    return CID_FONT
+
+
 def write_pdf(cert: Certificate, out: Path) -> Path:
     """The certificate page; written under a temporary name, then renamed."""
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    font = _font()
     tmp = out.with_name(out.name + ".part")
     width, height = landscape(A5)
     page = canvas.Canvas(str(tmp), pagesize=(width, height))
     page.setTitle(f"职称电子证书 {cert.number}")
-    page.setFont(FONT, 24)
+    page.setFont(font, 24)
     page.drawCentredString(width / 2, height - 60, "专业技术职务任职资格电子证书")
-    page.setFont(FONT, 13)
+    page.setFont(font, 13)
     lines = [
         f"姓名：{cert.holder_name}",
         f"身份证号：{mask(cert.id_number)}",
@@ -113,7 +131,7 @@ def write_pdf(cert: Certificate, out: Path) -> Path:
         page.drawString(50, height - 120 - i * 26, line)
     image = qrcode.make(f"zhicheng:verify:{cert.code}").get_image()
     page.drawImage(ImageReader(image), width - 190, 40, 140, 140)
-    page.setFont(FONT, 9)
+    page.setFont(font, 9)
     page.drawString(width - 200, 30, "扫码或 zhicheng verify 核验真伪")
     page.showPage()
     page.save()
