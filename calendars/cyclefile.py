@@ -52,6 +52,8 @@ def _moment(value: Moment) -> Moment:
             return parse(text)
         except ValueError:
             continue
+    if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", text):
+        raise ValueError(f"'{value}' 不是有效日期（该日不存在）")
     raise ValueError(
         f"'{value}' 既不是日期（如 2024-09-11）也不是对其他阶段的引用（如 declaration.end）"
     )
@@ -274,11 +276,21 @@ def _find_parent(child: Path, parent: str) -> Path:
     )
 
 
+class _TextDates(yaml.SafeLoader):
+    """Dates stay text until the schema reads them, so an impossible one (2019-09-31) is
+    reported with its field like any other bad value."""
+
+
+_TextDates.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise CycleFileError(str(path), "", "文件不存在")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDates)  # noqa: S506
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "未知位置"

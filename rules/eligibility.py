@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, fields
+from fractions import Fraction
 from typing import Any, Literal
 
 from calendars.cyclefile import PolicySpec
@@ -233,15 +234,18 @@ def papers(applicant: Applicant, policy: PolicySpec, year: int) -> list[Finding]
 
 
 def expert_recommendation(applicant: Applicant, policy: PolicySpec) -> list[Finding]:
+    """Pingliang's rule: "2/3以上" includes exactly two thirds. The policy stores the share as
+    a decimal (0.6667); read back as the simple fraction it stands for, so 2 of 3 passes."""
     needed = policy.expert_recommendation_min_approval
     rec = applicant.expert_recommendation
     if needed is None or rec is None:
         return []
-    if rec.reviewers <= 0 or rec.approvals / rec.reviewers + 1e-9 < needed:
+    share = Fraction(needed).limit_denominator(20)
+    if rec.reviewers <= 0 or Fraction(rec.approvals, rec.reviewers) < share:
         return [
             Finding(
                 "expert_recommendation",
-                f"专家举荐仅 {rec.approvals}/{rec.reviewers} 名盲审专家同意，未达 2/3，不作为业绩条件",
+                f"专家举荐仅 {rec.approvals}/{rec.reviewers} 名盲审专家同意，未达 {share.numerator}/{share.denominator}，不作为业绩条件",
                 blocking=False,
             )
         ]

@@ -270,11 +270,6 @@ def test_every_other_policy_key_is_null_because_the_notice_is_silent(name: str) 
     assert {k for k, v in policy.items() if v is not None} == stated
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rules.eligibility compares approvals/reviewers with 0.6667 (1e-9 tolerance): exactly "
-    "2 of 3 fails although 002 附件1 三 says 2/3以上 (以上 includes 2/3)",
-)
 def test_two_of_three_blind_reviewers_is_enough_in_pingliang() -> None:
     from rules.eligibility import Applicant, ExpertRecommendation, expert_recommendation
 
@@ -622,11 +617,6 @@ def test_an_impossible_date_names_the_file(tmp_path: Path) -> None:
     assert "有效日期" in str(refused(path))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cyclefile._read_yaml: YAML's own date constructor fails before validation, so an "
-    "impossible date (2019-09-31) is reported without its field",
-)
 def test_an_impossible_date_names_the_field(tmp_path: Path) -> None:
     text = bundled_cycle("gansu-2019").read_text(encoding="utf-8")
     path = tmp_path / "gansu-2019.yaml"

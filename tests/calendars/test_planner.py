@@ -289,13 +289,17 @@ def test_a_missing_key_in_child_and_parent_names_the_key(tmp_path: Path) -> None
     assert "上级" in str(caught.value)
 
 
-def test_an_impossible_date_is_a_message(tmp_path: Path) -> None:
-    path = tmp_path / "feb-2024.yaml"
-    path.write_text(
-        "id: feb-2024\nphases:\n  declaration: {title: x, last_day: 2024-02-30}\n", encoding="utf-8"
+def test_an_impossible_date_is_a_message_naming_the_field(tmp_path: Path) -> None:
+    text = (
+        bundled_cycle("gansu-2024")
+        .read_text(encoding="utf-8")
+        .replace("id: gansu-2024", "id: feb-2024")
     )
-    with pytest.raises(CycleFileError, match="有效日期"):
+    path = tmp_path / "feb-2024.yaml"
+    path.write_text(text.replace("last_day: 2024-09-10", "last_day: 2024-09-31"), encoding="utf-8")
+    with pytest.raises(CycleFileError, match="有效日期") as caught:
         load_cycle(path)
+    assert caught.value.field == "phases.prep.last_day"
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
