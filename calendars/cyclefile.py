@@ -281,9 +281,12 @@ class _TextDates(yaml.SafeLoader):
     reported with its field like any other bad value."""
 
 
-_TextDates.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    assert isinstance(node, yaml.ScalarNode)
+    return str(loader.construct_scalar(node))
+
+
+_TextDates.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
