@@ -21,9 +21,11 @@ from sqlmodel import Session, col
 
 from models.application import Application, AuditEvent, Person
 from models.certificate import Certificate
+from models.context import CycleContext
 from models.cycle import Committee
 from models.timeutil import beijing
 from outputs.signing import MalformedCode, canonical, matches, sign, signing_key, split
+from rules.eligibility import REMOTE_VILLAGE_NOTE, remote_village_exempt
 from rules.idcard import mask
 
 # A TrueType CJK font embedded in the PDF reads the same on every machine; without one,
@@ -76,9 +78,15 @@ def create_certificates(
     )
     rows = session.execute(stmt).all()
     issued = _issued_on(session, [r[0] for r in rows])
+    policy = CycleContext.load(session, cycle_id).rules
     made = []
     for app_id, name, id_number, series, profile, committee, level in rows:
         title = (profile or {}).get("title_sought") or f"{series or ''}{LEVELS.get(level, '')}职称"
+        years = int((profile or {}).get("remote_village_years") or 0)
+        if level in ("senior", "intermediate") and remote_village_exempt(level, years, policy):
+            title = (
+                f"{title}（{REMOTE_VILLAGE_NOTE}）"  # 003 附件3 二(一): the document must say so
+            )
         number = f"ZC{year}{app_id:08d}"
         on = issued.get(app_id) or beijing(now).date()
         cert = Certificate(

@@ -221,6 +221,8 @@ def profile(rng: random.Random, birth: dt.date, series: str, year: int) -> dict[
         "promotion_type": "破格晋升" if rng.random() < 0.03 else "正常晋升",
         "vacancy": True,
         "review_opinion": "同意推荐",
+        # a few have served long in remote villages (outside the quota, 003 附件3 二(一))
+        "remote_village_years": 31 if rng.random() < 0.03 else 0,
     }
 
 

@@ -148,3 +148,30 @@ def test_zhicheng_verify_says_whose_and_fails_a_forgery(
     assert ok.exit_code == 0 and "证书真实有效" in ok.output and holder in ok.output
     forged = runner.invoke(app, ["verify", code[:-1] + ("A" if code[-1] != "A" else "B")])
     assert forged.exit_code == 1 and "篡改" in forged.output
+
+
+def test_remote_village_staff_get_the_outside_quota_note(
+    sim: dict, signing: None, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from models.application import Application
+    from models.certificate import Certificate
+
+    cycle = sim["report"].cycle_id
+    with session_scope() as session:
+        issue_certificates(session, cycle, 2024, tmp_path, bj(2025, 1, 10))
+    with read_scope() as session:
+        rows = session.execute(
+            select(Certificate.title, Application.profile)
+            .join(Application, Application.id == Certificate.application_id)
+            .where(Certificate.cycle_id == cycle)
+        ).all()
+    noted = [
+        title for title, profile in rows if (profile or {}).get("remote_village_years", 0) >= 30
+    ]
+    others = [
+        title for title, profile in rows if (profile or {}).get("remote_village_years", 0) < 20
+    ]
+    assert noted and all(t.endswith("（乡村不受指标限制）") for t in noted)
+    assert not any("乡村不受指标限制" in t for t in others)
