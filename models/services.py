@@ -486,6 +486,22 @@ def decide_objection(
     return _move(session, cycle_id, ids, action, now=now, actor=actor, reason=reason)
 
 
+def revoke(
+    session: Session,
+    cycle_id: str,
+    ids: Sequence[int],
+    *,
+    now: dt.datetime,
+    actor: str,
+    reason: str,
+) -> Outcome:
+    """An issued title revoked (e.g. obtained with falsified materials); its certificate then
+    fails verification as revoked."""
+    if not reason or not reason.strip():
+        return _refuse_all(ids, "撤销职称须写明原因")
+    return _move(session, cycle_id, ids, "revoke", now=now, actor=actor, reason=reason)
+
+
 def withdraw(
     session: Session,
     cycle_id: str,

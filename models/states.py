@@ -83,6 +83,8 @@ ACTIONS: dict[str, tuple[frozenset[Status], Status]] = {
     "dismiss_objection": (frozenset({S.objection}), S.result_publicity),
     "uphold_objection": (frozenset({S.objection}), S.revoked),
     "issue": (frozenset({S.result_publicity}), S.issued),
+    # Fraud found after issue (弄虚作假取得职称的，撤销): the title is revoked.
+    "revoke": (frozenset({S.issued}), S.revoked),
     "expire": (frozenset({S.draft}), S.expired),
     "not_recommend": (
         frozenset(

@@ -26,8 +26,11 @@ from flows.cycle import phase_flow
 from flows.launch import annual_cycle, checked_plan
 from models import services
 from models.application import Application, AuditEvent
+from models.certificate import Certificate
+from models.committees import CommitteeMeeting
 from models.cycle import Committee, Cycle, CycleEvent, Phase, PhaseExtension
 from models.db import session_scope
+from models.filing import FilingRecord
 from models.org import Organisation
 from models.outbox import Escalation, Message
 from models.states import FINAL, Status
@@ -109,7 +112,18 @@ def wipe(session: Session, cycle_id: str) -> None:
     """A rerun with the same seed starts from nothing, so it gives the same result."""
     app_ids = select(col(Application.id)).where(col(Application.cycle_id) == cycle_id)  # type: ignore[arg-type]
     session.execute(delete(AuditEvent).where(col(AuditEvent.application_id).in_(app_ids)))  # type: ignore[attr-defined]
-    for table in (Message, Escalation, Application, CycleEvent, PhaseExtension, Phase, Committee):
+    for table in (
+        Certificate,
+        Message,
+        Escalation,
+        FilingRecord,
+        Application,
+        CycleEvent,
+        PhaseExtension,
+        CommitteeMeeting,
+        Phase,
+        Committee,
+    ):
         session.execute(delete(table).where(table.__table__.c.cycle_id == cycle_id))  # type: ignore[union-attr]
     session.execute(delete(Cycle).where(Cycle.__table__.c.id == cycle_id))  # type: ignore[attr-defined]
 

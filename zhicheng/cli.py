@@ -169,7 +169,7 @@ def retirement(
     )
 
 
-ACTIONS_HELP = "submit, resubmit, return, recommend, forward, refuse, pass, fail, object, uphold, dismiss, withdraw"
+ACTIONS_HELP = "submit, resubmit, return, recommend, forward, refuse, pass, fail, object, uphold, dismiss, revoke, withdraw"
 
 
 @app.command()
@@ -219,6 +219,9 @@ def act(
         ),
         "dismiss": lambda s: services.decide_objection(
             s, cycle, application, upheld=False, now=when, actor=actor, reason=reason or ""
+        ),
+        "revoke": lambda s: services.revoke(
+            s, cycle, application, now=when, actor=actor, reason=reason or ""
         ),
         "withdraw": lambda s: services.withdraw(
             s, cycle, application, now=when, actor=actor, reason=reason or "本人撤回"

@@ -175,3 +175,39 @@ def test_remote_village_staff_get_the_outside_quota_note(
     ]
     assert noted and all(t.endswith("（乡村不受指标限制）") for t in noted)
     assert not any("乡村不受指标限制" in t for t in others)
+
+
+def test_a_revoked_title_fails_verification(sim: dict, signing: None, tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from models import services
+    from models.certificate import Certificate
+
+    cycle = sim["report"].cycle_id
+    with session_scope() as session:
+        issue_certificates(session, cycle, 2024, tmp_path, bj(2025, 1, 10))
+    with read_scope() as session:
+        cert = session.execute(
+            select(Certificate)
+            .where(Certificate.cycle_id == cycle)
+            .order_by(Certificate.id.desc())
+            .limit(1)
+        ).scalar_one()
+        code, app_id = cert.code, cert.application_id
+    with session_scope() as session:
+        refused = services.revoke(
+            session, cycle, [app_id], now=bj(2025, 3, 1), actor="省职改办", reason=" "
+        )
+        assert "原因" in refused.refused[app_id]
+        done = services.revoke(
+            session,
+            cycle,
+            [app_id],
+            now=bj(2025, 3, 1),
+            actor="省职改办",
+            reason="查实提供虚假业绩材料",
+        )
+        assert done.done == [app_id]
+    with read_scope() as session:
+        result = verify(session, code)
+    assert not result.genuine and "撤销" in result.reason
