@@ -66,6 +66,37 @@ def _finish_by(ctx: CycleContext, committee: Committee) -> dt.date | None:
     return ctx.rules.committees_finish_by if bound else None
 
 
+def _record(
+    session: Session,
+    ctx: CycleContext,
+    committee: Committee,
+    day: dt.date,
+    *,
+    by: str,
+    now: dt.datetime,
+    approved_by: str | None = None,
+    notice: str | None = None,
+    reason: str | None = None,
+) -> CommitteeMeeting:
+    """The plan in force becomes ``day``: a new history row, flagged if issuance cannot follow."""
+    assert committee.id is not None
+    meeting = CommitteeMeeting(
+        cycle_id=ctx.cycle_id,
+        committee_id=committee.id,
+        meeting_day=day,
+        by=by,
+        at=now,
+        flag=_issuance_flag(ctx, day),
+        approved_by=approved_by,
+        notice=notice,
+        reason=reason,
+    )
+    session.add(meeting)
+    committee.meeting = day
+    session.add(committee)
+    return meeting
+
+
 def plan_meeting(
     session: Session, cycle_id: str, key: str, day: dt.date, *, by: str, now: dt.datetime
 ) -> CommitteeMeeting:
@@ -81,19 +112,7 @@ def plan_meeting(
             f"{committee.window_last_day.isoformat()} 内；调整时间须经市人社局同意并公告（请用延期）",
             "outside_window",
         )
-    assert committee.id is not None
-    meeting = CommitteeMeeting(
-        cycle_id=cycle_id,
-        committee_id=committee.id,
-        meeting_day=day,
-        by=by,
-        at=now,
-        flag=_issuance_flag(ctx, day),
-    )
-    session.add(meeting)
-    committee.meeting = day
-    session.add(committee)
-    return meeting
+    return _record(session, ctx, committee, day, by=by, now=now)
 
 
 def postpone_meeting(
@@ -139,19 +158,14 @@ def postpone_meeting(
             f"{committee.name}须在 {last.isoformat()} 前完成评审，不能推迟到 {day.isoformat()}",
             "past_finish_by",
         )
-    assert committee.id is not None
-    meeting = CommitteeMeeting(
-        cycle_id=cycle_id,
-        committee_id=committee.id,
-        meeting_day=day,
+    return _record(
+        session,
+        ctx,
+        committee,
+        day,
         by=by,
-        at=now,
+        now=now,
         approved_by=approved_by,
         notice=notice,
         reason=reason,
-        flag=_issuance_flag(ctx, day),
     )
-    session.add(meeting)
-    committee.meeting = day
-    session.add(committee)
-    return meeting
