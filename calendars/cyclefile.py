@@ -193,6 +193,7 @@ class PolicySpec(_Strict):
     remote_village_years_intermediate: int | None
     remote_village_years_senior: int | None
     committees_finish_by: dt.date | None
+    series_transfer_min_years: int | None
 
 
 class CycleSpec(_Strict):

@@ -187,13 +187,17 @@ def status(applicant: Applicant, policy: PolicySpec, year: int, on: dt.date) -> 
                 "integrity_bar", f"因弄虚作假被停止申报至 {applicant.barred_until.isoformat()}{why}"
             )
         )
-    if applicant.series_transfer_on is not None:
+    years = policy.series_transfer_min_years
+    if applicant.series_transfer_on is not None and years is not None:
         tenure_end = policy.tenure_cutoff or _year_end(policy, year)
-        one_year = applicant.series_transfer_on.replace(year=applicant.series_transfer_on.year + 1)
-        if one_year > tenure_end:
+        served = applicant.series_transfer_on.replace(
+            year=applicant.series_transfer_on.year + years
+        )
+        if served > tenure_end:
             out.append(
                 Finding(
-                    "series_transfer_too_recent", "转系列后须在新系列聘任满1年才能申报高一级职称"
+                    "series_transfer_too_recent",
+                    f"转系列后须在新系列聘任满{years}年才能申报高一级职称（转入 {applicant.series_transfer_on.isoformat()}）",
                 )
             )
     return out

@@ -243,6 +243,7 @@ POLICY = [
     ("pingliang-engineering-2022", "remote_village_years_intermediate", 20, "002 附件1 一"),
     ("pingliang-engineering-2022", "remote_village_years_senior", 30, "002 附件1 一"),
     ("pingliang-engineering-2022", "committees_finish_by", dt.date(2022, 12, 20), "002 一"),
+    ("pingliang-engineering-2022", "series_transfer_min_years", 1, "002 申报条件(五)"),
     ("gansu-2024", "return_limit", 3, "004 三(四)"),
     ("jiayuguan-2024", "return_limit", 3, "004 三(四), inherited from gansu-2024"),
     ("jiayuguan-2024", "result_publicity_min_days", 5, "004 三(七)"),

@@ -47,7 +47,6 @@ def codes(applicant: Applicant, policy=GANSU, year: int = 2024) -> set[str]:
             Applicant(MAN_1980, barred_until=dt.date(2026, 5, 1), bar_reason="2023年提供虚假材料"),
             "integrity_bar",
         ),
-        (Applicant(MAN_1980, series_transfer_on=dt.date(2024, 3, 1)), "series_transfer_too_recent"),
     ],
 )
 def test_each_exclusion_refuses_with_its_reason(applicant: Applicant, code: str) -> None:
@@ -144,3 +143,16 @@ def test_village_quota_and_remote_village_exemption() -> None:
     )
     assert remote_village_exempt("intermediate", 20, GANSU)
     assert REMOTE_VILLAGE_NOTE == "乡村不受指标限制"
+
+
+def test_a_series_transfer_needs_the_policys_years_where_the_notice_sets_them() -> None:
+    pingliang = load_cycle(bundled_cycle("pingliang-engineering-2022")).policy  # 002 (五): 1 year
+    recent = Applicant(MAN_1980, series_transfer_on=dt.date(2022, 3, 1))
+    verdict = check(recent, pingliang, year=2022, on=dt.date(2022, 9, 1))
+    assert "series_transfer_too_recent" in {f.code for f in verdict.findings}
+    settled = Applicant(MAN_1980, series_transfer_on=dt.date(2021, 12, 1))
+    assert check(settled, pingliang, year=2022, on=dt.date(2022, 9, 1)).eligible
+    # 2024's notices set no such rule: nothing is assumed.
+    assert check(
+        Applicant(MAN_1980, series_transfer_on=dt.date(2024, 3, 1)), GANSU, year=2024, on=ON
+    ).eligible
