@@ -232,7 +232,9 @@ class Simulation:
             committees = session.execute(
                 select(
                     col(Committee.id), col(Committee.window_start), col(Committee.window_last_day)
-                ).where(col(Committee.cycle_id) == self.cycle_id)
+                )
+                .where(col(Committee.cycle_id) == self.cycle_id)
+                .order_by(col(Committee.id))
             ).all()
         for committee_id, first, last in committees:
             if first is None or last is None:
@@ -471,7 +473,8 @@ class Simulation:
             ),
             "result",
         )
-        objected = [i for i in done if self.rng.random() < 0.03]
+        # sorted: RETURNING order is not defined on PostgreSQL, and the dice must fall the same way
+        objected = [i for i in sorted(done) if self.rng.random() < 0.03]
         if objected:
             when = now + DAY * self.rng.randint(1, 4)
             self.clock.push(when, OBJECT, objected)

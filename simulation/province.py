@@ -176,7 +176,8 @@ def build_province(
 def committees_by_series(session: Session, cycle_id: str) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for committee in session.execute(
-        select(Committee).where(col(Committee.cycle_id) == cycle_id)
+        # Ordered: PostgreSQL returns rows in physical order, which updates change.
+        select(Committee).where(col(Committee.cycle_id) == cycle_id).order_by(col(Committee.id))
     ).scalars():
         if committee.series and committee.window_start:
             out.setdefault(committee.series, []).append(committee.id)  # type: ignore[arg-type]
