@@ -1,5 +1,6 @@
 """SQLModel tables, the application state machine and the database setup."""
 
+from models.accounts import Account, AccountSession
 from models.application import Application, AuditEvent, Person
 from models.certificate import Certificate
 from models.committees import CommitteeMeeting
@@ -9,6 +10,8 @@ from models.org import Organisation, OrgKind
 from models.outbox import Escalation, Message
 
 __all__ = [
+    "Account",
+    "AccountSession",
     "Application",
     "AuditEvent",
     "Certificate",

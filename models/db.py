@@ -76,4 +76,7 @@ def read_scope(url: str | None = None) -> Iterator[Session]:
         try:
             yield session
         finally:
+            # Detach what was read first: a rollback would expire it, and callers use the
+            # objects after the session ends (a page renders once the read is over).
+            session.expunge_all()
             session.rollback()

@@ -14,6 +14,9 @@ class Settings(BaseSettings):
     home: Path = Path.home() / ".zhicheng"
     database_url: str | None = None
     signing_key: str | None = None
+    # Security settings of the dashboard, not policy: an office may tighten them.
+    session_hours: float = 8.0
+    password_min_length: int = 8
 
     @property
     def db_url(self) -> str:

@@ -116,6 +116,27 @@ ACTIONS: dict[str, tuple[frozenset[Status], Status]] = {
     ),
 }
 
+# What "through the phase" means for each top-level phase: the states an application has reached.
+_DECIDED = FINAL | {S.result_publicity, S.objection}
+THROUGH: dict[str, frozenset[Status]] = {
+    "prep": frozenset(Status),
+    "declaration": frozenset(set(Status) - {S.draft}),
+    "unit_review": _DECIDED | {S.department_review, S.committee_review},
+    "committee_review": frozenset(_DECIDED),
+    "filing": FINAL,
+}
+# Still waiting on a phase's deadline: late once that deadline has passed.
+PENDING: dict[str, frozenset[Status]] = {
+    "declaration": frozenset({S.draft}),
+    "unit_review": frozenset({S.submitted, S.unit_review, S.returned, S.recommended}),
+    "committee_review": frozenset({S.department_review, S.committee_review, S.objection}),
+}
+# What a missed deadline left behind once its boundary was carried out.
+MISSED: dict[str, frozenset[Status]] = {
+    "declaration": frozenset({S.expired}),
+    "unit_review": frozenset({S.not_recommended}),
+}
+
 ALLOWED: frozenset[tuple[Status, Status]] = frozenset(
     (src, dst) for sources, dst in ACTIONS.values() for src in sources
 )

@@ -25,6 +25,7 @@ from calendars.workdays import day_end
 from flows.cycle import phase_flow
 from flows.launch import annual_cycle, checked_plan
 from models import services
+from models.accounts import Account, AccountSession
 from models.application import Application, AuditEvent
 from models.certificate import Certificate
 from models.committees import CommitteeMeeting
@@ -112,6 +113,11 @@ def wipe(session: Session, cycle_id: str) -> None:
     """A rerun with the same seed starts from nothing, so it gives the same result."""
     app_ids = select(col(Application.id)).where(col(Application.cycle_id) == cycle_id)  # type: ignore[arg-type]
     session.execute(delete(AuditEvent).where(col(AuditEvent.application_id).in_(app_ids)))  # type: ignore[attr-defined]
+    # Committee accounts belong to the committees about to be deleted.
+    committee_ids = select(col(Committee.id)).where(col(Committee.cycle_id) == cycle_id)  # type: ignore[arg-type]
+    accounts = select(col(Account.id)).where(col(Account.committee_id).in_(committee_ids))  # type: ignore[attr-defined]
+    session.execute(delete(AccountSession).where(col(AccountSession.account_id).in_(accounts)))  # type: ignore[attr-defined]
+    session.execute(delete(Account).where(col(Account.id).in_(accounts)))  # type: ignore[attr-defined]
     for table in (
         Certificate,
         Message,

@@ -13,18 +13,7 @@ from sqlmodel import col
 
 from models.application import Application
 from models.db import session_scope
-from models.states import FINAL, LABELS, Status
-
-S = Status
-# What "through the phase" means for each phase: the states an application has reached.
-_DECIDED = FINAL | {S.result_publicity, S.objection}
-THROUGH = {
-    "prep": set(Status),
-    "declaration": set(Status) - {S.draft},
-    "unit_review": _DECIDED | {S.department_review, S.committee_review},
-    "committee_review": _DECIDED,
-    "filing": set(FINAL),
-}
+from models.states import LABELS, THROUGH, Status
 
 
 def counts_by_city(cycle_id: str) -> dict[str, dict[str, int]]:

@@ -11,7 +11,7 @@ from prefect.client.schemas.filters import FlowRunFilter
 from calendars.cyclefile import bundled_cycle
 from models.states import FINAL
 from simulation.driver import Simulation
-from tests.simulation.conftest import exported
+from tests.conftest import exported
 
 CUTOFF = pendulum.datetime(2024, 10, 21, tz="Asia/Shanghai")
 RETURN_LIMIT = 3

@@ -1,0 +1,246 @@
+"""The JSON API (OpenAPI at /api/docs): the figures and the actions, scoped to the caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from dashboard import figures
+from dashboard.actions import perform
+from dashboard.auth import COOKIE, NotSignedIn, current_viewer, now_of, token_of
+from dashboard.lookup import cycle_or_404, latest_cycles, org_for_page
+from dashboard.scope import Forbidden, Viewer, viewer_of
+from models.accounts import ROLE_LABELS, Account, Role, create_account, sign_in, sign_out
+from models.context import Refused
+from models.db import read_scope, session_scope
+
+router = APIRouter(prefix="/api")
+ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+
+
+class SignIn(BaseModel):
+    username: str = Field(description="用户名")
+    password: str = Field(description="密码")
+
+
+class AccountOut(BaseModel):
+    username: str
+    display_name: str
+    role: str
+    role_label: str
+    kind: str
+    org_code: str | None
+    committee_id: int | None
+
+
+class SessionOut(BaseModel):
+    token: str = Field(description="后续请求放在 Authorization: Bearer 头中")
+    expires_at: figures.Instant
+    account: AccountOut
+
+
+class CycleOut(BaseModel):
+    id: str
+    title: str
+    year: int
+    region_name: str
+
+
+class ActionIn(BaseModel):
+    ids: list[int] = Field(min_length=1, max_length=5000, description="申报编号")
+    reason: str = Field(default="", description="退回的全部修改意见、异议事由")
+    passed: bool | None = Field(default=None, description="录入评审结果时：是否通过")
+
+
+class OutcomeOut(BaseModel):
+    done: list[int] = Field(description="已办理的申报")
+    refused: dict[int, str] = Field(description="未受理的申报及原因")
+
+
+class AccountIn(BaseModel):
+    username: str
+    password: str = Field(description="至少 8 位，含字母和数字")
+    role: Role
+    org_code: str | None = Field(default=None, description="组织机构编码（与评委会二选一）")
+    committee_id: int | None = Field(default=None, description="评委会编号")
+    display_name: str | None = None
+
+
+def account_out(viewer: Viewer) -> AccountOut:
+    return AccountOut(
+        username=viewer.username,
+        display_name=viewer.display_name,
+        role=viewer.role,
+        role_label=ROLE_LABELS[Role(viewer.role)],
+        kind=viewer.kind,
+        org_code=viewer.org_code,
+        committee_id=viewer.committee_id,
+    )
+
+
+@router.post("/session", response_model=SessionOut, summary="登录，取得会话令牌")
+def api_sign_in(body: SignIn, request: Request) -> SessionOut:
+    try:
+        with session_scope() as session:
+            signed = sign_in(session, body.username, body.password, now_of(request))
+            viewer = viewer_of(session, signed.account)
+    except Refused as exc:
+        raise NotSignedIn(exc.message) from None
+    return SessionOut(token=signed.token, expires_at=signed.expires_at, account=account_out(viewer))
+
+
+@router.delete("/session", status_code=204, summary="退出登录")
+def api_sign_out(request: Request) -> Response:
+    token = token_of(request)
+    if token:
+        with session_scope() as session:
+            sign_out(session, token)
+    response = Response(status_code=204)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/me", response_model=AccountOut, summary="当前账号")
+def me(viewer: ViewerDep) -> AccountOut:
+    return account_out(viewer)
+
+
+@router.get("/cycles", response_model=list[CycleOut], summary="评审周期")
+def cycles(viewer: ViewerDep) -> list[CycleOut]:
+    with read_scope() as session:
+        return [
+            CycleOut(id=c.id, title=c.title, year=c.year, region_name=c.region_name)
+            for c in latest_cycles(session, viewer)
+        ]
+
+
+@router.get(
+    "/cycles/{cycle_id}/overview",
+    response_model=figures.Overview,
+    summary="阶段进度、状态统计、下一截止时间、下级进度、督办与消息",
+)
+def overview(
+    cycle_id: str,
+    viewer: ViewerDep,
+    request: Request,
+    org: Annotated[str | None, Query(description="组织机构编码，默认本账号所属机构")] = None,
+) -> figures.Overview:
+    with read_scope() as session:
+        cycle = cycle_or_404(session, cycle_id, viewer)
+        target, committee_id = org_for_page(session, viewer, org)
+        return figures.overview(session, cycle, viewer, target, now_of(request), committee_id)
+
+
+@router.get(
+    "/cycles/{cycle_id}/applications",
+    response_model=list[figures.ApplicationRow],
+    summary="申报列表（身份证号已脱敏）",
+)
+def applications(
+    cycle_id: str,
+    viewer: ViewerDep,
+    org: str | None = None,
+    status: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[figures.ApplicationRow]:
+    with read_scope() as session:
+        cycle_or_404(session, cycle_id, viewer)
+        target, committee_id = org_for_page(session, viewer, org)
+        where = figures.page_filter(viewer, target, committee_id)
+        return figures.applications(
+            session, cycle_id, where, status=status, limit=limit, offset=offset
+        )
+
+
+@router.get(
+    "/cycles/{cycle_id}/applications/{app_id}",
+    response_model=figures.ApplicationRow,
+    summary="一件申报",
+)
+def application(cycle_id: str, app_id: int, viewer: ViewerDep) -> figures.ApplicationRow:
+    with read_scope() as session:
+        cycle_or_404(session, cycle_id, viewer)
+        rows = figures.applications(
+            session, cycle_id, figures.page_filter(viewer, None), ids=[app_id], limit=1
+        )
+    if not rows:
+        raise Forbidden("无权查看：该申报不在您的管辖范围内，或不存在")
+    return rows[0]
+
+
+@router.get(
+    "/cycles/{cycle_id}/committees",
+    response_model=list[figures.CommitteeRow],
+    summary="评委会：评审时间、会议日期和评审进度",
+)
+def committees(cycle_id: str, viewer: ViewerDep, request: Request) -> list[figures.CommitteeRow]:
+    with read_scope() as session:
+        cycle_or_404(session, cycle_id, viewer)
+        return figures.committees(session, cycle_id, viewer, now_of(request))
+
+
+@router.get(
+    "/cycles/{cycle_id}/filing",
+    response_model=list[figures.FilingRow],
+    summary="备案事项：截止日期和状态",
+)
+def filing(cycle_id: str, viewer: ViewerDep, request: Request) -> list[figures.FilingRow]:
+    with read_scope() as session:
+        cycle_or_404(session, cycle_id, viewer)
+        return figures.filing(session, cycle_id, now_of(request))
+
+
+@router.post(
+    "/cycles/{cycle_id}/actions/{action}",
+    response_model=OutcomeOut,
+    summary="办理：submit / resubmit / return / recommend / forward / result / object",
+    responses={
+        403: {"description": "无权办理（账号类型、角色或管辖范围）"},
+        409: {"description": "全部未受理（截止时间、退回次数等规则），原因逐件列出"},
+    },
+)
+def act(
+    cycle_id: str,
+    action: str,
+    body: ActionIn,
+    viewer: ViewerDep,
+    request: Request,
+    response: Response,
+) -> OutcomeOut:
+    with read_scope() as session:
+        cycle_or_404(session, cycle_id, viewer)
+    with session_scope() as session:
+        outcome = perform(
+            session,
+            viewer,
+            cycle_id,
+            action,
+            body.ids,
+            now=now_of(request),
+            reason=body.reason,
+            passed=body.passed,
+        )
+    if outcome.refused and not outcome.done:
+        response.status_code = 409
+    return OutcomeOut(done=outcome.done, refused=outcome.refused)
+
+
+@router.post("/accounts", response_model=AccountOut, status_code=201, summary="创建下级账号")
+def new_account(body: AccountIn, viewer: ViewerDep, request: Request) -> AccountOut:
+    with session_scope() as session:
+        creator = session.get(Account, viewer.account_id)
+        account = create_account(
+            session,
+            by=creator,
+            username=body.username,
+            password=body.password,
+            role=body.role.value,
+            now=now_of(request),
+            org_code=body.org_code,
+            committee_id=body.committee_id,
+            display_name=body.display_name,
+        )
+        return account_out(viewer_of(session, account))

@@ -1,0 +1,569 @@
+"""The dashboard's figures, each one set-based query over the viewer's scope: counts by status,
+phase progress, next deadlines, the level below with its overdue units, escalations and
+messages, committees and filing. Pages and the JSON API show the same objects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Annotated, Any
+
+from pydantic import BaseModel, PlainSerializer
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlmodel import Session, col
+
+from dashboard.scope import Viewer, application_filter, committee_visible, org_filter
+from models.application import Application, Person
+from models.committees import current_plan
+from models.cycle import Committee, Cycle, Phase
+from models.filing import filing_status
+from models.org import Organisation, OrgKind
+from models.outbox import Escalation, Message
+from models.states import LABELS, MISSED, PENDING, THROUGH, Status
+from models.timeutil import beijing
+from rules.idcard import mask
+from tasks.notify import stored_plan
+
+# Instants leave the API in Beijing time (+08:00), as the notices write them.
+Instant = Annotated[dt.datetime, PlainSerializer(lambda v: beijing(v).isoformat(), return_type=str)]
+
+TOP_LEVEL = ("prep", "declaration", "unit_review", "committee_review", "filing")
+
+
+class StatusCount(BaseModel):
+    status: str
+    label: str
+    count: int
+
+
+class PhaseProgress(BaseModel):
+    key: str
+    title: str
+    start: Instant | None
+    end: Instant | None
+    state: str  # 未开始 | 进行中 | 已结束
+    through: int
+    total: int
+    pending: int
+    late: int
+
+    @property
+    def percent(self) -> float:
+        return round(100.0 * self.through / self.total, 1) if self.total else 100.0
+
+
+class Deadline(BaseModel):
+    key: str
+    title: str
+    at: Instant
+    pending: int
+
+
+class ChildRow(BaseModel):
+    code: str
+    name: str
+    kind: str
+    total: int
+    pending: int
+    late: int
+    escalations: int
+    issued: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.late > 0 or self.escalations > 0
+
+
+class EscalationRow(BaseModel):
+    unit: str
+    unit_code: str
+    level: str
+    step: int
+    to: str
+    at: Instant
+    items: int
+
+
+class Overview(BaseModel):
+    cycle_id: str
+    cycle_title: str
+    org_code: str | None
+    org_name: str
+    org_kind: str
+    now: Instant
+    total: int
+    statuses: list[StatusCount]
+    phases: list[PhaseProgress]
+    deadlines: list[Deadline]
+    children: list[ChildRow]
+    departments: list[ChildRow]
+    escalations: list[EscalationRow]
+    messages: dict[str, int]
+
+
+class ApplicationRow(BaseModel):
+    id: int
+    id_number: str  # always masked
+    name: str
+    unit: str
+    unit_code: str
+    series: str | None
+    status: str
+    status_label: str
+    submitted_at: Instant | None
+    return_count: int
+    locked: bool
+    return_reason: str | None
+
+
+class CommitteeRow(BaseModel):
+    key: str
+    name: str
+    organiser: str
+    series: str | None
+    window_start: dt.date | None
+    window_last_day: dt.date | None
+    meeting: dt.date | None
+    state: str
+    total: int
+    waiting: int
+    passed: int
+    failed: int
+
+
+class FilingRow(BaseModel):
+    key: str
+    title: str
+    due_last_day: dt.date | None
+    status: str
+    label: str
+    filed_at: Instant | None
+
+
+# --- scope of one page: the viewer's scope narrowed to the organisation being looked at ---
+
+
+def page_filter(
+    viewer: Viewer, org: Organisation | None, committee_id: int | None = None
+) -> ColumnElement[bool]:
+    """Applications (joined to their unit) both in the viewer's scope and under ``org``."""
+    narrowed = org_filter(org.kind, org.id, org.path) if org is not None else true()
+    if committee_id is not None:
+        narrowed = and_(narrowed, col(Application.committee_id) == committee_id)
+    return and_(application_filter(viewer), narrowed)
+
+
+def _unit_status_counts(
+    session: Session, cycle_id: str, where: ColumnElement[bool]
+) -> list[tuple[int, str, int | None, str, int]]:
+    stmt: Any = (
+        select(
+            col(Organisation.id),
+            col(Organisation.path),
+            col(Organisation.department_id),
+            col(Application.status),
+            func.count(),
+        )
+        .join(Organisation, col(Organisation.id) == col(Application.unit_id))
+        .where(col(Application.cycle_id) == cycle_id, where)
+        .group_by(
+            col(Organisation.id),
+            col(Organisation.path),
+            col(Organisation.department_id),
+            col(Application.status),
+        )
+    )
+    return [tuple(r) for r in session.execute(stmt)]  # type: ignore[misc]
+
+
+def _phase_ends(session: Session, cycle_id: str) -> dict[str, Phase]:
+    rows = session.execute(select(Phase).where(col(Phase.cycle_id) == cycle_id)).scalars()
+    return {p.key: p for p in rows}
+
+
+# An applicant's own missed declaration is not the unit's delay.
+REVIEW_PHASES = ("unit_review", "committee_review")
+
+
+def late_count(
+    counts: dict[str, int],
+    phases: dict[str, Phase],
+    now: dt.datetime,
+    keys: tuple[str, ...] = tuple(PENDING),
+) -> int:
+    """Missed deadlines: what a closed boundary left behind, and what still waits past one."""
+    late = sum(counts.get(s.value, 0) for key in keys for s in MISSED.get(key, ()))
+    for key in keys:
+        states = PENDING[key]
+        phase = phases.get(key)
+        if phase is not None and phase.end is not None and now >= phase.end:
+            late += sum(counts.get(s.value, 0) for s in states)
+    return late
+
+
+def _pending(counts: dict[str, int], key: str) -> int:
+    return sum(counts.get(s.value, 0) for s in PENDING.get(key, ()))
+
+
+def _state(start: dt.datetime | None, end: dt.datetime | None, now: dt.datetime) -> str:
+    if start is not None and now < start:
+        return "未开始"
+    if end is not None and now >= end:
+        return "已结束"
+    return "进行中"
+
+
+def phase_progress(
+    counts: dict[str, int], phases: dict[str, Phase], now: dt.datetime
+) -> list[PhaseProgress]:
+    total = sum(counts.values())
+    out = []
+    for key in TOP_LEVEL:
+        phase = phases.get(key)
+        if phase is None:
+            continue
+        through = sum(counts.get(s.value, 0) for s in THROUGH[key])
+        missed = sum(counts.get(s.value, 0) for s in MISSED.get(key, ()))
+        waiting = _pending(counts, key)
+        ended = phase.end is not None and now >= phase.end
+        out.append(
+            PhaseProgress(
+                key=key,
+                title=phase.title,
+                start=phase.start,
+                end=phase.end,
+                state=_state(phase.start, phase.end, now),
+                through=through,
+                total=total,
+                pending=0 if ended else waiting,
+                late=missed + (waiting if ended else 0),
+            )
+        )
+    return out
+
+
+def next_deadlines(
+    counts: dict[str, int], phases: dict[str, Phase], now: dt.datetime, limit: int = 6
+) -> list[Deadline]:
+    """The coming phase ends (sub-steps too), with what still waits on each."""
+    upcoming = sorted(
+        (p for p in phases.values() if p.end is not None and p.end > now),
+        key=lambda p: (p.end, p.position),
+    )
+    return [
+        Deadline(
+            key=p.key,
+            title=p.title,
+            at=p.end,  # type: ignore[arg-type]
+            pending=_pending(counts, p.parent_key or p.key),
+        )
+        for p in upcoming[:limit]
+    ]
+
+
+def _child_path(unit_path: str, depth: int) -> str:
+    return "/".join(unit_path.split("/")[: depth + 1])
+
+
+def _escalations_by_unit(
+    session: Session, cycle_id: str, where: ColumnElement[bool]
+) -> dict[int, int]:
+    stmt: Any = (
+        select(col(Escalation.unit_id), func.count())
+        .join(Organisation, col(Organisation.id) == col(Escalation.unit_id))
+        .where(col(Escalation.cycle_id) == cycle_id, where)
+        .group_by(col(Escalation.unit_id))
+    )
+    return dict(session.execute(stmt).all())  # type: ignore[arg-type]
+
+
+def _rows_for(
+    session: Session,
+    groups: dict[Any, dict[str, int]],
+    escalated: dict[Any, int],
+    orgs: dict[Any, Organisation],
+    phases: dict[str, Phase],
+    now: dt.datetime,
+) -> list[ChildRow]:
+    rows = []
+    for key, counts in groups.items():
+        org = orgs.get(key)
+        if org is None:
+            continue
+        rows.append(
+            ChildRow(
+                code=org.code,
+                name=org.name,
+                kind=org.kind,
+                total=sum(counts.values()),
+                pending=sum(_pending(counts, k) for k in PENDING),
+                late=late_count(counts, phases, now, REVIEW_PHASES),
+                escalations=escalated.get(key, 0),
+                issued=counts.get(Status.issued.value, 0),
+            )
+        )
+    return sorted(rows, key=lambda r: (-r.late, -r.escalations, r.code))
+
+
+def children(
+    session: Session,
+    org: Organisation | None,
+    rows: list[tuple[int, str, int | None, str, int]],
+    escalated_units: dict[int, int],
+    phases: dict[str, Phase],
+    now: dt.datetime,
+) -> tuple[list[ChildRow], list[ChildRow]]:
+    """The level below ``org`` (by the tree; a department's units by supervision), and for a
+    city or the province the departments as a second breakdown."""
+    if org is None or org.kind in (OrgKind.unit, OrgKind.agency):
+        return [], []
+    by_child: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    esc_child: dict[Any, int] = defaultdict(int)
+    by_dept: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    esc_dept: dict[Any, int] = defaultdict(int)
+    depth = len(org.path.split("/"))
+    seen_units: set[int] = set()
+    for unit_id, path, dept, status, count in rows:
+        key: Any = unit_id if org.kind == OrgKind.department else _child_path(path, depth)
+        by_child[key][status] += count
+        if dept is not None:
+            by_dept[dept][status] += count
+        if unit_id not in seen_units:
+            seen_units.add(unit_id)
+            esc_child[key] += escalated_units.get(unit_id, 0)
+            if dept is not None:
+                esc_dept[dept] += escalated_units.get(unit_id, 0)
+    if org.kind == OrgKind.department:
+        orgs = _orgs(session, col(Organisation.id).in_(list(by_child)), "id")
+    else:
+        orgs = _orgs(session, col(Organisation.path).in_(list(by_child)), "path")
+    kids = _rows_for(session, by_child, esc_child, orgs, phases, now)
+    depts: list[ChildRow] = []
+    if org.kind == OrgKind.city:
+        dept_orgs = _orgs(session, col(Organisation.id).in_(list(by_dept)), "id")
+        depts = _rows_for(session, by_dept, esc_dept, dept_orgs, phases, now)
+    return kids, depts
+
+
+def _orgs(session: Session, where: ColumnElement[bool], key: str) -> dict[Any, Organisation]:
+    found = session.execute(select(Organisation).where(where)).scalars()
+    return {getattr(o, key): o for o in found}
+
+
+def escalation_rows(
+    session: Session, cycle_id: str, where: ColumnElement[bool], limit: int = 20
+) -> list[EscalationRow]:
+    target = Organisation.__table__.alias("target")  # type: ignore[attr-defined]
+    stmt: Any = (
+        select(
+            col(Organisation.name),
+            col(Organisation.code),
+            col(Escalation.level),
+            col(Escalation.step),
+            target.c.name,
+            col(Escalation.at),
+            col(Escalation.items),
+        )
+        .join(Organisation, col(Organisation.id) == col(Escalation.unit_id))
+        .join(target, target.c.id == col(Escalation.to_org_id))
+        .where(col(Escalation.cycle_id) == cycle_id, where)
+        .order_by(col(Escalation.at).desc(), col(Escalation.id).desc())
+        .limit(limit)
+    )
+    return [
+        EscalationRow(
+            unit=r[0], unit_code=r[1], level=r[2], step=r[3], to=r[4], at=r[5], items=r[6]
+        )
+        for r in session.execute(stmt)
+    ]
+
+
+def message_counts(
+    session: Session,
+    cycle_id: str,
+    viewer: Viewer,
+    org: Organisation | None,
+    where: ColumnElement[bool],
+) -> dict[str, int]:
+    """Messages sent to people and organisations of this page's scope, by delivery status."""
+    people = (
+        select(col(Application.person_id))
+        .join(Organisation, col(Organisation.id) == col(Application.unit_id))
+        .where(col(Application.cycle_id) == cycle_id, where)
+    )
+    if viewer.kind == "committee":
+        orgs_here: Any = select(col(Committee.key)).where(col(Committee.id) == viewer.committee_id)
+    else:
+        scope = org_filter(org.kind, org.id, org.path) if org is not None else true()
+        orgs_here = select(col(Organisation.code)).where(scope)
+    stmt: Any = (
+        select(col(Message.status), func.count())
+        .where(
+            col(Message.cycle_id) == cycle_id,
+            or_(col(Message.recipient).in_(people), col(Message.recipient).in_(orgs_here)),
+        )
+        .group_by(col(Message.status))
+    )
+    return dict(session.execute(stmt).all())  # type: ignore[arg-type]
+
+
+def overview(
+    session: Session,
+    cycle: Cycle,
+    viewer: Viewer,
+    org: Organisation | None,
+    now: dt.datetime,
+    committee_id: int | None = None,
+) -> Overview:
+    where = page_filter(viewer, org, committee_id)
+    rows = _unit_status_counts(session, cycle.id, where)
+    counts: dict[str, int] = defaultdict(int)
+    for *_, status, count in rows:
+        counts[status] += count
+    phases = _phase_ends(session, cycle.id)
+    escalated = _escalations_by_unit(session, cycle.id, where)
+    kids, depts = children(session, org, rows, escalated, phases, now)
+    committee = session.get(Committee, committee_id) if committee_id else None
+    return Overview(
+        cycle_id=cycle.id,
+        cycle_title=cycle.title,
+        org_code=org.code if org else None,
+        org_name=org.name if org else (committee.name if committee else ""),
+        org_kind=org.kind if org else "committee",
+        now=now,
+        total=sum(counts.values()),
+        statuses=[
+            StatusCount(status=s.value, label=LABELS[s], count=counts[s.value])
+            for s in Status
+            if counts.get(s.value)
+        ],
+        phases=phase_progress(counts, phases, now),
+        deadlines=next_deadlines(counts, phases, now),
+        children=kids,
+        departments=depts,
+        escalations=escalation_rows(session, cycle.id, where),
+        messages=message_counts(session, cycle.id, viewer, org, where),
+    )
+
+
+def applications(
+    session: Session,
+    cycle_id: str,
+    where: ColumnElement[bool],
+    *,
+    status: str | None = None,
+    ids: list[int] | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[ApplicationRow]:
+    stmt: Any = (
+        select(
+            col(Application.id),
+            col(Application.person_id),
+            col(Person.name),
+            col(Organisation.name),
+            col(Organisation.code),
+            col(Application.series),
+            col(Application.status),
+            col(Application.submitted_at),
+            col(Application.return_count),
+            col(Application.locked),
+            col(Application.return_reason),
+        )
+        .join(Organisation, col(Organisation.id) == col(Application.unit_id))
+        .join(Person, col(Person.id_number) == col(Application.person_id))
+        .where(col(Application.cycle_id) == cycle_id, where)
+        .order_by(col(Application.id))
+        .limit(limit)
+        .offset(offset)
+    )
+    if status:
+        stmt = stmt.where(col(Application.status) == status)
+    if ids is not None:
+        stmt = stmt.where(col(Application.id).in_(ids))
+    return [
+        ApplicationRow(
+            id=r[0],
+            id_number=mask(r[1]),
+            name=r[2],
+            unit=r[3],
+            unit_code=r[4],
+            series=r[5],
+            status=r[6],
+            status_label=LABELS[Status(r[6])],
+            submitted_at=r[7],
+            return_count=r[8],
+            locked=bool(r[9]),
+            return_reason=r[10],
+        )
+        for r in session.execute(stmt)
+    ]
+
+
+_PASSED = {Status.result_publicity, Status.objection, Status.issued, Status.revoked}
+
+
+def committees(
+    session: Session, cycle_id: str, viewer: Viewer, now: dt.datetime
+) -> list[CommitteeRow]:
+    """The committees this viewer may see, with their windows, meeting and verdicts so far."""
+    stmt: Any = (
+        select(col(Application.committee_id), col(Application.status), func.count())
+        .join(Organisation, col(Organisation.id) == col(Application.unit_id))
+        .where(col(Application.cycle_id) == cycle_id, application_filter(viewer))
+        .group_by(col(Application.committee_id), col(Application.status))
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for committee_id, status, count in session.execute(stmt):
+        counts[committee_id][status] = count
+    found = session.execute(
+        select(Committee).where(col(Committee.cycle_id) == cycle_id).order_by(col(Committee.id))
+    ).scalars()
+    rows = []
+    for c in found:
+        if not committee_visible(viewer, c, c.id in counts):
+            continue
+        mine = counts.get(c.id, {})  # type: ignore[call-overload]
+        plan = current_plan(session, c.id)  # type: ignore[arg-type]
+        rows.append(
+            CommitteeRow(
+                key=c.key,
+                name=c.name,
+                organiser=c.organiser,
+                series=c.series,
+                window_start=c.window_start,
+                window_last_day=c.window_last_day,
+                meeting=plan.meeting_day if plan else c.meeting,
+                state=_window_state(c, now) if c.window_start or c.window_last_day else "未定",
+                total=sum(mine.values()),
+                waiting=mine.get(Status.committee_review.value, 0)
+                + mine.get(Status.department_review.value, 0),
+                passed=sum(mine.get(s.value, 0) for s in _PASSED),
+                failed=mine.get(Status.failed.value, 0),
+            )
+        )
+    return rows
+
+
+def _window_state(c: Committee, now: dt.datetime) -> str:
+    today = beijing(now).date()
+    if c.window_start and today < c.window_start:
+        return "未开始"
+    if c.window_last_day and today > c.window_last_day:
+        return "已结束"
+    return "评审中"
+
+
+def filing(session: Session, cycle_id: str, now: dt.datetime) -> list[FilingRow]:
+    _, plan = stored_plan(session, cycle_id)
+    return [
+        FilingRow(
+            key=f.key,
+            title=f.title,
+            due_last_day=f.due_last_day,
+            status=f.status,
+            label=f.label,
+            filed_at=f.filed_at,
+        )
+        for f in filing_status(session, cycle_id, plan, now)
+    ]

@@ -1,0 +1,58 @@
+"""Finding what a request names — a cycle, an organisation, a committee — and refusing what
+lies outside the viewer's scope with the same words whether or not it exists."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from dashboard.scope import Forbidden, Viewer, org_visible
+from models.cycle import Committee, Cycle
+from models.org import Organisation
+
+
+class NotFound(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def latest_cycles(session: Session, viewer: Viewer) -> list[Cycle]:
+    stmt = select(Cycle).order_by(col(Cycle.year).desc(), col(Cycle.launched_at).desc())
+    if viewer.committee_cycle is not None:
+        stmt = stmt.where(Cycle.id == viewer.committee_cycle)
+    return list(session.exec(stmt).all())
+
+
+def cycle_or_404(session: Session, cycle_id: str, viewer: Viewer) -> Cycle:
+    if viewer.committee_cycle is not None and cycle_id != viewer.committee_cycle:
+        raise Forbidden("无权访问：评委会账号只能查看本评委会所在周期")
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise NotFound(f"没有编号为 {cycle_id} 的评审周期")
+    return cycle
+
+
+def org_for_page(
+    session: Session, viewer: Viewer, code: str | None
+) -> tuple[Organisation | None, int | None]:
+    """The organisation a page or call is about (default: the viewer's own), or for a
+    committee account its committee."""
+    if viewer.kind == "committee":
+        if code is not None:
+            raise Forbidden("无权访问：评委会账号只能查看提交本评委会的申报")
+        return None, viewer.committee_id
+    org = session.exec(
+        select(Organisation).where(Organisation.code == (code or viewer.org_code))
+    ).first()
+    if org is None or not org_visible(viewer, org):
+        raise Forbidden()
+    return org, None
+
+
+def committee_by_key(session: Session, cycle_id: str, key: str) -> Committee:
+    found = session.exec(
+        select(Committee).where(Committee.cycle_id == cycle_id, Committee.key == key)
+    ).first()
+    if found is None:
+        raise NotFound(f"本周期没有评委会 {key}")
+    return found

@@ -1,0 +1,359 @@
+"""Server-rendered pages in Chinese: sign-in, the cycle at a glance with drill-down,
+committees, filing, accounts and certificate verification; small forms for the actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import parse_qs, quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlmodel import col, select
+
+from calendars.workdays import default_calendar
+from dashboard import figures
+from dashboard.actions import ACTION_LABELS, perform
+from dashboard.auth import COOKIE, csrf_token, current_viewer, now_of, token_of
+from dashboard.lookup import committee_by_key, cycle_or_404, latest_cycles, org_for_page
+from dashboard.scope import KIND_LABELS, Forbidden, Viewer, viewer_of
+from dashboard.timeline import timeline
+from models.accounts import ROLE_LABELS, Account, Role, create_account, sign_in, sign_out
+from models.context import Refused
+from models.cycle import Committee, Phase
+from models.db import read_scope, session_scope
+from models.org import Organisation
+from models.timeutil import beijing
+from outputs.certificates import verify
+
+router = APIRouter(include_in_schema=False)
+ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+
+
+def _when(value: dt.datetime | None) -> str:
+    if value is None:
+        return "—"
+    local = beijing(value)
+    if (local.hour, local.minute) == (0, 0):
+        prev = local.subtract(days=1)
+        return f"{prev.year}-{prev.month:02d}-{prev.day:02d} 24:00"
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+_env = Environment(loader=PackageLoader("dashboard", "templates"), autoescape=select_autoescape())
+_env.filters["when"] = _when
+_env.globals.update(KIND_LABELS=KIND_LABELS, ROLE_LABELS=ROLE_LABELS, ACTION_LABELS=ACTION_LABELS)
+templates = Jinja2Templates(env=_env)
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("viewer", None)
+    context.update(
+        request=request,
+        drill=request.app.state.drill,
+        now=now_of(request),
+        csrf=csrf_token(request),
+    )
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    return render(request, "error.html", status_code=status, status=status, message=message)
+
+
+async def form_of(request: Request) -> dict[str, list[str]]:
+    """The posted form (application/x-www-form-urlencoded), without another dependency."""
+    return parse_qs((await request.body()).decode("utf-8"), keep_blank_values=True)
+
+
+FormDep = Annotated[dict[str, list[str]], Depends(form_of)]
+
+
+def _field(form: dict[str, list[str]], name: str, default: str = "") -> str:
+    return (form.get(name) or [default])[0]
+
+
+def _check_csrf(request: Request, form: dict[str, list[str]]) -> None:
+    if _field(form, "csrf") != csrf_token(request):
+        raise Forbidden("表单已失效，请刷新页面后重试")
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, "login.html", next=next, error=None)
+
+
+@router.post("/login")
+def login(request: Request, form: FormDep) -> Response:
+    target = _field(form, "next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    try:
+        with session_scope() as session:
+            signed = sign_in(
+                session, _field(form, "username"), _field(form, "password"), now_of(request)
+            )
+    except Refused as exc:
+        return render(request, "login.html", status_code=401, next=target, error=exc.message)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        COOKIE,
+        signed.token,
+        httponly=True,
+        samesite="strict",
+        max_age=int((signed.expires_at - now_of(request)).total_seconds()),
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    token = token_of(request)
+    if token:
+        with session_scope() as session:
+            sign_out(session, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/")
+def home(viewer: ViewerDep) -> Response:
+    with read_scope() as session:
+        found = latest_cycles(session, viewer)
+    if not found:
+        raise Forbidden("还没有评审周期：请先由省级启动本年度周期（zhicheng launch）")
+    return RedirectResponse(f"/cycles/{quote(found[0].id)}", status_code=303)
+
+
+@router.get("/cycles/{cycle_id}")
+def cycle_home(cycle_id: str, viewer: ViewerDep) -> Response:
+    if viewer.kind == "committee":
+        with read_scope() as session:
+            committee = session.get(Committee, viewer.committee_id)
+            assert committee is not None
+        return RedirectResponse(f"/cycles/{quote(cycle_id)}/committees/{quote(committee.key)}", 303)
+    return RedirectResponse(f"/cycles/{quote(cycle_id)}/org/{quote(viewer.org_code or '')}", 303)
+
+
+def _breadcrumb(session: Any, viewer: Viewer, org: Organisation) -> list[Organisation]:
+    """The chain from the top of the viewer's scope down to ``org``."""
+    codes = org.path.split("/")
+    found = {
+        o.path: o
+        for o in session.exec(
+            select(Organisation).where(
+                col(Organisation.path).in_(["/".join(codes[: i + 1]) for i in range(len(codes))])
+            )
+        ).all()
+    }
+    chain = [found[p] for p in ("/".join(codes[: i + 1]) for i in range(len(codes))) if p in found]
+    if org.kind == "unit" and org.department_id and viewer.kind == "department":
+        chain = [o for o in chain if o.id == org.id]
+        dept = session.get(Organisation, org.department_id)
+        chain.insert(0, dept)
+    from dashboard.scope import org_visible
+
+    return [o for o in chain if org_visible(viewer, o)]
+
+
+def _phases(session: Any, cycle_id: str) -> list[Phase]:
+    return list(session.exec(select(Phase).where(Phase.cycle_id == cycle_id)).all())
+
+
+@router.get("/cycles/{cycle_id}/org/{code}")
+def org_page(
+    cycle_id: str, code: str, request: Request, viewer: ViewerDep, status: str | None = None
+) -> HTMLResponse:
+    now = now_of(request)
+    with read_scope() as session:
+        cycle = cycle_or_404(session, cycle_id, viewer)
+        org, _ = org_for_page(session, viewer, code)
+        assert org is not None
+        data = figures.overview(session, cycle, viewer, org, now)
+        apps = []
+        if org.kind in ("unit", "agency"):
+            where = figures.page_filter(viewer, org)
+            apps = figures.applications(session, cycle_id, where, status=status)
+        chart = timeline(_phases(session, cycle_id), now, default_calendar())
+        crumbs = _breadcrumb(session, viewer, org)
+        cycles = latest_cycles(session, viewer)
+    return render(
+        request,
+        "org.html",
+        viewer=viewer,
+        cycle=cycle,
+        cycles=cycles,
+        org=org,
+        data=data,
+        chart=chart,
+        crumbs=crumbs,
+        apps=apps,
+        status=status,
+        actions=sorted(
+            viewer.allowed_actions() & {"submit", "resubmit", "return", "recommend", "forward"}
+        ),
+        notice=request.query_params.get("notice"),
+    )
+
+
+@router.get("/cycles/{cycle_id}/committees")
+def committees_page(cycle_id: str, request: Request, viewer: ViewerDep) -> HTMLResponse:
+    with read_scope() as session:
+        cycle = cycle_or_404(session, cycle_id, viewer)
+        rows = figures.committees(session, cycle_id, viewer, now_of(request))
+        cycles = latest_cycles(session, viewer)
+    return render(request, "committees.html", viewer=viewer, cycle=cycle, cycles=cycles, rows=rows)
+
+
+@router.get("/cycles/{cycle_id}/committees/{key}")
+def committee_page(cycle_id: str, key: str, request: Request, viewer: ViewerDep) -> HTMLResponse:
+    now = now_of(request)
+    with read_scope() as session:
+        cycle = cycle_or_404(session, cycle_id, viewer)
+        committee = committee_by_key(session, cycle_id, key)
+        rows = {r.key: r for r in figures.committees(session, cycle_id, viewer, now)}
+        if key not in rows:
+            raise Forbidden("无权访问：该评委会不在您的管辖范围内")
+        data = figures.overview(session, cycle, viewer, None, now, committee.id)
+        where = figures.page_filter(viewer, None, committee.id)
+        apps = figures.applications(session, cycle_id, where, status="committee_review")
+        cycles = latest_cycles(session, viewer)
+    return render(
+        request,
+        "committee.html",
+        viewer=viewer,
+        cycle=cycle,
+        cycles=cycles,
+        committee=rows[key],
+        data=data,
+        apps=apps,
+        may_record="result" in viewer.allowed_actions(),
+        notice=request.query_params.get("notice"),
+    )
+
+
+@router.get("/cycles/{cycle_id}/filing")
+def filing_page(cycle_id: str, request: Request, viewer: ViewerDep) -> HTMLResponse:
+    with read_scope() as session:
+        cycle = cycle_or_404(session, cycle_id, viewer)
+        rows = figures.filing(session, cycle_id, now_of(request))
+        cycles = latest_cycles(session, viewer)
+    return render(request, "filing.html", viewer=viewer, cycle=cycle, cycles=cycles, rows=rows)
+
+
+def _notice(done: int, refused: dict[int, str]) -> str:
+    parts = [f"已办理 {done} 件"]
+    if refused:
+        reasons = sorted(set(refused.values()))
+        parts.append(f"未受理 {len(refused)} 件：" + "；".join(reasons[:3]))
+    return "，".join(parts)
+
+
+@router.post("/cycles/{cycle_id}/act")
+def act(cycle_id: str, request: Request, viewer: ViewerDep, form: FormDep) -> Response:
+    _check_csrf(request, form)
+    back = _field(form, "back", f"/cycles/{cycle_id}")
+    if not back.startswith("/cycles/"):
+        back = f"/cycles/{cycle_id}"
+    try:
+        ids = [int(v) for v in form.get("id", [])]
+    except ValueError:
+        raise Forbidden("申报编号无效") from None
+    if not ids:
+        return RedirectResponse(f"{back}?notice={quote('请先勾选申报')}", status_code=303)
+    passed = {"pass": True, "fail": False}.get(_field(form, "verdict"))
+    with read_scope() as session:
+        cycle_or_404(session, cycle_id, viewer)
+    with session_scope() as session:
+        outcome = perform(
+            session,
+            viewer,
+            cycle_id,
+            _field(form, "action"),
+            ids,
+            now=now_of(request),
+            reason=_field(form, "reason"),
+            passed=passed,
+        )
+    notice = _notice(len(outcome.done), outcome.refused)
+    return RedirectResponse(f"{back}?notice={quote(notice)}", status_code=303)
+
+
+def _accounts_below(session: Any, viewer: Viewer) -> list[tuple[Account, str]]:
+    found = session.exec(
+        select(Account).where(Account.created_by == viewer.account_id).order_by(col(Account.id))
+    ).all()
+    out = []
+    for a in found:
+        org = session.get(Organisation, a.organisation_id) if a.organisation_id else None
+        committee = session.get(Committee, a.committee_id) if a.committee_id else None
+        out.append((a, org.name if org else (committee.name if committee else "")))
+    return out
+
+
+@router.get("/accounts")
+def accounts_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
+    with read_scope() as session:
+        rows = _accounts_below(session, viewer)
+    return render(
+        request,
+        "accounts.html",
+        viewer=viewer,
+        rows=rows,
+        notice=request.query_params.get("notice"),
+        error=None,
+    )
+
+
+@router.post("/accounts")
+def accounts_create(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
+    _check_csrf(request, form)
+    target = _field(form, "target").strip()
+    committee_id = int(target[2:]) if target.startswith("c:") and target[2:].isdigit() else None
+    try:
+        with session_scope() as session:
+            creator = session.get(Account, viewer.account_id)
+            account = create_account(
+                session,
+                by=creator,
+                username=_field(form, "username"),
+                password=_field(form, "password"),
+                role=_field(form, "role", Role.operator.value),
+                now=now_of(request),
+                org_code=None if committee_id else target,
+                committee_id=committee_id,
+            )
+            name = account.username
+    except Refused as exc:
+        with read_scope() as session:
+            rows = _accounts_below(session, viewer)
+        return render(
+            request,
+            "accounts.html",
+            status_code=409,
+            viewer=viewer,
+            rows=rows,
+            notice=None,
+            error=exc.message,
+        )
+    return RedirectResponse(f"/accounts?notice={quote(f'已创建账号 {name}')}", status_code=303)
+
+
+@router.get("/verify")
+def verify_page(request: Request, code: str | None = None) -> HTMLResponse:
+    result = None
+    if code:
+        with read_scope() as session:
+            result = verify(session, code.strip())
+    viewer = None
+    token = token_of(request)
+    if token:
+        from models.accounts import account_for_token
+
+        with read_scope() as session:
+            account = account_for_token(session, token, now_of(request))
+            viewer = viewer_of(session, account) if account else None
+    return render(request, "verify.html", viewer=viewer, code=code or "", result=result)

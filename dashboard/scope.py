@@ -1,0 +1,153 @@
+"""Who is looking, and what they may see and do: the province everything, a city or county
+its subtree, a department the units it supervises, a unit its own, a committee the
+applications submitted to it. Every query of the dashboard goes through one of these filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlmodel import Session, col
+
+from models.accounts import Account, Role
+from models.application import Application
+from models.cycle import Committee
+from models.org import Organisation, OrgKind
+
+KIND_LABELS = {
+    OrgKind.province: "省级",
+    OrgKind.city: "市州",
+    OrgKind.county: "县区",
+    OrgKind.department: "行业主管部门",
+    OrgKind.unit: "用人单位",
+    OrgKind.agency: "人才服务机构",
+    "committee": "评委会",
+}
+
+# Which actions each kind of account may take (on applications in its scope).
+ACTIONS_BY_KIND: dict[str, frozenset[str]] = {
+    OrgKind.unit: frozenset({"submit", "resubmit", "return", "recommend"}),
+    OrgKind.agency: frozenset({"submit", "resubmit", "return", "recommend"}),
+    OrgKind.department: frozenset({"return", "forward"}),
+    "committee": frozenset({"result"}),
+    OrgKind.city: frozenset({"object"}),
+    OrgKind.province: frozenset({"object"}),
+}
+
+
+class Forbidden(Exception):
+    """Outside the viewer's scope or role: refused without revealing anything."""
+
+    def __init__(self, message: str = "无权访问：该内容不在您的管辖范围内") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Viewer:
+    account_id: int
+    username: str
+    display_name: str
+    role: str
+    kind: str  # an OrgKind or "committee"
+    org_id: int | None
+    org_code: str | None
+    org_path: str | None
+    committee_id: int | None
+    committee_cycle: str | None
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def may_act(self) -> bool:
+        return self.role in (Role.admin, Role.operator)
+
+    def allowed_actions(self) -> frozenset[str]:
+        return ACTIONS_BY_KIND.get(self.kind, frozenset()) if self.may_act else frozenset()
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail names this viewer."""
+        return f"{self.display_name}/{self.username}"
+
+
+def viewer_of(session: Session, account: Account) -> Viewer:
+    org = session.get(Organisation, account.organisation_id) if account.organisation_id else None
+    committee = session.get(Committee, account.committee_id) if account.committee_id else None
+    return Viewer(
+        account_id=account.id,  # type: ignore[arg-type]
+        username=account.username,
+        display_name=account.display_name,
+        role=account.role,
+        kind=org.kind if org else "committee",
+        org_id=org.id if org else None,
+        org_code=org.code if org else None,
+        org_path=org.path if org else None,
+        committee_id=committee.id if committee else None,
+        committee_cycle=committee.cycle_id if committee else None,
+    )
+
+
+def _subtree(path: str) -> ColumnElement[bool]:
+    return or_(col(Organisation.path) == path, col(Organisation.path).startswith(path + "/"))
+
+
+def org_filter(kind: str, org_id: int | None, path: str | None) -> ColumnElement[bool]:
+    """Over ``Organisation`` rows standing for units: the units under one organisation."""
+    if kind == OrgKind.province:
+        return true()
+    if kind in (OrgKind.city, OrgKind.county):
+        return _subtree(path or "")
+    if kind == OrgKind.department:
+        return col(Organisation.department_id) == org_id
+    if kind in (OrgKind.unit, OrgKind.agency):
+        return col(Organisation.id) == org_id
+    return false()
+
+
+def application_filter(viewer: Viewer) -> ColumnElement[bool]:
+    """Over ``Application`` joined to its unit as ``Organisation``."""
+    if viewer.kind == "committee":
+        return col(Application.committee_id) == viewer.committee_id
+    return org_filter(viewer.kind, viewer.org_id, viewer.org_path)
+
+
+def org_visible(viewer: Viewer, org: Organisation) -> bool:
+    """May the viewer open this organisation's page?"""
+    if viewer.kind == OrgKind.province:
+        return True
+    if viewer.kind in (OrgKind.city, OrgKind.county):
+        path = viewer.org_path or ""
+        return org.path == path or org.path.startswith(path + "/")
+    if viewer.kind == OrgKind.department:
+        return org.id == viewer.org_id or org.department_id == viewer.org_id
+    if viewer.kind in (OrgKind.unit, OrgKind.agency):
+        return org.id == viewer.org_id
+    return False
+
+
+def committee_visible(viewer: Viewer, committee: Committee, has_applications: bool) -> bool:
+    """A committee sees itself; an office the committees its applications went to."""
+    if viewer.kind == "committee":
+        return committee.id == viewer.committee_id
+    return viewer.kind == OrgKind.province or has_applications
+
+
+def in_scope_ids(session: Session, viewer: Viewer, cycle_id: str, ids: list[int]) -> set[int]:
+    from sqlalchemy import select
+
+    stmt: Any = (
+        select(col(Application.id))
+        .join(Organisation, col(Organisation.id) == col(Application.unit_id))
+        .where(
+            and_(
+                col(Application.cycle_id) == cycle_id,
+                col(Application.id).in_(ids),
+                application_filter(viewer),
+            )
+        )
+    )
+    return set(session.execute(stmt).scalars())
