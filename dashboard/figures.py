@@ -385,25 +385,27 @@ def message_counts(
     org: Organisation | None,
     where: ColumnElement[bool],
 ) -> dict[str, int]:
-    """Messages sent to people and organisations of this page's scope, by delivery status."""
+    """Messages sent to people and organisations of this page's scope, by delivery status
+    (committees are addressed as ``committee:<key>``)."""
+    stmt: Any = (
+        select(col(Message.status), func.count())
+        .where(col(Message.cycle_id) == cycle_id)
+        .group_by(col(Message.status))
+    )
+    if org is not None and org.kind == OrgKind.province:
+        return dict(session.execute(stmt).all())  # type: ignore[arg-type]
     people = (
         select(col(Application.person_id))
         .join(Organisation, col(Organisation.id) == col(Application.unit_id))
         .where(col(Application.cycle_id) == cycle_id, where)
     )
     if viewer.kind == "committee":
-        orgs_here: Any = select(col(Committee.key)).where(col(Committee.id) == viewer.committee_id)
+        committee = session.get(Committee, viewer.committee_id)
+        addressed: Any = col(Message.recipient) == f"committee:{committee.key if committee else ''}"
     else:
         scope = org_filter(org.kind, org.id, org.path) if org is not None else true()
-        orgs_here = select(col(Organisation.code)).where(scope)
-    stmt: Any = (
-        select(col(Message.status), func.count())
-        .where(
-            col(Message.cycle_id) == cycle_id,
-            or_(col(Message.recipient).in_(people), col(Message.recipient).in_(orgs_here)),
-        )
-        .group_by(col(Message.status))
-    )
+        addressed = col(Message.recipient).in_(select(col(Organisation.code)).where(scope))
+    stmt = stmt.where(or_(col(Message.recipient).in_(people), addressed))
     return dict(session.execute(stmt).all())  # type: ignore[arg-type]
 
 

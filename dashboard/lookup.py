@@ -17,7 +17,9 @@ class NotFound(Exception):
 
 
 def latest_cycles(session: Session, viewer: Viewer) -> list[Cycle]:
-    stmt = select(Cycle).order_by(col(Cycle.year).desc(), col(Cycle.launched_at).desc())
+    stmt = select(Cycle).order_by(
+        col(Cycle.year).desc(), col(Cycle.launched_at).desc(), col(Cycle.id)
+    )
     if viewer.committee_cycle is not None:
         stmt = stmt.where(Cycle.id == viewer.committee_cycle)
     return list(session.exec(stmt).all())

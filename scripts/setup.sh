@@ -10,6 +10,12 @@ if [ ! -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] && command -v apt-get >
   (apt-get install -y -q fonts-wqy-zenhei >/dev/null 2>&1 \
     || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q fonts-wqy-zenhei >/dev/null 2>&1)) || true
 fi
+# Headless Chromium and a CJK font for the dashboard's browser tests and screenshots
+# (Playwright drives Debian's chromium; it cannot download its own browsers offline).
+if { [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/opentype/noto ]; } && command -v apt-get >/dev/null 2>&1; then
+  (apt-get install -y -q chromium fonts-noto-cjk >/dev/null 2>&1 \
+    || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium fonts-noto-cjk >/dev/null 2>&1)) || true
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi

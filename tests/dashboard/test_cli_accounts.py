@@ -1,0 +1,88 @@
+"""`zhicheng account create | demo` and `zhicheng dashboard` on the command line."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from dashboard.app import create_app
+from tests.dashboard.conftest import Clocked, World
+from tests.factories import bj
+from zhicheng.cli import app
+
+runner = CliRunner()
+
+
+def test_account_create_follows_the_tree(world: World, root_account: str) -> None:
+    name = f"cli-{uuid.uuid4().hex[:6]}"
+    made = runner.invoke(
+        app,
+        [
+            "account",
+            "create",
+            name,
+            "--org",
+            world.unit_a,
+            "--role",
+            "operator",
+            "--by",
+            world.users["city"],
+        ],
+        env={"ZHICHENG_NEW_PASSWORD": "Cli-pass-2024"},
+    )
+    assert made.exit_code == 0, made.output
+    assert f"已创建账号 {name}" in made.output
+    same_level = runner.invoke(
+        app,
+        [
+            "account",
+            "create",
+            f"{name}-2",
+            "--org",
+            "620000",
+            "--role",
+            "admin",
+            "--by",
+            root_account,
+        ],
+        env={"ZHICHENG_NEW_PASSWORD": "Cli-pass-2024"},
+    )
+    assert same_level.exit_code == 2
+    assert "本级系统管理员账号由上级创建" in same_level.output
+    nobody = runner.invoke(
+        app,
+        ["account", "create", f"{name}-3", "--org", world.unit_a, "--by", "no-such-admin"],
+        env={"ZHICHENG_NEW_PASSWORD": "Cli-pass-2024"},
+    )
+    assert nobody.exit_code == 2 and "没有用户名为 no-such-admin 的账号" in nobody.output
+
+
+def test_account_demo_prints_passwords_that_sign_in(sim: dict, root_account: str) -> None:
+    cycle_id = sim["report"].cycle_id
+    result = runner.invoke(app, ["account", "demo", "--cycle", cycle_id])
+    assert result.exit_code == 0, result.output
+    found = dict(re.findall(r"│ (\w+)\s+│ (Zc\w+)\s+│", result.output))
+    assert set(found) == {"sheng", "shi", "xian", "bumen", "danwei", "pingwei"}
+    with TestClient(create_app(clock=Clocked(bj(2025, 1, 10)))) as client:
+        for user, password in found.items():
+            signed = client.post("/api/session", json={"username": user, "password": password})
+            assert signed.status_code == 200, (user, signed.text)
+        unit = client.post(
+            "/api/session", json={"username": "danwei", "password": found["danwei"]}
+        ).json()
+        overview = client.get(
+            f"/api/cycles/{cycle_id}/overview",
+            headers={"authorization": f"Bearer {unit['token']}"},
+        ).json()
+    assert overview["org_kind"] == "unit" and overview["total"] > 0
+    again = runner.invoke(app, ["account", "demo", "--cycle", cycle_id])
+    assert again.exit_code == 0, again.output  # a rerun gives fresh passwords
+
+
+def test_dashboard_command_is_documented() -> None:
+    result = runner.invoke(app, ["dashboard", "--help"])
+    assert result.exit_code == 0
+    assert "--as-of" in result.output and "--port" in result.output

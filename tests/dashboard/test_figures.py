@@ -1,0 +1,118 @@
+"""The figures on the dashboard agree with the exported data of the same simulated cycle,
+at every level, on the page and through the API."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from dashboard.app import create_app
+from models.cycle import Committee
+from models.db import session_scope
+from models.org import Organisation
+from tests.dashboard.conftest import Clocked, _once, token
+from tests.factories import bj
+
+AFTER = bj(2025, 1, 10, 10)
+
+
+@pytest.fixture
+def sim_client(sim: dict, root_account: str) -> Iterator[TestClient]:
+    with TestClient(create_app(clock=Clocked(AFTER))) as c:
+        yield c
+
+
+def _province(client: TestClient, root: str) -> dict[str, str]:
+    return token(client, _once("sim-province-viewer", by=root, org="620000", role="viewer"))
+
+
+def _org_code(name: str) -> str:
+    with session_scope() as session:
+        org = session.exec(select(Organisation).where(Organisation.name == name)).first()
+        assert org is not None
+        return org.code
+
+
+def test_province_figures_agree_with_the_export(
+    sim: dict, sim_client: TestClient, root_account: str
+) -> None:
+    cycle_id = sim["report"].cycle_id
+    headers = _province(sim_client, root_account)
+    data = sim_client.get(f"/api/cycles/{cycle_id}/overview", headers=headers).json()
+    apps = sim["applications"]
+    assert data["total"] == len(apps)
+    assert {s["status"]: s["count"] for s in data["statuses"]} == Counter(a["status"] for a in apps)
+    assert {c["name"]: c["total"] for c in data["children"]} == Counter(a["city"] for a in apps)
+    assert sum(c["escalations"] for c in data["children"]) == len(sim["escalations"])
+    issued = Counter(a["city"] for a in apps if a["status"] == "issued")
+    assert {c["name"]: c["issued"] for c in data["children"] if c["issued"]} == issued
+    assert data["messages"] == Counter(m["status"] for m in sim["messages"])
+    declaration = next(p for p in data["phases"] if p["key"] == "declaration")
+    assert declaration["late"] == sum(a["status"] == "expired" for a in apps)
+
+
+def test_the_page_shows_the_same_counts(
+    sim: dict, sim_client: TestClient, root_account: str
+) -> None:
+    cycle_id = sim["report"].cycle_id
+    sim_client.cookies.clear()
+    headers = _province(sim_client, root_account)
+    page = sim_client.get(f"/cycles/{cycle_id}/org/620000", headers=headers)
+    assert page.status_code == 200
+    shown = dict(
+        re.findall(r'<tr data-status="(\w+)"><td>[^<]+</td><td class="n">(\d+)</td>', page.text)
+    )
+    assert {k: int(v) for k, v in shown.items()} == Counter(
+        a["status"] for a in sim["applications"]
+    )
+    assert 'data-testid="now-marker"' not in page.text  # 2025-01-10 is past the cycle's end
+
+
+def test_each_level_down_agrees_with_the_export(
+    sim: dict, sim_client: TestClient, root_account: str
+) -> None:
+    cycle_id = sim["report"].cycle_id
+    headers = _province(sim_client, root_account)
+    apps = sim["applications"]
+    city_name = Counter(a["city"] for a in apps).most_common(1)[0][0]
+    city = sim_client.get(
+        f"/api/cycles/{cycle_id}/overview?org={_org_code(city_name)}", headers=headers
+    ).json()
+    in_city = [a for a in apps if a["city"] == city_name]
+    assert city["total"] == len(in_city)
+    assert sum(c["total"] for c in city["children"]) == len(in_city)
+    assert sum(d["total"] for d in city["departments"]) == len(in_city)
+    unit_code = Counter(a["unit_code"] for a in in_city).most_common(1)[0][0]
+    listed = sim_client.get(
+        f"/api/cycles/{cycle_id}/applications?org={unit_code}&limit=1000", headers=headers
+    ).json()
+    exported = {a["id"]: a["id_number"] for a in apps if a["unit_code"] == unit_code}
+    assert {a["id"]: a["id_number"] for a in listed} == exported
+
+
+def test_a_committee_sees_exactly_the_applications_submitted_to_it(
+    sim: dict, sim_client: TestClient, root_account: str
+) -> None:
+    cycle_id = sim["report"].cycle_id
+    apps = sim["applications"]
+    name = Counter(a["committee"] for a in apps).most_common(1)[0][0]
+    with session_scope() as session:
+        committee = session.exec(
+            select(Committee).where(Committee.cycle_id == cycle_id, Committee.name == name)
+        ).one()
+    user = _once(f"pw-{cycle_id[-12:]}", by=root_account, committee=committee.id, role="operator")
+    headers = token(sim_client, user)
+    seen = sim_client.get(f"/api/cycles/{cycle_id}/applications?limit=1000", headers=headers).json()
+    assert sorted(a["id"] for a in seen) == sorted(a["id"] for a in apps if a["committee"] == name)
+    rows = sim_client.get(f"/api/cycles/{cycle_id}/committees", headers=headers).json()
+    assert [r["key"] for r in rows] == [committee.key]
+    assert rows[0]["total"] == len(seen)
+    assert (
+        sim_client.get(f"/api/cycles/{cycle_id}/overview?org=620000", headers=headers).status_code
+        == 403
+    )
