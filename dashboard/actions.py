@@ -9,8 +9,10 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
+from dashboard.lookup import cycle_or_404
 from dashboard.scope import Forbidden, Viewer, in_scope_ids
 from models import services
+from models.db import read_scope, session_scope
 from models.services import Outcome
 
 ACTION_LABELS = {
@@ -71,3 +73,22 @@ def perform(
     if len(in_scope_ids(session, viewer, cycle_id, wanted)) != len(wanted):
         raise Forbidden("无权操作：所选申报中有不属于本单位（本级）管辖的申报")
     return _call(action, reason.strip(), passed)(session, cycle_id, wanted, now, viewer.actor)
+
+
+def act(
+    viewer: Viewer,
+    cycle_id: str,
+    action: str,
+    ids: list[int],
+    *,
+    now: dt.datetime,
+    reason: str = "",
+    passed: bool | None = None,
+) -> Outcome:
+    """One request's action in one transaction: the cycle must exist and be the viewer's."""
+    with read_scope() as session:
+        cycle_or_404(session, cycle_id, viewer)
+    with session_scope() as session:
+        return perform(
+            session, viewer, cycle_id, action, ids, now=now, reason=reason, passed=passed
+        )

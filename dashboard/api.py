@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from dashboard import figures
-from dashboard.actions import perform
+from dashboard.actions import act as act_on
 from dashboard.auth import COOKIE, NotSignedIn, current_viewer, now_of, token_of
 from dashboard.lookup import cycle_or_404, latest_cycles, org_for_page
 from dashboard.scope import Forbidden, Viewer, viewer_of
@@ -210,19 +210,15 @@ def act(
     request: Request,
     response: Response,
 ) -> OutcomeOut:
-    with read_scope() as session:
-        cycle_or_404(session, cycle_id, viewer)
-    with session_scope() as session:
-        outcome = perform(
-            session,
-            viewer,
-            cycle_id,
-            action,
-            body.ids,
-            now=now_of(request),
-            reason=body.reason,
-            passed=body.passed,
-        )
+    outcome = act_on(
+        viewer,
+        cycle_id,
+        action,
+        body.ids,
+        now=now_of(request),
+        reason=body.reason,
+        passed=body.passed,
+    )
     if outcome.refused and not outcome.done:
         response.status_code = 409
     return OutcomeOut(done=outcome.done, refused=outcome.refused)

@@ -153,6 +153,15 @@ def page_filter(
     return and_(application_filter(viewer), narrowed)
 
 
+def units_filter(viewer: Viewer, org: Organisation | None) -> ColumnElement[bool] | None:
+    """Units (``Organisation`` rows alone) of this page, for what is about units rather than
+    applications — escalations. A committee's page has none: escalations are the units'."""
+    if viewer.kind == "committee":
+        return None
+    narrowed = org_filter(org.kind, org.id, org.path) if org is not None else true()
+    return and_(org_filter(viewer.kind, viewer.org_id, viewer.org_path), narrowed)
+
+
 def _unit_status_counts(
     session: Session, cycle_id: str, where: ColumnElement[bool]
 ) -> list[tuple[int, str, int | None, str, int]]:
@@ -423,7 +432,8 @@ def overview(
     for *_, status, count in rows:
         counts[status] += count
     phases = _phase_ends(session, cycle.id)
-    escalated = _escalations_by_unit(session, cycle.id, where)
+    units = units_filter(viewer, org)
+    escalated = _escalations_by_unit(session, cycle.id, units) if units is not None else {}
     kids, depts = children(session, org, rows, escalated, phases, now)
     committee = session.get(Committee, committee_id) if committee_id else None
     return Overview(
@@ -443,7 +453,7 @@ def overview(
         deadlines=next_deadlines(counts, phases, now),
         children=kids,
         departments=depts,
-        escalations=escalation_rows(session, cycle.id, where),
+        escalations=escalation_rows(session, cycle.id, units) if units is not None else [],
         messages=message_counts(session, cycle.id, viewer, org, where),
     )
 

@@ -15,7 +15,8 @@ from sqlmodel import col, select
 
 from calendars.workdays import default_calendar
 from dashboard import figures
-from dashboard.actions import ACTION_LABELS, perform
+from dashboard.actions import ACTION_LABELS
+from dashboard.actions import act as act_on
 from dashboard.auth import COOKIE, csrf_token, current_viewer, now_of, token_of
 from dashboard.lookup import committee_by_key, cycle_or_404, latest_cycles, org_for_page
 from dashboard.scope import KIND_LABELS, Forbidden, Viewer, viewer_of
@@ -265,19 +266,15 @@ def act(cycle_id: str, request: Request, viewer: ViewerDep, form: FormDep) -> Re
     if not ids:
         return RedirectResponse(f"{back}?notice={quote('请先勾选申报')}", status_code=303)
     passed = {"pass": True, "fail": False}.get(_field(form, "verdict"))
-    with read_scope() as session:
-        cycle_or_404(session, cycle_id, viewer)
-    with session_scope() as session:
-        outcome = perform(
-            session,
-            viewer,
-            cycle_id,
-            _field(form, "action"),
-            ids,
-            now=now_of(request),
-            reason=_field(form, "reason"),
-            passed=passed,
-        )
+    outcome = act_on(
+        viewer,
+        cycle_id,
+        _field(form, "action"),
+        ids,
+        now=now_of(request),
+        reason=_field(form, "reason"),
+        passed=passed,
+    )
     notice = _notice(len(outcome.done), outcome.refused)
     return RedirectResponse(f"{back}?notice={quote(notice)}", status_code=303)
 

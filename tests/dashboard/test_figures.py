@@ -109,6 +109,8 @@ def test_a_committee_sees_exactly_the_applications_submitted_to_it(
     headers = token(sim_client, user)
     seen = sim_client.get(f"/api/cycles/{cycle_id}/applications?limit=1000", headers=headers).json()
     assert sorted(a["id"] for a in seen) == sorted(a["id"] for a in apps if a["committee"] == name)
+    overview = sim_client.get(f"/api/cycles/{cycle_id}/overview", headers=headers).json()
+    assert overview["total"] == len(seen) and overview["escalations"] == []
     rows = sim_client.get(f"/api/cycles/{cycle_id}/committees", headers=headers).json()
     assert [r["key"] for r in rows] == [committee.key]
     assert rows[0]["total"] == len(seen)

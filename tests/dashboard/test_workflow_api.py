@@ -1,0 +1,142 @@
+"""Driving the workflow over HTTP from recommendation to a committee's verdict, and the
+pages around it: committees, filing, certificate verification, sign-in redirects."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from models.cycle import Committee
+from models.db import session_scope
+from models.transitions import transition
+from tests.dashboard.conftest import ROOT, Clocked, World, _once, token
+from tests.factories import bj, status_of
+
+
+def _through_unit_publicity(cycle_id: str, ids: list[int]) -> None:
+    """What the flows' sweeps do after a recommendation (publicity opens and closes)."""
+    with session_scope() as session:
+        for action in ("start_unit_publicity", "finish_unit_publicity"):
+            transition(
+                session,
+                cycle_id=cycle_id,
+                action=action,
+                now=bj(2024, 10, 28),
+                actor="system",
+                ids=ids,
+            )
+
+
+def test_recommend_forward_and_record_results_over_http(
+    client: TestClient, world: World, clock: Clocked
+) -> None:
+    url = f"/api/cycles/{world.cycle_id}/actions"
+    unit = token(client, world.users["unit_a"])
+    done = client.post(f"{url}/recommend", json={"ids": world.apps_a}, headers=unit).json()
+    assert sorted(done["done"]) == sorted(world.apps_a)
+    _through_unit_publicity(world.cycle_id, world.apps_a)
+    clock.now = bj(2024, 10, 30, 15)
+    dept = token(client, world.users["dept"])
+    forwarded = client.post(f"{url}/forward", json={"ids": world.apps_a}, headers=dept).json()
+    assert sorted(forwarded["done"]) == sorted(world.apps_a)
+    with session_scope() as session:
+        committee = session.exec(
+            select(Committee).where(
+                Committee.cycle_id == world.cycle_id, Committee.key == "jyg-gc-zj"
+            )
+        ).one()
+    reviewer = _once(f"pw-{world.cycle_id}", by=ROOT, committee=committee.id, role="operator")
+    # Before the committee's window (11/11–12/10) the verdict is refused, with the window named.
+    clock.now = bj(2024, 11, 5, 10)
+    panel = token(client, reviewer)
+    early = client.post(
+        f"{url}/result", json={"ids": world.apps_a[:1], "passed": True}, headers=panel
+    )
+    assert early.status_code == 409
+    assert (
+        "嘉峪关市工程系列中级职称评审委员会评审时间尚未开始"
+        in early.json()["refused"][str(world.apps_a[0])]
+    )
+    clock.now = bj(2024, 11, 20, 10)
+    panel = token(client, reviewer)
+    passed = client.post(
+        f"{url}/result", json={"ids": world.apps_a[:2], "passed": True}, headers=panel
+    )
+    failed = client.post(
+        f"{url}/result", json={"ids": world.apps_a[2:], "passed": False}, headers=panel
+    )
+    assert passed.json()["done"] == world.apps_a[:2] and failed.json()["done"] == world.apps_a[2:]
+    assert [status_of(i) for i in world.apps_a] == [
+        "result_publicity",
+        "result_publicity",
+        "failed",
+    ]
+    # Unit B's application is addressed to this committee too, but has not reached it yet.
+    not_yet = client.post(
+        f"{url}/result", json={"ids": world.apps_b[:1], "passed": True}, headers=panel
+    )
+    assert not_yet.status_code == 409
+    assert "已提交" in not_yet.json()["refused"][str(world.apps_b[0])]
+    rows = client.get(f"/api/cycles/{world.cycle_id}/committees", headers=panel).json()
+    assert rows == [
+        {
+            **rows[0],
+            "key": "jyg-gc-zj",
+            "state": "评审中",
+            "total": 5,
+            "waiting": 0,
+            "passed": 2,
+            "failed": 1,
+        }
+    ]
+    page = client.get(f"/cycles/{world.cycle_id}/committees/jyg-gc-zj", headers=panel)
+    assert page.status_code == 200 and "暂无待评审申报" in page.text
+
+
+def test_filing_lists_every_item_with_its_deadline_and_status(
+    client: TestClient, world: World, clock: Clocked
+) -> None:
+    clock.now = bj(2024, 12, 28, 10)
+    city = token(client, world.users["city"])
+    items = {
+        f["key"]: f for f in client.get(f"/api/cycles/{world.cycle_id}/filing", headers=city).json()
+    }
+    assert items["work_summary"]["due_last_day"] == "2024-12-31"
+    assert items["work_summary"]["status"] == "open"
+    assert items["series_notice_filing"]["status"] == "overdue"
+    assert items["temporary"]["status"] == "standing"
+    page = client.get(f"/cycles/{world.cycle_id}/filing", headers=city).text
+    assert "评审工作总结、资格文件（含花名册）报市人社局备案" in page and "已逾期" in page
+
+
+def test_pages_send_a_visitor_without_a_session_to_sign_in(
+    client: TestClient, world: World
+) -> None:
+    response = client.get(f"/cycles/{world.cycle_id}/org/620000", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=")
+
+
+def test_a_form_without_its_token_is_refused(client: TestClient, world: World) -> None:
+    unit = token(client, world.users["unit_a"])
+    response = client.post(
+        f"/cycles/{world.cycle_id}/act",
+        content=f"action=recommend&id={world.apps_a[0]}",
+        headers={**unit, "content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 403 and "表单已失效" in response.text
+    assert status_of(world.apps_a[0]) == "submitted"
+
+
+def test_certificate_verification_needs_no_sign_in(client: TestClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("ZHICHENG_SIGNING_KEY", "test-key-for-verification")
+    from models.settings import settings
+
+    settings.cache_clear()
+    try:
+        page = client.get("/verify", params={"code": "ZC-not-a-real-code"})
+    finally:
+        monkeypatch.delenv("ZHICHENG_SIGNING_KEY")
+        settings.cache_clear()
+    assert page.status_code == 200
+    assert 'data-genuine="false"' in page.text
