@@ -11,6 +11,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from sqlalchemy import Column, String, UniqueConstraint, delete
 from sqlmodel import Field, Session, SQLModel, select
@@ -81,6 +82,11 @@ def password_matches(password: str, stored: str) -> bool:
         return False
     candidate = hashlib.scrypt(password.encode(), salt=salt, dklen=len(digest), **_SCRYPT)
     return hmac.compare_digest(candidate, digest)
+
+
+@lru_cache(maxsize=1)
+def _decoy() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def password_problem(password: str) -> str | None:
@@ -195,11 +201,9 @@ def sign_in(session: Session, username: str, password: str, now: dt.datetime) ->
     """A new session token for the right password; one refusal for every wrong input, so a
     guesser learns nothing about which usernames exist."""
     account = find_account(session, username.strip())
-    if (
-        account is None
-        or not account.active
-        or not password_matches(password, account.password_hash)
-    ):
+    # An unknown name costs the same scrypt as a known one: timing tells no names either.
+    stored = account.password_hash if account is not None else _decoy()
+    if not password_matches(password, stored) or account is None or not account.active:
         raise Refused("用户名或密码错误", "bad_credentials")
     session.execute(
         delete(AccountSession).where(
