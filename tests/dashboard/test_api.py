@@ -168,9 +168,9 @@ def test_a_unit_returns_and_the_fourth_return_is_refused(
     with session_scope() as session:
         row = session.get(Application, app_id)
         assert row is not None and row.locked and row.return_count == 3
-        actors = {
-            e.actor for e in session.query(AuditEvent).filter(AuditEvent.application_id == app_id)
-        }
+        actors = set(
+            session.exec(select(AuditEvent.actor).where(AuditEvent.application_id == app_id)).all()
+        )
     assert any(world.users["unit_a"] in a for a in actors)
 
 
