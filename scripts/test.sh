@@ -8,4 +8,5 @@ export PREFECT_SERVER_ANALYTICS_ENABLED=false
 .venv/bin/ruff check .
 .venv/bin/mypy
 # pytest exits 5 when it collects no tests: with `set -e` that fails the run, as it should.
-.venv/bin/python -m pytest -q "$@"
+# Two workers, one per backend (tests/conftest.py groups them): SQLite and PostgreSQL side by side.
+.venv/bin/python -m pytest -q -n 2 --dist loadgroup "$@"

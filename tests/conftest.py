@@ -141,3 +141,13 @@ def simulated(database: str, prefect_server: None) -> dict:
 @pytest.fixture
 def sim(simulated: dict, db: str) -> dict:
     return simulated
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With ``-n 2 --dist loadgroup`` each backend's tests run on one worker: one simulated
+    cycle and one Prefect server per worker, and the two backends side by side."""
+    for item in items:
+        spec = getattr(item, "callspec", None)
+        backend = spec.params.get("database") if spec is not None else None
+        if backend is not None:
+            item.add_marker(pytest.mark.xdist_group(backend))
