@@ -143,11 +143,20 @@ def sim(simulated: dict, db: str) -> dict:
     return simulated
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """With ``-n 2 --dist loadgroup`` each backend's tests run on one worker: one simulated
     cycle and one Prefect server per worker, and the two backends side by side."""
+    grouping = bool(getattr(config.option, "loadgroup", False))
     for item in items:
         spec = getattr(item, "callspec", None)
         backend = spec.params.get("database") if spec is not None else None
-        if backend is not None:
-            item.add_marker(pytest.mark.xdist_group(backend))
+        if backend is None:
+            continue
+        item.add_marker(pytest.mark.xdist_group(backend))
+        if grouping and hasattr(item, "_id"):
+            # pytest 9.2 keeps node ids in ``_id``, where xdist 3.8's "@group" suffix no
+            # longer lands; without it the groups are ignored (correct, only slower).
+            from _pytest.nodeid import NodeId
+
+            item._id = NodeId.parse(f"{item.nodeid}@{backend}")
