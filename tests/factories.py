@@ -46,8 +46,10 @@ def _org(session, code: str, **values) -> Organisation:  # type: ignore[no-untyp
     return found
 
 
-def unit_in_tree(tag: str | None = None) -> int:
-    """A unit under a department, in Jiayuguan, in the province: the escalation path."""
+def unit_in_tree(
+    tag: str | None = None, city_code: str = "620200", city_name: str = "嘉峪关市"
+) -> int:
+    """A unit under a department, in a city (Jiayuguan), in the province: the escalation path."""
     tag = tag or uuid.uuid4().hex[:8]
     with session_scope() as session:
         province = _org(
@@ -55,21 +57,21 @@ def unit_in_tree(tag: str | None = None) -> int:
         )
         city = _org(
             session,
-            "620200",
-            name="嘉峪关市",
+            city_code,
+            name=city_name,
             kind="city",
             parent_id=province.id,
-            city_code="620200",
-            path="620000/620200",
+            city_code=city_code,
+            path=f"620000/{city_code}",
         )
         dept = _org(
             session,
             f"D-{tag}",
-            name=f"嘉峪关市工信局{tag}",
+            name=f"{city_name}工信局{tag}",
             kind="department",
             parent_id=city.id,
-            city_code="620200",
-            path=f"620000/620200/D-{tag}",
+            city_code=city_code,
+            path=f"620000/{city_code}/D-{tag}",
         )
         unit = _org(
             session,
@@ -78,8 +80,8 @@ def unit_in_tree(tag: str | None = None) -> int:
             kind="unit",
             parent_id=city.id,
             department_id=dept.id,
-            city_code="620200",
-            path=f"620000/620200/U-{tag}",
+            city_code=city_code,
+            path=f"620000/{city_code}/U-{tag}",
         )
         return unit.id  # type: ignore[return-value]
 

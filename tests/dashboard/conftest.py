@@ -17,7 +17,7 @@ from models import services
 from models.accounts import create_account, find_account
 from models.db import session_scope
 from models.org import Organisation
-from tests.factories import _org, bj, drafts, stored_cycle, unit_in_tree
+from tests.factories import bj, drafts, stored_cycle, unit_in_tree
 
 PASSWORD = "Passw0rd-zc"
 ROOT = "root-province"
@@ -65,32 +65,6 @@ def root_account(database: str) -> str:
     return ROOT
 
 
-def lanzhou_unit(tag: str) -> str:
-    with session_scope() as session:
-        province = _org(
-            session, "620000", name="甘肃省人力资源和社会保障厅", kind="province", path="620000"
-        )
-        city = _org(
-            session,
-            "620100",
-            name="兰州市",
-            kind="city",
-            parent_id=province.id,
-            city_code="620100",
-            path="620000/620100",
-        )
-        unit = _org(
-            session,
-            f"LZ-{tag}",
-            name=f"兰州测试单位{tag}",
-            kind="unit",
-            parent_id=city.id,
-            city_code="620100",
-            path=f"620000/620100/LZ-{tag}",
-        )
-        return unit.code
-
-
 @dataclass
 class World:
     cycle_id: str
@@ -122,7 +96,7 @@ def world(db: str, root_account: str) -> World:
     with session_scope() as session:
         services.submit(session, cycle_id, apps_a + apps_b, now=bj(2024, 9, 15, 9), actor="申报人")
     (unit_a, dept), (unit_b, _) = _code(a_id), _code(b_id)
-    lanzhou = lanzhou_unit(tag)
+    lanzhou, _ = _code(unit_in_tree(f"lz{tag}", "620100", "兰州市"))
     w = World(cycle_id, unit_a, unit_b, dept, lanzhou, apps_a, apps_b)
     users = w.users
     users["city"] = _once("jyg-city-admin", by=ROOT, org="620200")
