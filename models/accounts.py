@@ -20,7 +20,7 @@ from models.context import Refused
 from models.cycle import Committee
 from models.org import Organisation, OrgKind
 from models.settings import settings
-from models.timeutil import UTCDateTime
+from models.timeutil import UTCDateTime, beijing_text
 
 
 class Role(StrEnum):
@@ -47,6 +47,9 @@ class Account(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="account.id")
     created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     active: bool = True
+    # Guessing: after too many wrong passwords in a row the account waits (see sign_in).
+    failed_logins: int = 0
+    locked_until: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class AccountSession(SQLModel, table=True):
@@ -201,10 +204,20 @@ def sign_in(session: Session, username: str, password: str, now: dt.datetime) ->
     """A new session token for the right password; one refusal for every wrong input, so a
     guesser learns nothing about which usernames exist."""
     account = find_account(session, username.strip())
+    if account is not None and account.locked_until is not None and now < account.locked_until:
+        raise Refused(
+            f"连续输错密码次数过多，账号已暂停登录至 {beijing_text(account.locked_until)}；"
+            "如忘记密码请联系创建账号的上级系统管理员",
+            "locked",
+        )
     # An unknown name costs the same scrypt as a known one: timing tells no names either.
     stored = account.password_hash if account is not None else _decoy()
     if not password_matches(password, stored) or account is None or not account.active:
+        if account is not None:
+            _count_failure(session, account, now)
         raise Refused("用户名或密码错误", "bad_credentials")
+    account.failed_logins, account.locked_until = 0, None
+    session.add(account)
     session.execute(
         delete(AccountSession).where(
             AccountSession.account_id == account.id,  # type: ignore[arg-type]
@@ -222,6 +235,17 @@ def sign_in(session: Session, username: str, password: str, now: dt.datetime) ->
         )
     )
     return SignedIn(token, account, now + lifetime)
+
+
+def _count_failure(session: Session, account: Account, now: dt.datetime) -> None:
+    """Kept even though the sign-in fails: committed here, before the refusal rolls back."""
+    config = settings()
+    account.failed_logins += 1
+    if account.failed_logins >= config.login_max_failures:
+        account.locked_until = now + dt.timedelta(minutes=config.login_lock_minutes)
+        account.failed_logins = 0
+    session.add(account)
+    session.commit()
 
 
 def account_for_token(session: Session, token: str, now: dt.datetime) -> Account | None:

@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     # Security settings of the dashboard, not policy: an office may tighten them.
     session_hours: float = 8.0
     password_min_length: int = 8
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
 
     @property
     def db_url(self) -> str:

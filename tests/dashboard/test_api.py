@@ -243,3 +243,23 @@ def test_the_root_account_exists_once(world: World) -> None:
     with session_scope() as session:
         roots = session.exec(select(Account).where(col(Account.created_by).is_(None))).all()
     assert [a.username for a in roots] == [ROOT]
+
+
+def test_repeated_wrong_passwords_pause_the_account(
+    client: TestClient, world: World, clock: Clocked
+) -> None:
+    user = world.users["unit_b"]
+    for _ in range(5):
+        wrong = client.post("/api/session", json={"username": user, "password": "guess-1234"})
+        assert wrong.status_code == 401 and wrong.json()["detail"] == "用户名或密码错误"
+    paused = client.post("/api/session", json={"username": user, "password": PASSWORD})
+    assert paused.status_code == 401
+    assert "账号已暂停登录至 2024年9月20日10:15:00（北京时间）" in paused.json()["detail"]
+    clock.now = clock.now + dt.timedelta(minutes=15)
+    assert (
+        client.post("/api/session", json={"username": user, "password": PASSWORD}).status_code
+        == 200
+    )
+    with session_scope() as session:
+        account = find_account(session, user)
+        assert account is not None and account.failed_logins == 0 and account.locked_until is None

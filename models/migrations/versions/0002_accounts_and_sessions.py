@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-30 09:32:20.248376
+Create Date: 2026-11-30 11:05:19.226559
 """
 
 from collections.abc import Sequence
@@ -33,6 +33,8 @@ def upgrade() -> None:
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("created_at", models.timeutil.UTCDateTime(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("failed_logins", sa.Integer(), nullable=False),
+        sa.Column("locked_until", models.timeutil.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["committee_id"],
             ["committee.id"],
