@@ -193,9 +193,13 @@ def org_page(
         crumbs=crumbs,
         apps=apps,
         status=status,
-        actions=sorted(
-            viewer.allowed_actions() & {"submit", "resubmit", "return", "recommend", "forward"}
-        ),
+        # In the order of the workflow, as ACTION_LABELS lists them.
+        actions=[
+            a
+            for a in ACTION_LABELS
+            if a in viewer.allowed_actions()
+            and a in ("submit", "resubmit", "return", "recommend", "forward")
+        ],
         notice=request.query_params.get("notice"),
     )
 
