@@ -4,6 +4,7 @@ through the service layer — on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
@@ -46,56 +47,33 @@ def test_no_call_without_a_session(client: TestClient, world: World) -> None:
     assert response.status_code == 401
 
 
+def _create(
+    client: TestClient,
+    headers: dict[str, str],
+    username: str,
+    org: str,
+    role: str = "operator",
+    password: str = "Another1pw",
+) -> Any:
+    body = {"username": username, "password": password, "role": role, "org_code": org}
+    return client.post("/api/accounts", json=body, headers=headers)
+
+
 def test_accounts_are_created_top_down(client: TestClient, world: World) -> None:
     city = token(client, world.users["city"])
-    made = client.post(
-        "/api/accounts",
-        json={
-            "username": f"op-{world.unit_a}",
-            "password": "Another1pw",
-            "role": "operator",
-            "org_code": world.unit_a,
-        },
-        headers=city,
-    )
+    made = _create(client, city, f"op-{world.unit_a}", world.unit_a)
     assert made.status_code == 201, made.text
     assert made.json()["org_code"] == world.unit_a
-    # Jiayuguan cannot create Lanzhou's accounts, a unit cannot create anyone, and the
-    # province's root cannot make a second admin of its own level.
-    other_city = client.post(
-        "/api/accounts",
-        json={
-            "username": f"x-{world.lanzhou}",
-            "password": "Another1pw",
-            "role": "admin",
-            "org_code": world.lanzhou,
-        },
-        headers=city,
-    )
+    # Jiayuguan cannot create Lanzhou's accounts, a viewer cannot create anyone, a unit's
+    # admin cannot set a weak password.
+    other_city = _create(client, city, f"x-{world.lanzhou}", world.lanzhou, role="admin")
     assert other_city.status_code == 409
     assert "逐级创建" in other_city.json()["detail"]
+    viewer = token(client, world.users["viewer_a"])
+    by_viewer = _create(client, viewer, f"y-{world.unit_a}", world.unit_a, role="viewer")
+    assert by_viewer.status_code == 409 and "只有系统管理员" in by_viewer.json()["detail"]
     unit = token(client, world.users["unit_a"])
-    by_unit = client.post(
-        "/api/accounts",
-        json={
-            "username": f"y-{world.unit_a}",
-            "password": "Another1pw",
-            "role": "viewer",
-            "org_code": world.unit_a,
-        },
-        headers=token(client, world.users["viewer_a"]),
-    )
-    assert by_unit.status_code == 409 and "只有系统管理员" in by_unit.json()["detail"]
-    weak = client.post(
-        "/api/accounts",
-        json={
-            "username": f"z-{world.unit_a}",
-            "password": "short",
-            "role": "viewer",
-            "org_code": world.unit_a,
-        },
-        headers=unit,
-    )
+    weak = _create(client, unit, f"z-{world.unit_a}", world.unit_a, "viewer", password="short")
     assert weak.status_code == 409 and "密码" in weak.json()["detail"]
     with session_scope() as session:
         created = find_account(session, f"op-{world.unit_a}")
