@@ -11,7 +11,7 @@ import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,8 @@ from models import services
 from models.accounts import Account, AccountSession
 from models.application import Application, AuditEvent
 from models.certificate import Certificate
-from models.committees import CommitteeMeeting
+from models.committees import CommitteeMeeting, plan_meeting
+from models.context import Refused
 from models.cycle import Committee, Cycle, CycleEvent, Phase, PhaseExtension
 from models.db import session_scope
 from models.filing import FilingRecord
@@ -251,22 +252,33 @@ class Simulation:
         return local.replace(hour=local.hour - local.hour % 4, minute=0, second=0, microsecond=0)
 
     def _schedule_meetings(self) -> None:
-        review_start, review_end = self.window("committee_review")
+        """Each committee meets once inside its window; the plan is recorded as an office
+        would record it (``committee plan``), so dashboards show the meeting day."""
+        review_start, _ = self.window("committee_review")
+        planned_at, _ = self.window(self.plan.phases[0].key)
         with session_scope() as session:
             committees = session.execute(
                 select(
-                    col(Committee.id), col(Committee.window_start), col(Committee.window_last_day)
+                    col(Committee.id),
+                    col(Committee.key),
+                    col(Committee.organiser),
+                    col(Committee.window_start),
+                    col(Committee.window_last_day),
                 )
                 .where(col(Committee.cycle_id) == self.cycle_id)
                 .order_by(col(Committee.id))
             ).all()
-        for committee_id, first, last in committees:
-            if first is None or last is None:
-                continue
-            first = max(first, pendulum.instance(review_start).in_timezone("Asia/Shanghai").date())
-            span = (last - first).days
-            meeting = first + dt.timedelta(days=self.rng.randint(0, max(span, 0)))
-            self.clock.push(_at(meeting, 10), MEETING, committee_id)
+            for committee_id, key, organiser, first, last in committees:
+                if first is None or last is None:
+                    continue
+                first = max(
+                    first, pendulum.instance(review_start).in_timezone("Asia/Shanghai").date()
+                )
+                span = (last - first).days
+                meeting = first + dt.timedelta(days=self.rng.randint(0, max(span, 0)))
+                self.clock.push(_at(meeting, 10), MEETING, committee_id)
+                with suppress(Refused):  # a window the review phase cuts off stays unplanned
+                    plan_meeting(session, self.cycle_id, key, meeting, by=organiser, now=planned_at)
 
     def _schedule_sweeps(self, first: dt.datetime) -> None:
         """Daily sweeps at 09:00 (when the morning reminders are due), and a run at every

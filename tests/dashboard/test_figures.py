@@ -1,5 +1,6 @@
 """The figures on the dashboard agree with the exported data of the same simulated cycle,
-at every level, on the page and through the API."""
+at every level, on the page and through the API. Exported afresh in each test: other tests
+act on the shared cycle (a revocation, say)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dashboard.app import create_app
 from models.cycle import Committee
 from models.db import session_scope
 from models.org import Organisation
+from tests.conftest import exported
 from tests.dashboard.conftest import Clocked, _once, token
 from tests.factories import bj
 
@@ -44,14 +46,14 @@ def test_province_figures_agree_with_the_export(
     cycle_id = sim["report"].cycle_id
     headers = _province(sim_client, root_account)
     data = sim_client.get(f"/api/cycles/{cycle_id}/overview", headers=headers).json()
-    apps = sim["applications"]
+    apps = exported("applications", sim["report"].cycle_id)
     assert data["total"] == len(apps)
     assert {s["status"]: s["count"] for s in data["statuses"]} == Counter(a["status"] for a in apps)
     assert {c["name"]: c["total"] for c in data["children"]} == Counter(a["city"] for a in apps)
-    assert sum(c["escalations"] for c in data["children"]) == len(sim["escalations"])
+    assert sum(c["escalations"] for c in data["children"]) == len(exported("escalations", cycle_id))
     issued = Counter(a["city"] for a in apps if a["status"] == "issued")
     assert {c["name"]: c["issued"] for c in data["children"] if c["issued"]} == issued
-    assert data["messages"] == Counter(m["status"] for m in sim["messages"])
+    assert data["messages"] == Counter(m["status"] for m in exported("messages", cycle_id))
     declaration = next(p for p in data["phases"] if p["key"] == "declaration")
     assert declaration["late"] == sum(a["status"] == "expired" for a in apps)
 
@@ -68,7 +70,7 @@ def test_the_page_shows_the_same_counts(
         re.findall(r'<tr data-status="(\w+)"><td>[^<]+</td><td class="n">(\d+)</td>', page.text)
     )
     assert {k: int(v) for k, v in shown.items()} == Counter(
-        a["status"] for a in sim["applications"]
+        a["status"] for a in exported("applications", sim["report"].cycle_id)
     )
     assert 'data-testid="now-marker"' not in page.text  # 2025-01-10 is past the cycle's end
 
@@ -78,7 +80,7 @@ def test_each_level_down_agrees_with_the_export(
 ) -> None:
     cycle_id = sim["report"].cycle_id
     headers = _province(sim_client, root_account)
-    apps = sim["applications"]
+    apps = exported("applications", sim["report"].cycle_id)
     city_name = Counter(a["city"] for a in apps).most_common(1)[0][0]
     city = sim_client.get(
         f"/api/cycles/{cycle_id}/overview?org={_org_code(city_name)}", headers=headers
@@ -91,15 +93,15 @@ def test_each_level_down_agrees_with_the_export(
     listed = sim_client.get(
         f"/api/cycles/{cycle_id}/applications?org={unit_code}&limit=1000", headers=headers
     ).json()
-    exported = {a["id"]: a["id_number"] for a in apps if a["unit_code"] == unit_code}
-    assert {a["id"]: a["id_number"] for a in listed} == exported
+    expected = {a["id"]: a["id_number"] for a in apps if a["unit_code"] == unit_code}
+    assert {a["id"]: a["id_number"] for a in listed} == expected
 
 
 def test_a_committee_sees_exactly_the_applications_submitted_to_it(
     sim: dict, sim_client: TestClient, root_account: str
 ) -> None:
     cycle_id = sim["report"].cycle_id
-    apps = sim["applications"]
+    apps = exported("applications", sim["report"].cycle_id)
     name = Counter(a["committee"] for a in apps).most_common(1)[0][0]
     with session_scope() as session:
         committee = session.exec(
@@ -114,6 +116,8 @@ def test_a_committee_sees_exactly_the_applications_submitted_to_it(
     rows = sim_client.get(f"/api/cycles/{cycle_id}/committees", headers=headers).json()
     assert [r["key"] for r in rows] == [committee.key]
     assert rows[0]["total"] == len(seen)
+    # The simulation records each meeting plan, inside the committee's window.
+    assert rows[0]["window_start"] <= rows[0]["meeting"] <= rows[0]["window_last_day"]
     assert (
         sim_client.get(f"/api/cycles/{cycle_id}/overview?org=620000", headers=headers).status_code
         == 403
