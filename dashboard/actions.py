@@ -5,14 +5,13 @@ named is in its scope (one outside it refuses the whole request, revealing nothi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 from sqlmodel import Session
 
 from dashboard.lookup import cycle_or_404
 from dashboard.scope import Forbidden, Viewer, in_scope_ids
 from models import services
-from models.db import read_scope, session_scope
+from models.db import session_scope
 from models.services import Outcome
 
 ACTION_LABELS = {
@@ -24,28 +23,6 @@ ACTION_LABELS = {
     "result": "录入评审结果",
     "object": "登记异议",
 }
-NEEDS_REASON = {"return", "object"}
-
-
-def _call(
-    action: str, reason: str, passed: bool | None
-) -> Callable[[Session, str, list[int], dt.datetime, str], Outcome]:
-    calls: dict[str, Callable[[Session, str, list[int], dt.datetime, str], Outcome]] = {
-        "submit": lambda s, c, ids, now, who: services.submit(s, c, ids, now=now, actor=who),
-        "resubmit": lambda s, c, ids, now, who: services.resubmit(s, c, ids, now=now, actor=who),
-        "return": lambda s, c, ids, now, who: services.return_for_changes(
-            s, c, ids, now=now, actor=who, reason=reason
-        ),
-        "recommend": lambda s, c, ids, now, who: services.recommend(s, c, ids, now=now, actor=who),
-        "forward": lambda s, c, ids, now, who: services.forward(s, c, ids, now=now, actor=who),
-        "result": lambda s, c, ids, now, who: services.record_result(
-            s, c, ids, passed=bool(passed), now=now, actor=who
-        ),
-        "object": lambda s, c, ids, now, who: services.object_to(
-            s, c, ids, now=now, actor=who, reason=reason
-        ),
-    }
-    return calls[action]
 
 
 def perform(
@@ -72,7 +49,11 @@ def perform(
         return Outcome()
     if len(in_scope_ids(session, viewer, cycle_id, wanted)) != len(wanted):
         raise Forbidden("无权操作：所选申报中有不属于本单位（本级）管辖的申报")
-    return _call(action, reason.strip(), passed)(session, cycle_id, wanted, now, viewer.actor)
+    # The service layer names a verdict "pass" or "fail"; the web says "result" + ``passed``.
+    name = ("pass" if passed else "fail") if action == "result" else action
+    return services.by_name(
+        session, name, cycle_id, wanted, now=now, actor=viewer.actor, reason=reason.strip()
+    )
 
 
 def act(
@@ -86,9 +67,8 @@ def act(
     passed: bool | None = None,
 ) -> Outcome:
     """One request's action in one transaction: the cycle must exist and be the viewer's."""
-    with read_scope() as session:
-        cycle_or_404(session, cycle_id, viewer)
     with session_scope() as session:
+        cycle_or_404(session, cycle_id, viewer)
         return perform(
             session, viewer, cycle_id, action, ids, now=now, reason=reason, passed=passed
         )

@@ -527,3 +527,55 @@ def one(outcome: Outcome, app_id: int) -> None:
 def unit_publicity_end(start: dt.datetime, workdays: int) -> pendulum.DateTime:
     """Publicity posted on a day counts that day when it is a working day (Monday to Friday)."""
     return day_end(default_calendar().add_workdays(_local_day(start), workdays))
+
+
+# Every action by name, for the callers that take it as text (the CLI, the web API). A refusal
+# or withdrawal without words gets the usual ones; return, object and revoke need their own.
+_BY_NAME: dict[str, Callable[..., Outcome]] = {
+    "submit": lambda s, c, ids, now, actor, reason: submit(s, c, ids, now=now, actor=actor),
+    "resubmit": lambda s, c, ids, now, actor, reason: resubmit(s, c, ids, now=now, actor=actor),
+    "return": lambda s, c, ids, now, actor, reason: return_for_changes(
+        s, c, ids, now=now, actor=actor, reason=reason
+    ),
+    "recommend": lambda s, c, ids, now, actor, reason: recommend(s, c, ids, now=now, actor=actor),
+    "forward": lambda s, c, ids, now, actor, reason: forward(s, c, ids, now=now, actor=actor),
+    "refuse": lambda s, c, ids, now, actor, reason: refuse(
+        s, c, ids, now=now, actor=actor, reason=reason or "不符合申报条件"
+    ),
+    "pass": lambda s, c, ids, now, actor, reason: record_result(
+        s, c, ids, passed=True, now=now, actor=actor
+    ),
+    "fail": lambda s, c, ids, now, actor, reason: record_result(
+        s, c, ids, passed=False, now=now, actor=actor
+    ),
+    "object": lambda s, c, ids, now, actor, reason: object_to(
+        s, c, ids, now=now, actor=actor, reason=reason
+    ),
+    "uphold": lambda s, c, ids, now, actor, reason: decide_objection(
+        s, c, ids, upheld=True, now=now, actor=actor, reason=reason
+    ),
+    "dismiss": lambda s, c, ids, now, actor, reason: decide_objection(
+        s, c, ids, upheld=False, now=now, actor=actor, reason=reason
+    ),
+    "revoke": lambda s, c, ids, now, actor, reason: revoke(
+        s, c, ids, now=now, actor=actor, reason=reason
+    ),
+    "withdraw": lambda s, c, ids, now, actor, reason: withdraw(
+        s, c, ids, now=now, actor=actor, reason=reason or "本人撤回"
+    ),
+}
+ACTION_NAMES = tuple(_BY_NAME)
+
+
+def by_name(
+    session: Session,
+    action: str,
+    cycle_id: str,
+    ids: Sequence[int],
+    *,
+    now: dt.datetime,
+    actor: str,
+    reason: str = "",
+) -> Outcome:
+    """The action called ``action`` (one of ``ACTION_NAMES``)."""
+    return _BY_NAME[action](session, cycle_id, ids, now, actor, reason)

@@ -196,44 +196,13 @@ def act(
     from zhicheng.cli_support import UserError, parse_instant
 
     when = parse_instant(now) or pendulum.now("UTC")
-    calls = {
-        "submit": lambda s: services.submit(s, cycle, application, now=when, actor=actor),
-        "resubmit": lambda s: services.resubmit(s, cycle, application, now=when, actor=actor),
-        "return": lambda s: services.return_for_changes(
-            s, cycle, application, now=when, actor=actor, reason=reason or ""
-        ),
-        "recommend": lambda s: services.recommend(s, cycle, application, now=when, actor=actor),
-        "forward": lambda s: services.forward(s, cycle, application, now=when, actor=actor),
-        "refuse": lambda s: services.refuse(
-            s, cycle, application, now=when, actor=actor, reason=reason or "不符合申报条件"
-        ),
-        "pass": lambda s: services.record_result(
-            s, cycle, application, passed=True, now=when, actor=actor
-        ),
-        "fail": lambda s: services.record_result(
-            s, cycle, application, passed=False, now=when, actor=actor
-        ),
-        "object": lambda s: services.object_to(
-            s, cycle, application, now=when, actor=actor, reason=reason or ""
-        ),
-        "uphold": lambda s: services.decide_objection(
-            s, cycle, application, upheld=True, now=when, actor=actor, reason=reason or ""
-        ),
-        "dismiss": lambda s: services.decide_objection(
-            s, cycle, application, upheld=False, now=when, actor=actor, reason=reason or ""
-        ),
-        "revoke": lambda s: services.revoke(
-            s, cycle, application, now=when, actor=actor, reason=reason or ""
-        ),
-        "withdraw": lambda s: services.withdraw(
-            s, cycle, application, now=when, actor=actor, reason=reason or "本人撤回"
-        ),
-    }
-    if action not in calls:
+    if action not in services.ACTION_NAMES:
         raise UserError(f"不认识的操作 '{action}'：可选 {ACTIONS_HELP}")
     ensure_database()
     with session_scope() as session:
-        outcome = calls[action](session)
+        outcome = services.by_name(
+            session, action, cycle, application, now=when, actor=actor, reason=reason or ""
+        )
     for app_id in outcome.done:
         console.print(f"申报 {app_id}：已办理（{action}）", highlight=False)
     for app_id, why in outcome.refused.items():
