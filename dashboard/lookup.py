@@ -46,7 +46,7 @@ def org_for_page(
     org = session.exec(
         select(Organisation).where(Organisation.code == (code or viewer.org_code))
     ).first()
-    if org is None or not org_visible(viewer, org):
+    if org is None or not org_visible(session, viewer, org):
         raise Forbidden()
     return org, None
 

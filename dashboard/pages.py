@@ -19,7 +19,7 @@ from dashboard.actions import ACTION_LABELS
 from dashboard.actions import act as act_on
 from dashboard.auth import COOKIE, csrf_token, current_viewer, now_of, token_of
 from dashboard.lookup import committee_by_key, cycle_or_404, latest_cycles, org_for_page
-from dashboard.scope import KIND_LABELS, Forbidden, Viewer, viewer_of
+from dashboard.scope import KIND_LABELS, Forbidden, Viewer, viewer_of, visible_orgs
 from dashboard.timeline import timeline
 from models.accounts import ROLE_LABELS, Account, Role, create_account, sign_in, sign_out
 from models.context import Refused
@@ -142,22 +142,16 @@ def cycle_home(cycle_id: str, viewer: ViewerDep) -> Response:
 def _breadcrumb(session: Any, viewer: Viewer, org: Organisation) -> list[Organisation]:
     """The chain from the top of the viewer's scope down to ``org``."""
     codes = org.path.split("/")
+    prefixes = ["/".join(codes[: i + 1]) for i in range(len(codes))]
     found = {
         o.path: o
-        for o in session.exec(
-            select(Organisation).where(
-                col(Organisation.path).in_(["/".join(codes[: i + 1]) for i in range(len(codes))])
-            )
-        ).all()
+        for o in session.exec(select(Organisation).where(col(Organisation.path).in_(prefixes)))
     }
-    chain = [found[p] for p in ("/".join(codes[: i + 1]) for i in range(len(codes))) if p in found]
+    chain = [found[p] for p in prefixes if p in found]
     if org.kind == "unit" and org.department_id and viewer.kind == "department":
-        chain = [o for o in chain if o.id == org.id]
-        dept = session.get(Organisation, org.department_id)
-        chain.insert(0, dept)
-    from dashboard.scope import org_visible
-
-    return [o for o in chain if org_visible(viewer, o)]
+        chain = [session.get(Organisation, org.department_id), org]
+    visible = visible_orgs(session, viewer, [o.id for o in chain])
+    return [o for o in chain if o.id in visible]
 
 
 def _phases(session: Any, cycle_id: str) -> list[Phase]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlmodel import Session, col
 
 from models.accounts import Account, Role
@@ -115,18 +115,20 @@ def application_filter(viewer: Viewer) -> ColumnElement[bool]:
     return org_filter(viewer.kind, viewer.org_id, viewer.org_path)
 
 
-def org_visible(viewer: Viewer, org: Organisation) -> bool:
-    """May the viewer open this organisation's page?"""
-    if viewer.kind == OrgKind.province:
-        return True
-    if viewer.kind in (OrgKind.city, OrgKind.county):
-        path = viewer.org_path or ""
-        return org.path == path or org.path.startswith(path + "/")
-    if viewer.kind == OrgKind.department:
-        return org.id == viewer.org_id or org.department_id == viewer.org_id
-    if viewer.kind in (OrgKind.unit, OrgKind.agency):
-        return org.id == viewer.org_id
-    return False
+def visible_orgs(session: Session, viewer: Viewer, ids: list[int]) -> set[int]:
+    """Which of these organisations' pages the viewer may open: its own, and those the same
+    unit filter that scopes every figure reaches."""
+    if viewer.kind == "committee":
+        return set()
+    stmt: Any = select(col(Organisation.id)).where(
+        col(Organisation.id).in_(ids), org_filter(viewer.kind, viewer.org_id, viewer.org_path)
+    )
+    reached = set(session.execute(stmt).scalars())
+    return reached | {i for i in ids if i == viewer.org_id}
+
+
+def org_visible(session: Session, viewer: Viewer, org: Organisation) -> bool:
+    return org.id in visible_orgs(session, viewer, [org.id])  # type: ignore[list-item]
 
 
 def committee_visible(viewer: Viewer, committee: Committee, has_applications: bool) -> bool:
@@ -137,8 +139,6 @@ def committee_visible(viewer: Viewer, committee: Committee, has_applications: bo
 
 
 def in_scope_ids(session: Session, viewer: Viewer, cycle_id: str, ids: list[int]) -> set[int]:
-    from sqlalchemy import select
-
     stmt: Any = (
         select(col(Application.id))
         .join(Organisation, col(Organisation.id) == col(Application.unit_id))
