@@ -14,7 +14,6 @@ from sqlmodel import Session, col
 
 from dashboard.scope import Viewer, application_filter, committee_visible, org_filter
 from models.application import Application, Person
-from models.committees import current_plan
 from models.cycle import Committee, Cycle, Phase
 from models.filing import filing_status
 from models.org import Organisation, OrgKind
@@ -143,11 +142,15 @@ class FilingRow(BaseModel):
 # --- scope of one page: the viewer's scope narrowed to the organisation being looked at ---
 
 
+def _under(org: Organisation | None) -> ColumnElement[bool]:
+    return org_filter(org.kind, org.id, org.path) if org is not None else true()
+
+
 def page_filter(
     viewer: Viewer, org: Organisation | None, committee_id: int | None = None
 ) -> ColumnElement[bool]:
     """Applications (joined to their unit) both in the viewer's scope and under ``org``."""
-    narrowed = org_filter(org.kind, org.id, org.path) if org is not None else true()
+    narrowed = _under(org)
     if committee_id is not None:
         narrowed = and_(narrowed, col(Application.committee_id) == committee_id)
     return and_(application_filter(viewer), narrowed)
@@ -158,8 +161,7 @@ def units_filter(viewer: Viewer, org: Organisation | None) -> ColumnElement[bool
     applications — escalations. A committee's page has none: escalations are the units'."""
     if viewer.kind == "committee":
         return None
-    narrowed = org_filter(org.kind, org.id, org.path) if org is not None else true()
-    return and_(org_filter(viewer.kind, viewer.org_id, viewer.org_path), narrowed)
+    return and_(org_filter(viewer.kind, viewer.org_id, viewer.org_path), _under(org))
 
 
 def _unit_status_counts(
@@ -203,11 +205,13 @@ def late_count(
     """Missed deadlines: what a closed boundary left behind, and what still waits past one."""
     late = sum(counts.get(s.value, 0) for key in keys for s in MISSED.get(key, ()))
     for key in keys:
-        states = PENDING[key]
-        phase = phases.get(key)
-        if phase is not None and phase.end is not None and now >= phase.end:
-            late += sum(counts.get(s.value, 0) for s in states)
+        if _ended(phases.get(key), now):
+            late += _pending(counts, key)
     return late
+
+
+def _ended(phase: Phase | None, now: dt.datetime) -> bool:
+    return phase is not None and phase.end is not None and now >= phase.end
 
 
 def _pending(counts: dict[str, int], key: str) -> int:
@@ -232,9 +236,6 @@ def phase_progress(
         if phase is None:
             continue
         through = sum(counts.get(s.value, 0) for s in THROUGH[key])
-        missed = sum(counts.get(s.value, 0) for s in MISSED.get(key, ()))
-        waiting = _pending(counts, key)
-        ended = phase.end is not None and now >= phase.end
         out.append(
             PhaseProgress(
                 key=key,
@@ -244,8 +245,8 @@ def phase_progress(
                 state=_state(phase.start, phase.end, now),
                 through=through,
                 total=total,
-                pending=0 if ended else waiting,
-                late=missed + (waiting if ended else 0),
+                pending=0 if _ended(phase, now) else _pending(counts, key),
+                late=late_count(counts, phases, now, (key,)),
             )
         )
     return out
@@ -287,7 +288,6 @@ def _escalations_by_unit(
 
 
 def _rows_for(
-    session: Session,
     groups: dict[Any, dict[str, int]],
     escalated: dict[Any, int],
     orgs: dict[Any, Organisation],
@@ -323,7 +323,7 @@ def children(
     now: dt.datetime,
 ) -> tuple[list[ChildRow], list[ChildRow]]:
     """The level below ``org`` (by the tree; a department's units by supervision), and for a
-    city or the province the departments as a second breakdown."""
+    city its departments as a second breakdown."""
     if org is None or org.kind in (OrgKind.unit, OrgKind.agency):
         return [], []
     by_child: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -346,11 +346,11 @@ def children(
         orgs = _orgs(session, col(Organisation.id).in_(list(by_child)), "id")
     else:
         orgs = _orgs(session, col(Organisation.path).in_(list(by_child)), "path")
-    kids = _rows_for(session, by_child, esc_child, orgs, phases, now)
+    kids = _rows_for(by_child, esc_child, orgs, phases, now)
     depts: list[ChildRow] = []
     if org.kind == OrgKind.city:
         dept_orgs = _orgs(session, col(Organisation.id).in_(list(by_dept)), "id")
-        depts = _rows_for(session, by_dept, esc_dept, dept_orgs, phases, now)
+        depts = _rows_for(by_dept, esc_dept, dept_orgs, phases, now)
     return kids, depts
 
 
@@ -412,8 +412,7 @@ def message_counts(
         committee = session.get(Committee, viewer.committee_id)
         addressed: Any = col(Message.recipient) == f"committee:{committee.key if committee else ''}"
     else:
-        scope = org_filter(org.kind, org.id, org.path) if org is not None else true()
-        addressed = col(Message.recipient).in_(select(col(Organisation.code)).where(scope))
+        addressed = col(Message.recipient).in_(select(col(Organisation.code)).where(_under(org)))
     stmt = stmt.where(or_(col(Message.recipient).in_(people), addressed))
     return dict(session.execute(stmt).all())  # type: ignore[arg-type]
 
@@ -536,7 +535,6 @@ def committees(
         if not committee_visible(viewer, c, c.id in counts):
             continue
         mine = counts.get(c.id, {})  # type: ignore[call-overload]
-        plan = current_plan(session, c.id)  # type: ignore[arg-type]
         rows.append(
             CommitteeRow(
                 key=c.key,
@@ -545,7 +543,7 @@ def committees(
                 series=c.series,
                 window_start=c.window_start,
                 window_last_day=c.window_last_day,
-                meeting=plan.meeting_day if plan else c.meeting,
+                meeting=c.meeting,  # the plan in force: every plan and postponement sets it
                 state=_window_state(c, now) if c.window_start or c.window_last_day else "未定",
                 total=sum(mine.values()),
                 waiting=mine.get(Status.committee_review.value, 0)
