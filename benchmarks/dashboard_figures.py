@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from dashboard import figures
+from dashboard.demo import busiest
 from dashboard.scope import Viewer
 from models.application import Application
 from models.cycle import Cycle
@@ -38,18 +39,6 @@ def _viewer(kind: str, org: Organisation | None, committee_id: int | None = None
         committee_id=committee_id,
         committee_cycle=None,
     )
-
-
-def _busiest(session, cycle_id: str, column, *where) -> object:  # type: ignore[no-untyped-def]
-    stmt = (
-        select(column, func.count())
-        .join(Organisation, col(Organisation.id) == col(Application.unit_id))
-        .where(col(Application.cycle_id) == cycle_id, *where)
-        .group_by(column)
-        .order_by(func.count().desc())
-        .limit(1)
-    )
-    return session.execute(stmt).first()[0]
 
 
 def _best(fn: Callable[[], object], repeat: int) -> float:
@@ -79,12 +68,12 @@ def main() -> None:
         ).scalar_one()
         city = session.execute(
             select(Organisation).where(
-                Organisation.code == _busiest(session, cycle.id, col(Application.city_code))
+                Organisation.code == busiest(session, cycle.id, col(Application.city_code))
             )
         ).scalar_one()
         unit = session.get(
             Organisation,
-            _busiest(
+            busiest(
                 session,
                 cycle.id,
                 col(Application.unit_id),
@@ -92,7 +81,7 @@ def main() -> None:
             ),
         )
         county = session.get(Organisation, unit.parent_id)  # type: ignore[union-attr]
-        committee_id = _busiest(session, cycle.id, col(Application.committee_id))
+        committee_id = busiest(session, cycle.id, col(Application.committee_id))
         levels = [
             ("province", _viewer("province", province), province, None),
             ("city", _viewer("city", city), city, None),
@@ -102,9 +91,7 @@ def main() -> None:
         ]
         for name, viewer, org, committee in levels:
             ms = _best(
-                lambda v=viewer, o=org, c=committee: figures.overview(
-                    session, cycle, v, o, now, c
-                ),
+                lambda v=viewer, o=org, c=committee: figures.overview(session, cycle, v, o, now, c),
                 args.repeat,
             )
             print(json.dumps({"level": name, "applications": total, "overview_ms": ms}))

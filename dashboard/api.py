@@ -9,10 +9,10 @@ from pydantic import BaseModel, Field
 
 from dashboard import figures
 from dashboard.actions import act as act_on
-from dashboard.auth import COOKIE, NotSignedIn, current_viewer, now_of, token_of
+from dashboard.auth import NotSignedIn, current_viewer, end_session, now_of
 from dashboard.lookup import cycle_or_404, latest_cycles, org_for_page
 from dashboard.scope import Forbidden, Viewer, viewer_of
-from models.accounts import ROLE_LABELS, Account, Role, create_account, sign_in, sign_out
+from models.accounts import ROLE_LABELS, Account, Role, create_account, sign_in
 from models.context import Refused
 from models.db import read_scope, session_scope
 
@@ -93,13 +93,7 @@ def api_sign_in(body: SignIn, request: Request) -> SessionOut:
 
 @router.delete("/session", status_code=204, summary="退出登录")
 def api_sign_out(request: Request) -> Response:
-    token = token_of(request)
-    if token:
-        with session_scope() as session:
-            sign_out(session, token)
-    response = Response(status_code=204)
-    response.delete_cookie(COOKIE)
-    return response
+    return end_session(request, Response(status_code=204))
 
 
 @router.get("/me", response_model=AccountOut, summary="当前账号")

@@ -25,7 +25,7 @@ class DemoAccount:
     where: str
 
 
-def _busiest(session: Session, cycle_id: str, group: Any, *where: Any) -> Any:
+def busiest(session: Session, cycle_id: str, group: Any, *where: Any) -> Any:
     stmt = (
         select(group, func.count())
         .join(Organisation, col(Organisation.id) == col(Application.unit_id))
@@ -95,9 +95,9 @@ def _ensure(
 def demo_accounts(session: Session, cycle_id: str, now: dt.datetime) -> list[DemoAccount]:
     out: list[DemoAccount] = []
     province = _org(session, kind=OrgKind.province.value)
-    city_code = _busiest(session, cycle_id, col(Application.city_code))
+    city_code = busiest(session, cycle_id, col(Application.city_code))
     city = _org(session, code=city_code)
-    unit_id = _busiest(
+    unit_id = busiest(
         session,
         cycle_id,
         col(Application.unit_id),
@@ -107,7 +107,7 @@ def demo_accounts(session: Session, cycle_id: str, now: dt.datetime) -> list[Dem
     assert unit is not None
     county = session.get(Organisation, unit.parent_id)
     department = session.get(Organisation, unit.department_id) if unit.department_id else None
-    committee_id = _busiest(session, cycle_id, col(Application.committee_id))
+    committee_id = busiest(session, cycle_id, col(Application.committee_id))
     existing_root = (
         session.execute(
             select(Account).where(

@@ -187,7 +187,7 @@ def _unit_status_counts(
     return [tuple(r) for r in session.execute(stmt)]  # type: ignore[misc]
 
 
-def _phase_ends(session: Session, cycle_id: str) -> dict[str, Phase]:
+def phases_of(session: Session, cycle_id: str) -> dict[str, Phase]:
     rows = session.execute(select(Phase).where(col(Phase.cycle_id) == cycle_id)).scalars()
     return {p.key: p for p in rows}
 
@@ -430,7 +430,7 @@ def overview(
     counts: dict[str, int] = defaultdict(int)
     for *_, status, count in rows:
         counts[status] += count
-    phases = _phase_ends(session, cycle.id)
+    phases = phases_of(session, cycle.id)
     units = units_filter(viewer, org)
     escalated = _escalations_by_unit(session, cycle.id, units) if units is not None else {}
     kids, depts = children(session, org, rows, escalated, phases, now)

@@ -17,13 +17,20 @@ from calendars.workdays import default_calendar
 from dashboard import figures
 from dashboard.actions import ACTION_LABELS
 from dashboard.actions import act as act_on
-from dashboard.auth import COOKIE, csrf_token, current_viewer, now_of, token_of
+from dashboard.auth import (
+    COOKIE,
+    csrf_token,
+    current_viewer,
+    end_session,
+    now_of,
+    signed_in_viewer,
+)
 from dashboard.lookup import committee_by_key, cycle_or_404, latest_cycles, org_for_page
-from dashboard.scope import KIND_LABELS, Forbidden, Viewer, viewer_of, visible_orgs
+from dashboard.scope import KIND_LABELS, Forbidden, Viewer, visible_orgs
 from dashboard.timeline import timeline
-from models.accounts import ROLE_LABELS, Account, Role, create_account, sign_in, sign_out
+from models.accounts import ROLE_LABELS, Account, Role, create_account, sign_in
 from models.context import Refused
-from models.cycle import Committee, Phase
+from models.cycle import Committee
 from models.db import read_scope, session_scope
 from models.org import Organisation
 from models.timeutil import beijing
@@ -111,13 +118,7 @@ def login(request: Request, form: FormDep) -> Response:
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
-    token = token_of(request)
-    if token:
-        with session_scope() as session:
-            sign_out(session, token)
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE)
-    return response
+    return end_session(request, RedirectResponse("/login", status_code=303))
 
 
 @router.get("/")
@@ -154,10 +155,6 @@ def _breadcrumb(session: Any, viewer: Viewer, org: Organisation) -> list[Organis
     return [o for o in chain if o.id in visible]
 
 
-def _phases(session: Any, cycle_id: str) -> list[Phase]:
-    return list(session.exec(select(Phase).where(Phase.cycle_id == cycle_id)).all())
-
-
 @router.get("/cycles/{cycle_id}/org/{code}")
 def org_page(
     cycle_id: str, code: str, request: Request, viewer: ViewerDep, status: str | None = None
@@ -172,7 +169,9 @@ def org_page(
         if org.kind in ("unit", "agency"):
             where = figures.page_filter(viewer, org)
             apps = figures.applications(session, cycle_id, where, status=status)
-        chart = timeline(_phases(session, cycle_id), now, default_calendar())
+        chart = timeline(
+            list(figures.phases_of(session, cycle_id).values()), now, default_calendar()
+        )
         crumbs = _breadcrumb(session, viewer, org)
         cycles = latest_cycles(session, viewer)
     return render(
@@ -343,12 +342,5 @@ def verify_page(request: Request, code: str | None = None) -> HTMLResponse:
     if code:
         with read_scope() as session:
             result = verify(session, code.strip())
-    viewer = None
-    token = token_of(request)
-    if token:
-        from models.accounts import account_for_token
-
-        with read_scope() as session:
-            account = account_for_token(session, token, now_of(request))
-            viewer = viewer_of(session, account) if account else None
+    viewer = signed_in_viewer(request)
     return render(request, "verify.html", viewer=viewer, code=code or "", result=result)

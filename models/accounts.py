@@ -106,6 +106,12 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _session_of(session: Session, token: str) -> AccountSession | None:
+    return session.exec(
+        select(AccountSession).where(AccountSession.token_hash == _token_hash(token))
+    ).first()
+
+
 def find_account(session: Session, username: str) -> Account | None:
     return session.exec(select(Account).where(Account.username == username)).first()
 
@@ -250,20 +256,14 @@ def _count_failure(session: Session, account: Account, now: dt.datetime) -> None
 
 def account_for_token(session: Session, token: str, now: dt.datetime) -> Account | None:
     """The account behind a live token (read-only: pages must not take the write lock)."""
-    found = session.exec(
-        select(AccountSession).where(AccountSession.token_hash == _token_hash(token))
-    ).first()
-    if found is None:
-        return None
-    if now >= found.expires_at:
+    found = _session_of(session, token)
+    if found is None or now >= found.expires_at:
         return None
     account = session.get(Account, found.account_id)
     return account if account is not None and account.active else None
 
 
 def sign_out(session: Session, token: str) -> None:
-    found = session.exec(
-        select(AccountSession).where(AccountSession.token_hash == _token_hash(token))
-    ).first()
+    found = _session_of(session, token)
     if found is not None:
         session.delete(found)
