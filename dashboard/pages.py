@@ -33,7 +33,7 @@ from models.context import Refused
 from models.cycle import Committee
 from models.db import read_scope, session_scope
 from models.org import Organisation
-from models.timeutil import beijing
+from models.timeutil import beijing_short
 from outputs.certificates import verify
 
 router = APIRouter(include_in_schema=False)
@@ -41,13 +41,7 @@ ViewerDep = Annotated[Viewer, Depends(current_viewer)]
 
 
 def _when(value: dt.datetime | None) -> str:
-    if value is None:
-        return "—"
-    local = beijing(value)
-    if (local.hour, local.minute) == (0, 0):
-        prev = local.subtract(days=1)
-        return f"{prev.year}-{prev.month:02d}-{prev.day:02d} 24:00"
-    return local.strftime("%Y-%m-%d %H:%M")
+    return beijing_short(value) if value is not None else "—"
 
 
 _env = Environment(loader=PackageLoader("dashboard", "templates"), autoescape=select_autoescape())

@@ -38,10 +38,24 @@ def beijing(instant: dt.datetime) -> pendulum.DateTime:
     return pendulum.instance(instant).in_timezone(BEIJING)
 
 
+def _day_ended(local: pendulum.DateTime) -> pendulum.DateTime | None:
+    """Midnight is 24:00 of the day before (the notices' "截至某日24:00"): that day."""
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return local.subtract(days=1)
+    return None
+
+
 def beijing_text(instant: dt.datetime) -> str:
     """The notices' way of writing a deadline: midnight is 24:00 of the day before."""
     local = beijing(instant)
-    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
-        prev = local.subtract(days=1)
+    if (prev := _day_ended(local)) is not None:
         return f"{prev.year}年{prev.month}月{prev.day}日24:00（北京时间）"
     return f"{local.year}年{local.month}月{local.day}日{local.hour:02d}:{local.minute:02d}:{local.second:02d}（北京时间）"
+
+
+def beijing_short(instant: dt.datetime) -> str:
+    """The same rule in a table's width: ``2024-10-20 24:00``, ``2024-10-21 09:30``."""
+    local = beijing(instant)
+    if (prev := _day_ended(local)) is not None:
+        return f"{prev.format('YYYY-MM-DD')} 24:00"
+    return local.format("YYYY-MM-DD HH:mm")
