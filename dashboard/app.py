@@ -37,7 +37,7 @@ def _swagger_assets() -> Path | None:
     return Path(swagger_ui_bundle.swagger_ui_path)
 
 
-def create_app(clock: Clock | None = None, drill: bool = False) -> FastAPI:
+def create_app(clock: Clock | None = None) -> FastAPI:
     """``clock`` fixes "now" for tests and drills (演练); by default it is the real clock."""
     app = FastAPI(
         title="职称评审工作台 API",
@@ -49,7 +49,7 @@ def create_app(clock: Clock | None = None, drill: bool = False) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.clock = clock or (lambda: pendulum.now("UTC"))
-    app.state.drill = drill or clock is not None
+    app.state.drill = clock is not None
     assets = _swagger_assets()
     if assets is not None:  # mounted first: "/static" would otherwise claim its paths
         app.mount("/static/swagger", StaticFiles(directory=str(assets)), name="swagger")

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from models.accounts import Account, Role, create_account, hash_password
+from models.accounts import Account, Role, create_account, find_account, hash_password
 from models.application import Application
 from models.cycle import Committee
 from models.org import Organisation, OrgKind
@@ -57,38 +57,33 @@ def _ensure(
     username: str,
     now: dt.datetime,
     out: list[DemoAccount],
-    **target: Any,
+    *,
+    org: Organisation | None = None,
+    committee_id: int | None = None,
+    role: str = Role.admin.value,
 ) -> Account:
     """Creates the account, or on a rerun gives the existing one a fresh password."""
     password = _password()
-    found = (
-        session.execute(select(Account).where(col(Account.username) == username)).scalars().first()
-    )
-    if found is not None and (
-        found.organisation_id == target.get("org_id")
-        and found.committee_id == target.get("committee_id")
-    ):
+    found = find_account(session, username)
+    org_id = org.id if org is not None else None
+    if found is not None and (found.organisation_id, found.committee_id) == (org_id, committee_id):
         found.password_hash = hash_password(password)
         session.add(found)
         account = found
+    elif found is not None:
+        raise LookupError(f"用户名 {username} 已被其他机构使用")
     else:
-        if found is not None:
-            raise LookupError(f"用户名 {username} 已被其他机构使用")
-        org_code = None
-        if target.get("org_id") is not None:
-            org_code = session.get(Organisation, target["org_id"]).code  # type: ignore[union-attr]
         account = create_account(
             session,
             by=by,
             username=username,
             password=password,
-            role=target.get("role", Role.admin.value),
+            role=role,
             now=now,
-            org_code=org_code,
-            committee_id=target.get("committee_id"),
+            org_code=org.code if org is not None else None,
+            committee_id=committee_id,
         )
-    where = account.display_name
-    out.append(DemoAccount(username, password, where))
+    out.append(DemoAccount(username, password, account.display_name))
     return account
 
 
@@ -120,17 +115,17 @@ def demo_accounts(session: Session, cycle_id: str, now: dt.datetime) -> list[Dem
         .first()
     )
     if existing_root is None or existing_root.username == "sheng":
-        root = _ensure(session, None, "sheng", now, out, org_id=province.id)
+        root = _ensure(session, None, "sheng", now, out, org=province)
     else:  # the office's own root creates the demo's provincial viewer-operator
         root = existing_root
-        _ensure(session, root, "sheng", now, out, org_id=province.id, role=Role.operator.value)
-    city_admin = _ensure(session, root, "shi", now, out, org_id=city.id)
+        _ensure(session, root, "sheng", now, out, org=province, role=Role.operator.value)
+    city_admin = _ensure(session, root, "shi", now, out, org=city)
     parent_admin = city_admin
     if county is not None and county.kind == OrgKind.county.value:
-        parent_admin = _ensure(session, city_admin, "xian", now, out, org_id=county.id)
+        parent_admin = _ensure(session, city_admin, "xian", now, out, org=county)
     if department is not None:
-        _ensure(session, city_admin, "bumen", now, out, org_id=department.id)
-    _ensure(session, parent_admin, "danwei", now, out, org_id=unit.id)
+        _ensure(session, city_admin, "bumen", now, out, org=department)
+    _ensure(session, parent_admin, "danwei", now, out, org=unit)
     committee = session.get(Committee, committee_id)
     assert committee is not None
     _ensure(session, root, "pingwei", now, out, committee_id=committee.id, role=Role.operator.value)
