@@ -47,6 +47,8 @@ class Account(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="account.id")
     created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     active: bool = True
+    # Set on accounts made with a generated password (bulk import): changed at first sign-in.
+    must_change_password: bool = False
     # Guessing: after too many wrong passwords in a row the account waits (see sign_in).
     failed_logins: int = 0
     locked_until: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -39,6 +39,8 @@ class Application(SQLModel, table=True):
     committee_id: int = Field(foreign_key="committee.id", index=True)
     city_code: str = Field(index=True)
     series: str | None = None
+    specialty: str | None = None
+    level_sought: str | None = None
     title_sought: str | None = None
     status: str = Field(default="draft")
     created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

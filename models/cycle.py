@@ -69,8 +69,12 @@ class Committee(SQLModel, table=True):
     name: str
     organiser: str
     series: str | None = None
+    # The specialties it hears (工程系列 committees differ only by these); None: the whole series.
+    specialties: list[str] | None = Field(default=None, sa_column=Column(JSON))
     level: str
     scope: str
+    # A city's or department's own committee imported for the cycle; None: from the cycle file.
+    owner_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     window_start: dt.date | None = None
     window_last_day: dt.date | None = None
     meeting: dt.date | None = None
