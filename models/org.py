@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from collections.abc import Iterable
+from enum import StrEnum
 
 from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, Session, SQLModel, col, select
