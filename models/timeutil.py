@@ -9,7 +9,9 @@ import pendulum
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
-BEIJING = pendulum.timezone("Asia/Shanghai")
+from calendars.beijing import BEIJING as BEIJING  # TEMP: lead sweeps callers
+from calendars.beijing import beijing as beijing  # TEMP: lead sweeps callers
+from calendars.beijing import beijing_text as beijing_text  # TEMP: lead sweeps callers
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -34,28 +36,5 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return pendulum.instance(value.replace(tzinfo=dt.UTC))
 
 
-def beijing(instant: dt.datetime) -> pendulum.DateTime:
-    return pendulum.instance(instant).in_timezone(BEIJING)
-
-
-def _day_ended(local: pendulum.DateTime) -> pendulum.DateTime | None:
-    """Midnight is 24:00 of the day before (the notices' "截至某日24:00"): that day."""
-    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
-        return local.subtract(days=1)
-    return None
-
-
-def beijing_text(instant: dt.datetime) -> str:
-    """The notices' way of writing a deadline: midnight is 24:00 of the day before."""
-    local = beijing(instant)
-    if (prev := _day_ended(local)) is not None:
-        return f"{prev.year}年{prev.month}月{prev.day}日24:00（北京时间）"
-    return f"{local.year}年{local.month}月{local.day}日{local.hour:02d}:{local.minute:02d}:{local.second:02d}（北京时间）"
-
-
-def beijing_short(instant: dt.datetime) -> str:
-    """The same rule in a table's width: ``2024-10-20 24:00``, ``2024-10-21 09:30``."""
-    local = beijing(instant)
-    if (prev := _day_ended(local)) is not None:
-        return f"{prev.format('YYYY-MM-DD')} 24:00"
-    return local.format("YYYY-MM-DD HH:mm")
+def beijing_short(instant: dt.datetime) -> str:  # TEMP: lead sweeps callers
+    return beijing_text(instant, short=True)
