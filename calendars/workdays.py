@@ -2,8 +2,9 @@
 
 A working day is a weekday that is not a statutory holiday rest day, or a weekend day the
 State Council declared a working day (调休上班). The data lives in one YAML file per year
-(``calendars/holidays/YYYY.yaml``; a clerk adds next year's in ``$ZHICHENG_HOME/holidays/``),
-plus an overrides file for urgent adjustments. A year with no file is refused by name: the
+(``calendars/holidays/YYYY.yaml``; a clerk adds next year's in ``<home>/holidays/``),
+plus an overrides file for urgent adjustments. Where home and the overrides are is the caller's
+setting (``models.settings``): the calendar only takes the paths. A year with no file is refused by name: the
 calendar never guesses, because a guessed National Day would silently move every deadline.
 
 Each year is compiled once, at load, into a sorted list of its working days, so counting and
@@ -27,11 +28,9 @@ from typing import Any
 import pendulum
 import yaml
 
-BEIJING = "Asia/Shanghai"
-_TZ = pendulum.timezone(BEIJING)
+from calendars.beijing import BEIJING
+
 _WEEKDAY = "一二三四五六日"
-_HOME_ENV = "ZHICHENG_HOME"
-_OVERRIDES_ENV = "ZHICHENG_CALENDAR_OVERRIDES"
 _YEAR_FILE = re.compile(r"^(\d{4})\.yaml$")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _README = "calendars/holidays/README.md"
@@ -307,12 +306,6 @@ def parse_overrides(entry: Traversable, file: str | None = None) -> dict[dt.date
 # --- locating files -------------------------------------------------------------------------
 
 
-def _home_dir(home: Path | None) -> Path:
-    if home is not None:
-        return Path(home).expanduser()
-    return Path(os.environ.get(_HOME_ENV) or "~/.zhicheng").expanduser()
-
-
 def _year_entries(home: Path) -> dict[int, tuple[Traversable, str]]:
     found: dict[int, tuple[Traversable, str]] = {}
     # The packaged folder first, the local one second: a clerk's local file wins.
@@ -330,10 +323,7 @@ def _yaml_files(folder: Traversable) -> Iterator[Traversable]:
                 yield entry
 
 
-def _overrides_file(home: Path, given: Path | None) -> Path | None:
-    explicit = given or (
-        Path(os.environ[_OVERRIDES_ENV]) if os.environ.get(_OVERRIDES_ENV) else None
-    )
+def _overrides_file(home: Path, explicit: Path | None) -> Path | None:
     if explicit is None:
         default = home / "calendar-overrides.yaml"
         return default if default.is_file() else None
@@ -388,7 +378,7 @@ def _as_day(value: dt.date) -> dt.date:
     # use its calendar day in Beijing.
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(_TZ)
+            value = value.astimezone(BEIJING)
         return dt.date(value.year, value.month, value.day)
     return value
 
@@ -415,10 +405,10 @@ class WorkdayCalendar:
         }
 
     @classmethod
-    def load(cls, home: Path | None = None, overrides: Path | None = None) -> WorkdayCalendar:
-        """Reads the packaged and local year files and the overrides; ``home`` None means
-        ``$ZHICHENG_HOME`` or ``~/.zhicheng``."""
-        home_dir = _home_dir(home)
+    def load(cls, home: Path, overrides: Path | None = None) -> WorkdayCalendar:
+        """Reads the packaged year files, those in ``home/holidays`` and the overrides
+        (``overrides``, else ``home/calendar-overrides.yaml`` if there is one)."""
+        home_dir = Path(home).expanduser()
         years = {
             year: parse_year_file(entry, year, shown)
             for year, (entry, shown) in _year_entries(home_dir).items()
@@ -492,25 +482,23 @@ class WorkdayCalendar:
 
 
 @lru_cache(maxsize=4)
-def _calendar_for(home: str, overrides: str) -> WorkdayCalendar:
-    return WorkdayCalendar.load(Path(home), Path(overrides) if overrides else None)
+def calendar_for(home: Path, overrides: Path | None = None) -> WorkdayCalendar:
+    """The calendar of one (home, overrides) setting, loaded once; files edited on disk are
+    read again after ``calendar_for.cache_clear()``."""
+    return WorkdayCalendar.load(home, overrides)
 
 
+# TEMP: lead sweeps callers over to models.settings.workday_calendar(), then deletes this.
 def default_calendar() -> WorkdayCalendar:
-    """The calendar for the current environment, loaded once per (home, overrides) setting.
-
-    Files edited on disk are read again after ``default_calendar.cache_clear()``."""
-    return _calendar_for(str(_home_dir(None)), os.environ.get(_OVERRIDES_ENV, ""))
-
-
-default_calendar.cache_clear = _calendar_for.cache_clear  # type: ignore[attr-defined]
-clear_default_calendar = _calendar_for.cache_clear
+    home = Path(os.environ.get("ZHICHENG_HOME") or "~/.zhicheng").expanduser()
+    overrides = os.environ.get("ZHICHENG_CALENDAR_OVERRIDES")
+    return calendar_for(home, Path(overrides) if overrides else None)
 
 
 def day_start(day: dt.date) -> pendulum.DateTime:
     """00:00 Beijing time of ``day``."""
     day = _as_day(day)
-    return pendulum.datetime(day.year, day.month, day.day, tz=_TZ)
+    return pendulum.datetime(day.year, day.month, day.day, tz=BEIJING)
 
 
 def day_end(day: dt.date) -> pendulum.DateTime:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from calendars.workdays import WorkdayCalendar, calendar_for
 
 
 class Settings(BaseSettings):
@@ -14,11 +17,20 @@ class Settings(BaseSettings):
     home: Path = Path.home() / ".zhicheng"
     database_url: str | None = None
     signing_key: str | None = None
+    # Where messages go (default: channels.yaml in home) and urgent calendar adjustments
+    # (default: calendar-overrides.yaml in home, if present).
+    channels: Path | None = None
+    calendar_overrides: Path | None = None
     # Security settings of the dashboard, not policy: an office may tighten them.
     session_hours: float = 8.0
     password_min_length: int = 8
     login_max_failures: int = 5
     login_lock_minutes: int = 15
+
+    @field_validator("channels", "calendar_overrides", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     @property
     def db_url(self) -> str:
@@ -26,7 +38,18 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{self.home / 'zhicheng.db'}"
 
+    @property
+    def channels_file(self) -> Path:
+        return (self.channels or self.home / "channels.yaml").expanduser()
+
 
 @lru_cache
 def settings() -> Settings:
     return Settings()
+
+
+def workday_calendar() -> WorkdayCalendar:
+    """The working-day calendar of this installation (its home and overrides)."""
+    current = settings()
+    overrides = current.calendar_overrides.expanduser() if current.calendar_overrides else None
+    return calendar_for(current.home.expanduser(), overrides)

@@ -1,6 +1,6 @@
 """Where each recipient's messages go: apprise URLs from configuration, never from code.
 
-``$ZHICHENG_HOME/channels.yaml`` (or the file in ZHICHENG_CHANNELS)::
+The settings' channels file (``channels.yaml`` in the home, or ZHICHENG_CHANNELS)::
 
     kinds:                      # by recipient kind: applicant, unit, department, city, province, committee
       applicant: ["zhsms://account:secret@sms.example.gov.cn/api/send?to={phone}&sign=人社"]
@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,7 +45,7 @@ def load_channels(path: Path | None = None, everything: str | None = None) -> Ch
     """``everything`` sends every message to one URL (``zhicheng simulate --notify URL``)."""
     if everything:
         return Channels(everything=(everything,))
-    path = path or Path(os.environ.get("ZHICHENG_CHANNELS") or settings().home / "channels.yaml")
+    path = path or settings().channels_file
     if not path.exists():
         return Channels()
     try:

@@ -4,23 +4,40 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pendulum
 import pytest
 
-from calendars import workdays
+from calendars.beijing import BEIJING
 from calendars.workdays import (
-    BEIJING,
     CalendarDataError,
     WorkdayCalendar,
     YearNotCovered,
+    calendar_for,
     day_end,
     day_start,
-    default_calendar,
 )
+from models.settings import settings, workday_calendar
 
 D = dt.date.fromisoformat
+
+
+@pytest.fixture(autouse=True)
+def _settings_restored() -> Iterator[None]:
+    """A test that configures the installation leaves the next one the suite's settings."""
+    yield
+    settings.cache_clear()
+    calendar_for.cache_clear()
+
+
+def installed(monkeypatch: pytest.MonkeyPatch, **environment: str) -> WorkdayCalendar:
+    """The installation's calendar under these ZHICHENG_* settings."""
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    settings.cache_clear()
+    return workday_calendar()
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +200,7 @@ def test_day_start_and_end_are_beijing_midnights() -> None:
     assert day_end(D("2024-10-20")).isoformat() == "2024-10-21T00:00:00+08:00"
     assert day_start(D("2024-10-20")).isoformat() == "2024-10-20T00:00:00+08:00"
     assert day_end(D("2024-12-31")) == pendulum.datetime(2025, 1, 1, tz=BEIJING)
-    assert day_end(D("2024-10-20")).timezone_name == BEIJING
+    assert day_end(D("2024-10-20")).timezone_name == BEIJING.name == "Asia/Shanghai"
 
 
 def test_a_year_without_data_is_refused_by_name(calendar: WorkdayCalendar) -> None:
@@ -215,17 +232,15 @@ def test_no_calculation_guesses_an_uncovered_year(calendar: WorkdayCalendar, cal
 
 
 def test_the_hint_names_the_home_in_use(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("ZHICHENG_HOME", str(tmp_path))
     with pytest.raises(YearNotCovered, match=str(tmp_path / "holidays" / "2031.yaml")):
-        default_calendar().is_workday(D("2031-01-01"))
+        installed(monkeypatch, ZHICHENG_HOME=str(tmp_path)).is_workday(D("2031-01-01"))
 
 
 def test_a_clerks_local_year_file_is_picked_up(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     write(tmp_path / "holidays/2027.yaml", YEAR_2027)
-    monkeypatch.setenv("ZHICHENG_HOME", str(tmp_path))
-    calendar = default_calendar()
+    calendar = installed(monkeypatch, ZHICHENG_HOME=str(tmp_path))
     assert calendar.years()[-2:] == [2026, 2027]
     assert calendar.source(2027) == "国办发明电〔2026〕X号"
     assert calendar.is_workday(D("2027-01-01")) is False
@@ -251,18 +266,16 @@ def test_the_packaged_files_are_found_from_any_directory(
     assert WorkdayCalendar.load(home=tmp_path / "home").years() == list(range(2019, 2027))
 
 
-def test_the_default_calendar_is_cached_until_cleared(
+def test_the_installations_calendar_is_cached_until_cleared(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("ZHICHENG_HOME", str(tmp_path))
-    first = default_calendar()
-    assert default_calendar() is first
+    first = installed(monkeypatch, ZHICHENG_HOME=str(tmp_path))
+    assert workday_calendar() is first
     write(tmp_path / "holidays/2027.yaml", YEAR_2027)
-    assert 2027 not in default_calendar().years()
-    default_calendar.cache_clear()  # type: ignore[attr-defined]
-    assert 2027 in default_calendar().years()
-    workdays.clear_default_calendar()
-    assert default_calendar() is not first
+    assert 2027 not in workday_calendar().years()
+    calendar_for.cache_clear()
+    assert 2027 in workday_calendar().years()
+    assert workday_calendar() is not first
 
 
 OVERRIDES = """\
@@ -297,9 +310,13 @@ def test_an_override_wins_over_the_year_file(tmp_path: Path) -> None:
 
 def test_overrides_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     path = write(tmp_path / "elsewhere/adjust.yaml", OVERRIDES)
-    monkeypatch.setenv("ZHICHENG_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("ZHICHENG_CALENDAR_OVERRIDES", str(path))
-    check_overrides(default_calendar())
+    check_overrides(
+        installed(
+            monkeypatch,
+            ZHICHENG_HOME=str(tmp_path / "home"),
+            ZHICHENG_CALENDAR_OVERRIDES=str(path),
+        )
+    )
     check_overrides(WorkdayCalendar.load(home=tmp_path, overrides=path))
 
 
@@ -311,9 +328,12 @@ def test_an_empty_overrides_file_changes_nothing(tmp_path: Path) -> None:
 def test_a_configured_overrides_file_that_is_missing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("ZHICHENG_CALENDAR_OVERRIDES", str(tmp_path / "nope.yaml"))
     with pytest.raises(CalendarDataError, match="nope.yaml.*不存在"):
-        WorkdayCalendar.load(home=tmp_path)
+        installed(
+            monkeypatch,
+            ZHICHENG_HOME=str(tmp_path),
+            ZHICHENG_CALENDAR_OVERRIDES=str(tmp_path / "nope.yaml"),
+        )
 
 
 def year_file(holidays: str = "[]", workdays: str = "[]", year: str = "2027") -> str:
