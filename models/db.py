@@ -1,7 +1,9 @@
-"""One engine and session setup: a SQLite file by default, PostgreSQL by URL."""
+"""One engine and session setup: a SQLite file by default, PostgreSQL by URL. A database that
+cannot be reached or a URL that cannot be used is one ``DatabaseUnavailable``, said in Chinese."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -9,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlmodel import Session
 
 from models.settings import settings
@@ -35,7 +39,51 @@ def _begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be used: the message names it (password masked) and says why."""
+
+
+# The installed SQLAlchemy reads a bare postgresql:// as psycopg 3, which is not installed; the
+# driver we ship is psycopg2, so the usual form and Heroku's postgres:// both mean that.
+_BARE_POSTGRES = re.compile(r"^postgres(?:ql)?://")
+
+
+def normalised_url(url: str) -> str:
+    return _BARE_POSTGRES.sub("postgresql+psycopg2://", url.strip(), count=1)
+
+
+def masked_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def _unavailable(url: str, cause: object) -> DatabaseUnavailable:
+    reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    return DatabaseUnavailable(f"无法使用数据库 {masked_url(url)}：{reason}")
+
+
+def _connect_failed(context: ExceptionContext) -> BaseException | None:
+    """A failure while connecting (no connection yet) is the database being unavailable;
+    errors on a live connection stay what they are (a deadlock, a constraint)."""
+    if context.connection is not None or context.is_pre_ping:
+        return None
+    cause = context.original_exception
+    return _unavailable(str(context.engine.url) if context.engine else "", cause)
+
+
 def make_engine(url: str) -> Engine:
+    url = normalised_url(url)
+    try:
+        engine = _create(url)
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError, OSError) as exc:
+        raise _unavailable(url, f"连接地址无法使用（{exc}）") from exc
+    event.listen(engine, "handle_error", _connect_failed)
+    return engine
+
+
+def _create(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
