@@ -15,6 +15,7 @@ from dashboard.scope import Forbidden, Viewer, viewer_of
 from models.accounts import ROLE_LABELS, Account, Role, create_account, sign_in
 from models.context import Refused
 from models.db import read_scope, session_scope
+from models.refusals import RefusalCode
 
 router = APIRouter(prefix="/api")
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
@@ -57,6 +58,9 @@ class ActionIn(BaseModel):
 class OutcomeOut(BaseModel):
     done: list[int] = Field(description="已办理的申报")
     refused: dict[int, str] = Field(description="未受理的申报及原因")
+    codes: dict[int, RefusalCode] = Field(
+        default_factory=dict, description="未受理的申报及原因代码（供程序判断，不随措辞变化）"
+    )
 
 
 class AccountIn(BaseModel):
@@ -215,7 +219,11 @@ def act(
     )
     if outcome.refused and not outcome.done:
         response.status_code = 409
-    return OutcomeOut(done=outcome.done, refused=outcome.refused)
+    return OutcomeOut(
+        done=outcome.done,
+        refused=outcome.refused,
+        codes={i: r.code for i, r in outcome.refusals.items()},
+    )
 
 
 @router.post("/accounts", response_model=AccountOut, status_code=201, summary="创建下级账号")

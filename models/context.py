@@ -10,16 +10,10 @@ from sqlmodel import Session, select
 
 from calendars.cyclefile import PolicySpec
 from models.cycle import Cycle, Phase
+from models.refusals import RefusalCode, Refused
 from models.timeutil import beijing_text
 
-
-class Refused(Exception):
-    """An action the rules do not allow now; the message says why, in plain Chinese."""
-
-    def __init__(self, message: str, code: str = "refused") -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+__all__ = ["CycleContext", "Refused", "Window", "require_open"]
 
 
 @dataclass(frozen=True)
@@ -28,9 +22,6 @@ class Window:
     title: str
     start: dt.datetime | None
     end: dt.datetime | None
-
-    def contains(self, now: dt.datetime) -> bool:
-        return (self.start is None or self.start <= now) and (self.end is None or now < self.end)
 
 
 _LOADED: dict[tuple[str, str, int, dt.datetime], CycleContext] = {}
@@ -51,7 +42,9 @@ class CycleContext:
             select(Cycle.revision, Cycle.launched_at).where(Cycle.id == cycle_id)  # type: ignore[arg-type]
         ).first()
         if row is None:
-            raise Refused(f"没有编号为 {cycle_id} 的评审周期（请先 zhicheng launch）", "no_cycle")
+            raise Refused(
+                f"没有编号为 {cycle_id} 的评审周期（请先 zhicheng launch）", RefusalCode.no_cycle
+            )
         key = (str(session.get_bind().engine.url), cycle_id, row[0], row[1])
         if key not in _LOADED:
             _LOADED[key] = cls._read(session, cycle_id)
@@ -68,13 +61,15 @@ class CycleContext:
 
     def window(self, key: str) -> Window:
         if key not in self.windows:
-            raise Refused(f"本周期没有“{key}”阶段", "no_phase")
+            raise Refused(f"本周期没有“{key}”阶段", RefusalCode.no_phase)
         return self.windows[key]
 
     def policy_value(self, key: str) -> Any:
         value = self.policy.get(key)
         if value is None:
-            raise Refused(f"本周期文件未规定 policy.{key}，无法执行此操作", "policy_missing")
+            raise Refused(
+                f"本周期文件未规定 policy.{key}，无法执行此操作", RefusalCode.policy_missing
+            )
         return value
 
     def level_window(self, level: str) -> Window:
@@ -91,10 +86,10 @@ def require_open(window: Window, now: dt.datetime, action: str) -> None:
     if window.start is not None and now < window.start:
         raise Refused(
             f"{window.title}尚未开始（{beijing_text(window.start)} 开始），暂不能{action}",
-            "not_open",
+            RefusalCode.not_open,
         )
     if window.end is not None and now >= window.end:
         raise Refused(
             f"{window.title}已于 {beijing_text(window.end)} 截止，不能再{action}",
-            "closed",
+            RefusalCode.closed,
         )

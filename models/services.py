@@ -15,21 +15,29 @@ from sqlmodel import Session, col
 
 from calendars.workdays import day_end, default_calendar
 from models.application import Application, Person
-from models.context import CycleContext, Refused, Window, require_open
+from models.context import CycleContext, Window, require_open
 from models.cycle import Committee
+from models.refusals import Refusal, RefusalCode, Refused
 from models.states import ACTIONS, LABELS, Status
 from models.timeutil import BEIJING, beijing_text
 from models.transitions import CHUNK, note, transition
 from rules.eligibility import FactsError, applicant_from_facts, check, integrity_bar_until
 from rules.idcard import mask
 
-__all__ = ["Outcome", "Refused", "one"]
+__all__ = ["Outcome", "Refusal", "RefusalCode", "Refused", "one"]
 
 
 @dataclass
 class Outcome:
+    """What an action did: the ids it moved, and each refused id with its code and reason."""
+
     done: list[int] = field(default_factory=list)
-    refused: dict[int, str] = field(default_factory=dict)
+    refusals: dict[int, Refusal] = field(default_factory=dict)
+
+    @property
+    def refused(self) -> dict[int, str]:
+        """Each refused id with its reason in plain Chinese, for people to read."""
+        return {i: r.message for i, r in self.refusals.items()}
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,7 @@ def _screen(
     cycle_id: str,
     ids: Sequence[int],
     action: str,
-    check: Callable[[_Row], str | None] | None = None,
+    check: Callable[[_Row], Refusal | None] | None = None,
 ) -> tuple[dict[int, _Row], Outcome]:
     """Split ids into those the action may move and those refused, with the reason."""
     rows = _rows(session, cycle_id, ids)
@@ -79,26 +87,31 @@ def _screen(
     for app_id in ids:
         row = rows.get(app_id)
         if row is None:
-            outcome.refused[app_id] = f"本周期没有编号为 {app_id} 的申报"
+            outcome.refusals[app_id] = Refusal(
+                RefusalCode.no_application, f"本周期没有编号为 {app_id} 的申报"
+            )
         elif Status(row.status) not in sources:
-            outcome.refused[app_id] = f"当前状态为“{LABELS[Status(row.status)]}”，不能执行此操作"
+            outcome.refusals[app_id] = Refusal(
+                RefusalCode.wrong_status,
+                f"当前状态为“{LABELS[Status(row.status)]}”，不能执行此操作",
+            )
         elif check is not None and (why := check(row)) is not None:
-            outcome.refused[app_id] = why
+            outcome.refusals[app_id] = why
         else:
             accepted[app_id] = row
     return accepted, outcome
 
 
-def _window_refusal(window: Window, now: dt.datetime, what: str) -> str | None:
+def _window_refusal(window: Window, now: dt.datetime, what: str) -> Refusal | None:
     try:
         require_open(window, now, what)
     except Refused as exc:
-        return exc.message
+        return exc.refusal
     return None
 
 
-def _refuse_all(ids: Sequence[int], message: str) -> Outcome:
-    return Outcome(refused={i: message for i in ids})
+def _refuse_all(ids: Sequence[int], refusal: Refusal) -> Outcome:
+    return Outcome(refusals={i: refusal for i in ids})
 
 
 def _move(
@@ -111,7 +124,7 @@ def _move(
     actor: str,
     window: Window | None = None,
     what: str = "",
-    check: Callable[[_Row], str | None] | None = None,
+    check: Callable[[_Row], Refusal | None] | None = None,
     reason: str | None = None,
     values: dict[str, object] | None = None,
 ) -> Outcome:
@@ -165,7 +178,7 @@ def _records(session: Session, ctx: CycleContext, people: Sequence[str]) -> _Rec
     return _Record(barred, failed)
 
 
-def _ineligible(ctx: CycleContext, row: _Row, now: dt.datetime, record: _Record) -> str | None:
+def _ineligible(ctx: CycleContext, row: _Row, now: dt.datetime, record: _Record) -> Refusal | None:
     """The eligibility rules on what the applicant declared and what our records hold about
     the person (an integrity bar, last year's failure): the blocking reasons, or None."""
     facts = dict(row.facts or {})
@@ -177,9 +190,11 @@ def _ineligible(ctx: CycleContext, row: _Row, now: dt.datetime, record: _Record)
     try:
         applicant = applicant_from_facts(row.person_id, facts)
     except FactsError as exc:
-        return f"申报信息有误：{exc}"
+        return Refusal(RefusalCode.bad_facts, f"申报信息有误：{exc}")
     verdict = check(applicant, ctx.rules, year=ctx.year, on=_local_day(now))
-    return None if verdict.eligible else "不符合申报条件：" + "；".join(verdict.reasons)
+    if verdict.eligible:
+        return None
+    return Refusal(RefusalCode.ineligible, "不符合申报条件：" + "；".join(verdict.reasons))
 
 
 def bar_person(
@@ -191,11 +206,11 @@ def bar_person(
     if until is None:
         raise Refused(
             "本周期政策未规定弄虚作假的停止申报年限（policy.integrity_bar_years），无法登记",
-            "policy_missing",
+            RefusalCode.policy_missing,
         )
     person = session.get(Person, id_number)
     if person is None:
-        raise Refused(f"没有身份证号为 {mask(id_number)} 的申报人", "no_person")
+        raise Refused(f"没有身份证号为 {mask(id_number)} 的申报人", RefusalCode.no_person)
     person.barred_until, person.bar_reason = until, reason
     session.add(person)
     return until
@@ -231,7 +246,7 @@ def open_review(
     window = ctx.level_window("unit")
     if closed := _window_refusal(window, now, "审核"):
         return _refuse_all(ids, closed)
-    failing: dict[str, list[int]] = {}
+    failing: dict[Refusal, list[int]] = {}
     rows = _rows(session, cycle_id, ids)
     record = _records(session, ctx, [r.person_id for r in rows.values()])
     for app_id, row in rows.items():
@@ -240,11 +255,17 @@ def open_review(
     refused_now = [i for group in failing.values() for i in group]
     for why, group in failing.items():
         transition(
-            session, cycle_id=cycle_id, action="refuse", now=now, actor=actor, reason=why, ids=group
+            session,
+            cycle_id=cycle_id,
+            action="refuse",
+            now=now,
+            actor=actor,
+            reason=why.message,
+            ids=group,
         )
     rest = [i for i in ids if i not in set(refused_now)]
     outcome = _move(session, cycle_id, rest, "open_review", now=now, actor=actor)
-    outcome.refused.update({i: why for why, group in failing.items() for i in group})
+    outcome.refusals.update({i: why for why, group in failing.items() for i in group})
     return outcome
 
 
@@ -261,23 +282,30 @@ def return_for_changes(
     The counter is shared by all levels; past the cycle's limit the return is refused and the
     materials lock as they are."""
     if not reason or not reason.strip():
-        return _refuse_all(ids, "退回须一次性写明全部修改意见")
+        return _refuse_all(
+            ids, Refusal(RefusalCode.reason_required, "退回须一次性写明全部修改意见")
+        )
     ctx = CycleContext.load(session, cycle_id)
     limit = int(ctx.policy_value("return_limit"))
 
-    def check(row: _Row) -> str | None:
+    def check(row: _Row) -> Refusal | None:
         level = "department" if row.status == Status.department_review else "unit"
         closed = _window_refusal(ctx.level_window(level), now, "退回")
         if closed:
             return closed
         if row.locked or row.return_count >= limit:
-            return f"已退回 {row.return_count} 次，达到上限 {limit} 次：申报材料已锁定，请按现有材料作出决定"
+            return Refusal(
+                RefusalCode.return_limit,
+                f"已退回 {row.return_count} 次，达到上限 {limit} 次：申报材料已锁定，请按现有材料作出决定",
+            )
         return None
 
     accepted, outcome = _screen(session, cycle_id, ids, "return", check)
     unlocked = _unlocked(session, cycle_id, ids)
     over_limit = [
-        i for i, why in outcome.refused.items() if why.startswith("已退回") and i in unlocked
+        i
+        for i, why in outcome.refusals.items()
+        if why.code == RefusalCode.return_limit and i in unlocked
     ]
     _lock(session, cycle_id, over_limit, now, actor, limit)
     by_level: dict[str, list[int]] = {}
@@ -335,17 +363,21 @@ def resubmit(
 ) -> Outcome:
     """After a return: open until the returning level's own deadline, not the declaration's."""
     ctx = CycleContext.load(session, cycle_id)
-    results = Outcome()
-    for level in ("unit", "department"):
+    rows = _rows(session, cycle_id, ids)
+    by_level: dict[str, list[int]] = {"unit": [], "department": []}
+    for app_id in ids:
+        row = rows.get(app_id)
+        by_level[(row.returned_by if row else None) or "unit"].append(app_id)
+    done: list[int] = []
+    refusals: dict[int, Refusal] = {}
+    for level, level_ids in by_level.items():
 
-        def check(row: _Row, level: str = level) -> str | None:
-            if (row.returned_by or "unit") != level:
-                return "skip"
+        def check(row: _Row, level: str = level) -> Refusal | None:
             return _window_refusal(ctx.level_window(level), now, "重新提交")
 
-        accepted, outcome = _screen(session, cycle_id, ids, f"resubmit_{level}", check)
-        results.refused.update({i: w for i, w in outcome.refused.items() if w != "skip"})
-        results.done += transition(
+        accepted, outcome = _screen(session, cycle_id, level_ids, f"resubmit_{level}", check)
+        refusals.update(outcome.refusals)
+        done += transition(
             session,
             cycle_id=cycle_id,
             action=f"resubmit_{level}",
@@ -353,9 +385,7 @@ def resubmit(
             actor=actor,
             ids=list(accepted),
         )
-    for app_id in results.done:
-        results.refused.pop(app_id, None)
-    return results
+    return Outcome(done, {i: refusals[i] for i in ids if i in refusals})
 
 
 def recommend(
@@ -405,7 +435,7 @@ def record_result(
     ctx = CycleContext.load(session, cycle_id)
     windows = _committee_windows(session, cycle_id)
 
-    def check(row: _Row) -> str | None:
+    def check(row: _Row) -> Refusal | None:
         window = windows.get(row.committee_id)
         return _window_refusal(window, now, "录入评审结果") if window else None
 
@@ -451,10 +481,12 @@ def object_to(
     ctx = CycleContext.load(session, cycle_id)
     months = int(ctx.policy_value("objection_investigation_months"))
 
-    def check(row: _Row) -> str | None:
+    def check(row: _Row) -> Refusal | None:
         ends = row.result_publicity_ends
         if ends is not None and now >= ends:
-            return f"结果公示已于 {beijing_text(ends)} 结束，不再受理异议"
+            return Refusal(
+                RefusalCode.publicity_ended, f"结果公示已于 {beijing_text(ends)} 结束，不再受理异议"
+            )
         return None
 
     due = pendulum.instance(now).in_timezone(BEIJING).add(months=months)
@@ -498,7 +530,7 @@ def revoke(
     """An issued title revoked (e.g. obtained with falsified materials); its certificate then
     fails verification as revoked."""
     if not reason or not reason.strip():
-        return _refuse_all(ids, "撤销职称须写明原因")
+        return _refuse_all(ids, Refusal(RefusalCode.reason_required, "撤销职称须写明原因"))
     return _move(session, cycle_id, ids, "revoke", now=now, actor=actor, reason=reason)
 
 
@@ -520,8 +552,9 @@ def _local_day(now: dt.datetime) -> dt.date:
 
 def one(outcome: Outcome, app_id: int) -> None:
     """For single-application callers: raise the refusal instead of returning it."""
-    if app_id in outcome.refused:
-        raise Refused(outcome.refused[app_id])
+    if app_id in outcome.refusals:
+        refusal = outcome.refusals[app_id]
+        raise Refused(refusal.message, refusal.code)
 
 
 def unit_publicity_end(start: dt.datetime, workdays: int) -> pendulum.DateTime:

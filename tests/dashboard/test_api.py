@@ -143,6 +143,7 @@ def test_a_unit_returns_and_the_fourth_return_is_refused(
     )
     assert fourth.status_code == 409
     assert "达到上限 3 次" in fourth.json()["refused"][str(app_id)]
+    assert fourth.json()["codes"] == {str(app_id): "return_limit"}
     with session_scope() as session:
         row = session.get(Application, app_id)
         assert row is not None and row.locked and row.return_count == 3
@@ -171,6 +172,7 @@ def test_recommending_after_the_cut_off_is_refused_to_the_second(
     late = client.post(url, json={"ids": world.apps_a[:1]}, headers=unit)
     assert late.status_code == 409
     assert "2024年10月31日24:00（北京时间）" in late.json()["refused"][str(world.apps_a[0])]
+    assert late.json()["codes"] == {str(world.apps_a[0]): "closed"}
     clock.now = bj(2024, 10, 31, 23, 59, 59)
     in_time = client.post(url, json={"ids": world.apps_a[:1]}, headers=unit)
     assert in_time.json()["done"] == world.apps_a[:1]

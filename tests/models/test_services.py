@@ -9,6 +9,7 @@ from sqlalchemy import select
 from models import services
 from models.application import Application, AuditEvent
 from models.db import session_scope
+from models.refusals import RefusalCode
 from tests.factories import bj, drafts, status_of, stored_cycle
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -37,6 +38,7 @@ def test_submission_at_the_last_second_is_accepted_and_at_midnight_refused() -> 
     refused = act(services.submit, cycle, [late], now=bj(2024, 10, 21, 0, 0, 0), actor="申报人")
     assert refused.done == []
     assert "2024年10月20日24:00（北京时间）" in refused.refused[late]
+    assert refused.refusals[late].code == RefusalCode.closed
     assert status_of(late) == "draft"
     assert audit(late) == []
 
@@ -46,6 +48,7 @@ def test_submission_before_the_window_opens_is_refused() -> None:
     (app,) = drafts(cycle, 1)
     outcome = act(services.submit, cycle, [app], now=bj(2024, 9, 10, 23, 0), actor="申报人")
     assert "尚未开始" in outcome.refused[app]
+    assert outcome.refusals[app].code == RefusalCode.not_open
 
 
 def test_submitted_at_keeps_the_first_submission() -> None:
@@ -111,6 +114,7 @@ def test_the_fourth_return_is_refused_and_locks_the_materials() -> None:
         reason="再改",
     )
     assert "上限 3 次" in fourth.refused[app]
+    assert fourth.refusals[app].code == RefusalCode.return_limit
     with session_scope() as session:
         row = session.get(Application, app)
         assert (row.return_count, row.locked, row.status) == (3, True, "unit_review")
@@ -118,29 +122,82 @@ def test_the_fourth_return_is_refused_and_locks_the_materials() -> None:
     assert act(services.recommend, cycle, [app], now=bj(2024, 9, 29, 9), actor="单位").done == [app]
 
 
+def test_one_resubmission_serves_both_levels_and_refuses_the_rest_by_code() -> None:
+    cycle = stored_cycle()
+    by_unit, by_department, draft = drafts(cycle, 3)
+    act(services.submit, cycle, [by_unit, by_department], now=bj(2024, 10, 1, 9), actor="申报人")
+    with session_scope() as session:
+        session.get(Application, by_department).status = "department_review"
+    act(
+        services.return_for_changes,
+        cycle,
+        [by_unit, by_department],
+        now=bj(2024, 10, 25, 9),
+        actor="审核人",
+        reason="补充论文",
+    )
+    missing = 987654321
+    out = act(
+        services.resubmit,
+        cycle,
+        [draft, by_department, missing, by_unit],
+        now=bj(2024, 10, 28, 9),
+        actor="申报人",
+    )
+    assert sorted(out.done) == sorted([by_unit, by_department])
+    assert (status_of(by_unit), status_of(by_department)) == ("unit_review", "department_review")
+    assert [(i, r.code) for i, r in out.refusals.items()] == [
+        (draft, RefusalCode.wrong_status),
+        (missing, RefusalCode.no_application),
+    ]
+
+
+def test_every_code_a_refusal_is_raised_with_is_a_known_one() -> None:
+    """A code given as text must name a ``RefusalCode``: found here, not as a crash in place of
+    the refusal the day that path runs."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    packages = ["calendars", "models", "rules", "tasks", "flows", "simulation"]
+    packages += ["notifications", "outputs", "zhicheng", "dashboard"]
+    unknown = []
+    for package in packages:
+        for path in (root / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (isinstance(node, ast.Call) and ast.unparse(node.func).endswith("Refused")):
+                    continue
+                code = node.args[1] if len(node.args) > 1 else None
+                code = next((k.value for k in node.keywords if k.arg == "code"), code)
+                if isinstance(code, ast.Constant) and code.value not in set(RefusalCode):
+                    unknown.append(f"{path.relative_to(root)}:{node.lineno} {code.value}")
+    assert unknown == []
+
+
 def test_a_return_needs_the_changes_written_down() -> None:
     cycle = stored_cycle()
     (app,) = drafts(cycle, 1)
     act(services.submit, cycle, [app], now=bj(2024, 9, 20, 9), actor="申报人")
-    assert (
-        "一次性写明"
-        in act(
-            services.return_for_changes, cycle, [app], now=bj(2024, 9, 21), actor="单位", reason=" "
-        ).refused[app]
+    out = act(
+        services.return_for_changes, cycle, [app], now=bj(2024, 9, 21), actor="单位", reason=" "
     )
+    assert "一次性写明" in out.refused[app]
+    assert out.refusals[app].code == RefusalCode.reason_required
 
 
 def test_only_allowed_transitions_happen() -> None:
     cycle = stored_cycle()
     (app,) = drafts(cycle, 1)
-    for call, kwargs in [
-        (services.recommend, {}),
-        (services.forward, {}),
-        (services.resubmit, {}),
-        (services.record_result, {"passed": True}),
+    for call, kwargs, code in [
+        (services.recommend, {}, RefusalCode.wrong_status),
+        (services.forward, {}, RefusalCode.wrong_status),
+        (services.resubmit, {}, RefusalCode.wrong_status),
+        # Before the committee review phase the closed window speaks first.
+        (services.record_result, {"passed": True}, RefusalCode.not_open),
     ]:
         out = act(call, cycle, [app], now=bj(2024, 10, 1, 9), actor="某人", **kwargs)
         assert out.done == [] and app in out.refused, call.__name__
+        assert out.refusals[app].code == code, call.__name__
     assert status_of(app) == "draft"
     assert audit(app) == []
 
@@ -149,6 +206,7 @@ def test_an_unknown_application_is_refused_by_name() -> None:
     cycle = stored_cycle()
     out = act(services.submit, cycle, [987654321], now=bj(2024, 10, 1), actor="申报人")
     assert "987654321" in out.refused[987654321]
+    assert out.refusals[987654321].code == RefusalCode.no_application
 
 
 def test_the_whole_path_writes_one_audit_row_per_transition() -> None:
@@ -196,6 +254,7 @@ def test_a_committee_records_only_inside_its_window() -> None:
         services.record_result, cycle, [app], passed=True, now=bj(2024, 12, 15, 10), actor="评委会"
     )
     assert "评审时间" in out.refused[app] and "2024年12月10日24:00" in out.refused[app]
+    assert out.refusals[app].code == RefusalCode.closed
 
 
 def test_objection_upheld_revokes_and_dismissed_returns_to_publicity() -> None:
@@ -221,6 +280,7 @@ def test_objection_upheld_revokes_and_dismissed_returns_to_publicity() -> None:
         reason="业绩造假",
     )
     assert "已于" in after.refused[upheld]  # publicity ended 11/25 24:00
+    assert after.refusals[upheld].code == RefusalCode.publicity_ended
     act(
         services.object_to,
         cycle,
@@ -268,6 +328,8 @@ def test_eligibility_is_checked_at_declaration() -> None:
     assert out.done == [clean]
     assert out.refused[official].startswith("不符合申报条件：公务员")
     assert "不认识的申报事项：salary" in out.refused[garbled]
+    codes = {i: r.code for i, r in out.refusals.items()}
+    assert codes == {official: RefusalCode.ineligible, garbled: RefusalCode.bad_facts}
     assert status_of(official) == "draft"
 
 
