@@ -30,3 +30,8 @@ def beijing_text(instant: dt.datetime, *, short: bool = False) -> str:
         f"{local.year}年{local.month}月{local.day}日"
         f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}（北京时间）"
     )
+
+
+def last_day(end: dt.datetime) -> dt.date:
+    """The last Beijing day open before an exclusive end: 24:00 of 20 October ends the 20th."""
+    return beijing(end - dt.timedelta(microseconds=1)).date()

@@ -306,11 +306,13 @@ def parse_overrides(entry: Traversable, file: str | None = None) -> dict[dt.date
 # --- locating files -------------------------------------------------------------------------
 
 
-def _year_entries(home: Path) -> dict[int, tuple[Traversable, str]]:
+def _year_entries(home: Path | None) -> dict[int, tuple[Traversable, str]]:
     found: dict[int, tuple[Traversable, str]] = {}
     # The packaged folder first, the local one second: a clerk's local file wins.
-    bundled: Traversable = resources.files("calendars.holidays")
-    for folder in (bundled, home / "holidays"):
+    folders: list[Traversable] = [resources.files("calendars.holidays")]
+    if home is not None:
+        folders.append(home / "holidays")
+    for folder in folders:
         for entry in _yaml_files(folder):
             found[int(entry.name[:4])] = (entry, _shown(Path(str(entry))))
     return found
@@ -323,8 +325,10 @@ def _yaml_files(folder: Traversable) -> Iterator[Traversable]:
                 yield entry
 
 
-def _overrides_file(home: Path, explicit: Path | None) -> Path | None:
+def _overrides_file(home: Path | None, explicit: Path | None) -> Path | None:
     if explicit is None:
+        if home is None:
+            return None
         default = home / "calendar-overrides.yaml"
         return default if default.is_file() else None
     explicit = explicit.expanduser()
@@ -396,7 +400,7 @@ def _year_span(first: dt.date, last: dt.date) -> Iterator[tuple[int, int, int]]:
 
 class WorkdayCalendar:
     def __init__(
-        self, years: dict[int, YearFile], overrides: dict[dt.date, Override], home: Path
+        self, years: dict[int, YearFile], overrides: dict[dt.date, Override], home: Path | None
     ) -> None:
         self._home = home
         self._years = {
@@ -405,10 +409,11 @@ class WorkdayCalendar:
         }
 
     @classmethod
-    def load(cls, home: Path, overrides: Path | None = None) -> WorkdayCalendar:
+    def load(cls, home: Path | None = None, overrides: Path | None = None) -> WorkdayCalendar:
         """Reads the packaged year files, those in ``home/holidays`` and the overrides
-        (``overrides``, else ``home/calendar-overrides.yaml`` if there is one)."""
-        home_dir = Path(home).expanduser()
+        (``overrides``, else ``home/calendar-overrides.yaml`` if there is one); without a
+        home, the packaged files alone."""
+        home_dir = Path(home).expanduser() if home is not None else None
         years = {
             year: parse_year_file(entry, year, shown)
             for year, (entry, shown) in _year_entries(home_dir).items()
@@ -427,7 +432,12 @@ class WorkdayCalendar:
         try:
             return self._years[year]
         except KeyError:
-            raise YearNotCovered(year, _shown(self._home / "holidays" / f"{year}.yaml")) from None
+            hint = (
+                _shown(self._home / "holidays" / f"{year}.yaml")
+                if self._home is not None
+                else f"$ZHICHENG_HOME/holidays/{year}.yaml"
+            )
+            raise YearNotCovered(year, hint) from None
 
     def is_workday(self, day: dt.date) -> bool:
         day = _as_day(day)
