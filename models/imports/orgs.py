@@ -5,6 +5,7 @@ gives it. Cities and counties come from the region data and cannot be imported."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert, literal, update
@@ -194,15 +195,19 @@ def _read_row(number: int, values: dict[str, str], problems: Problems) -> Wanted
     return Wanted(number, code, name, kind, parent, department, unit_type, contact, mobile, address)
 
 
-def _place(wanted: dict[str, Wanted], known: dict[str, Known], problems: Problems) -> None:
+def _place(
+    wanted: dict[str, Wanted], known: dict[str, Known], faulty: set[str], problems: Problems
+) -> None:
     """Each row's parent exists and fits, its department is a department, the tree has no
-    loop; then each row's path and city."""
+    loop; then the path and city of every row whose place is known."""
+    missing = "上级机构不存在（既不在本文件中，也未导入过）"
     for w in wanted.values():
         parent_kind = wanted[w.parent].kind if w.parent in wanted else None
         if parent_kind is None and w.parent in known:
             parent_kind = known[w.parent].kind
         if parent_kind is None:
-            problems.add(w.row, PARENT, w.parent, "上级机构不存在（既不在本文件中，也未导入过）")
+            why = "上级机构所在的行有错误" if w.parent in faulty else missing
+            problems.add(w.row, PARENT, w.parent, why)
         elif parent_kind not in PARENT_KINDS[w.kind]:
             problems.add(
                 w.row, PARENT, w.parent, f"{_label(w.kind)}不能设在{_label(parent_kind)}之下"
@@ -212,19 +217,17 @@ def _place(wanted: dict[str, Wanted], known: dict[str, Known], problems: Problem
             if dept_kind is None and w.department in known:
                 dept_kind = known[w.department].kind
             if dept_kind is None:
-                problems.add(
-                    w.row, DEPARTMENT, w.department, "主管部门不存在（既不在本文件中，也未导入过）"
-                )
+                why = "主管部门所在的行有错误" if w.department in faulty else missing
+                problems.add(w.row, DEPARTMENT, w.department, why.replace("上级机构", "主管部门"))
             elif dept_kind != OrgKind.department:
                 problems.add(w.row, DEPARTMENT, w.department, "主管部门编码须是一个行业主管部门")
     loops = _loops(wanted, known)
     for w in wanted.values():
         if w.code in loops:
             problems.add(w.row, PARENT, w.parent, "上级关系构成循环（机构成了自己的下级）")
-    if problems:
-        return
     for w in wanted.values():
-        w.path, w.city_code = _path(w.code, wanted, known)
+        if w.code not in loops and (place := _path(w.code, wanted, known)) is not None:
+            w.path, w.city_code = place
 
 
 def _ancestors_in_file(code: str, wanted: dict[str, Wanted], known: dict[str, Known]) -> str | None:
@@ -253,16 +256,22 @@ def _loops(wanted: dict[str, Wanted], known: dict[str, Known]) -> set[str]:
     return looping
 
 
-def _path(code: str, wanted: dict[str, Wanted], known: dict[str, Known]) -> tuple[str, str | None]:
+def _path(
+    code: str, wanted: dict[str, Wanted], known: dict[str, Known]
+) -> tuple[str, str | None] | None:
+    """Where ``code`` will sit (path, city), or None when its chain up is broken (called for
+    rows outside any loop only, so the walk ends)."""
     if code in wanted:
-        parent_path, city = _path(wanted[code].parent, wanted, known)
-        return f"{parent_path}/{code}", city
-    stored = known[code]
+        above = _path(wanted[code].parent, wanted, known)
+        return None if above is None else (f"{above[0]}/{code}", above[1])
+    stored = known.get(code)
+    if stored is None:
+        return None
     parts = stored.path.split("/")
     for i in range(len(parts) - 2, -1, -1):
         if parts[i] in wanted:  # an ancestor moves in this file: so does this one
-            moved, city = _path(parts[i], wanted, known)
-            return "/".join([moved, *parts[i + 1 :]]), city
+            moved = _path(parts[i], wanted, known)
+            return None if moved is None else ("/".join([moved[0], *parts[i + 1 :]]), moved[1])
     return stored.path, stored.city_code
 
 
@@ -288,6 +297,7 @@ def import_orgs(
     header: list[str] | None = None,
     by: Account | None = None,
     dry_run: bool = False,
+    on_row: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Checks every row, then adds and updates all of them in a few statements, or writes
     nothing. ``by`` (an admin) may import only below its own organisation; without it the
@@ -299,15 +309,20 @@ def import_orgs(
         return result
     duplicates(rows, CODE, problems)
     wanted: dict[str, Wanted] = {}
-    for number, values in rows:
+    faulty: set[str] = set()
+    for done, (number, values) in enumerate(rows, start=1):
+        if on_row is not None and done % 500 == 0:
+            on_row(done)
         w = _read_row(number, values, problems)
-        if w is not None and w.code not in wanted:
+        if w is None:
+            faulty.add(cell(values, CODE))
+        elif w.code not in wanted:
             wanted[w.code] = w
     codes = set(wanted) | {w.parent for w in wanted.values()}
     codes |= {w.department for w in wanted.values() if w.department}
     known = _stored(session, sorted(codes))
     _check_kinds_kept(wanted, known, problems)
-    _place(wanted, known, problems)
+    _place(wanted, known, faulty, problems)
     scope = _within(by, session)
     if scope is not None:
         for w in wanted.values():

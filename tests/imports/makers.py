@@ -17,10 +17,11 @@ def credit_code(serial: int, region: str = "620200", authority: str = "12") -> s
     return first17 + check_character(first17)
 
 
-def province_rows(units_per_city: int, tag: str = "T") -> list[dict[str, str]]:
-    """One 工信局 and one 卫健委 per city, each city's units under its counties."""
+def province_rows(units_per_city: int, tag: str) -> list[dict[str, str]]:
+    """One 工信局 and one 卫健委 per city, each city's units under its counties; codes differ
+    from tag to tag, so tests sharing a database do not meet."""
     rows: list[dict[str, str]] = []
-    serial = 0
+    serial = int(tag, 16) % 90_000 * 1000
     for city in gansu_regions():
         for dept in ("工信局", "卫健委"):
             rows.append(
