@@ -1,0 +1,374 @@
+"""Importing a unit's applicants: the columns of 《申报评审职称审核推荐汇总表》 (004 附件2) plus
+the unit's credit code, series, specialty, level sought and the committee if one was chosen.
+Each row becomes a person and a draft application routed to a committee that may hear it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlmodel import Session, col, select
+
+from models.application import Application, Person
+from models.cycle import Cycle
+from models.imports.report import (
+    ImportColumn,
+    ImportResult,
+    Problems,
+    Rows,
+    cell,
+    check_template,
+    chunks,
+    duplicates,
+)
+from models.imports.routing import CommitteeChoice, committees_of, route_row
+from models.org import Organisation, OrgKind
+from outputs.summary_sheet import COLUMNS as SHEET_COLUMNS
+from rules.credit_code import InvalidCreditCode, check_credit_code
+from rules.idcard import InvalidIdNumber, parse_id_number
+from rules.mobile import InvalidMobile, check_mobile
+
+UNIT_CODE, SERIES, SPECIALTY, LEVEL, COMMITTEE, MOBILE = (
+    "单位统一社会信用代码",
+    "系列",
+    "专业",
+    "申报级别",
+    "评委会",
+    "手机号",
+)
+DATES = {"work_start", "title_obtained", "title_appointed"}
+COUNTS = {"years_in_field", "paper_count"}
+YES_NO = {"achievements_ok", "continuing_education_done", "vacancy"}
+YES, NO = ("是", "有", "已完成", "符合"), ("否", "无", "未完成", "不符合")
+SPECIAL = {"#serial": "说明：序号，可不填", "#unit": "说明：单位名称，须与统一社会信用代码一致"}
+NOTES = {
+    "#name": "说明：与身份证一致",
+    "#id": "说明：18位身份证号（出生日期、性别由此得出）",
+    **{k: "说明：日期写作 2021-07-01" for k in DATES},
+    **{k: "说明：整数" for k in COUNTS},
+    **{k: "说明：是 或 否" for k in YES_NO},
+}
+
+
+def sheet_header(header: str, sub: str | None) -> str:
+    """A summary-sheet column as one heading (现任职务-资格名称): the template has one row."""
+    return f"{header}-{sub}" if sub else header
+
+
+SHEET = [(sheet_header(h, s), key) for h, s, key in SHEET_COLUMNS]
+KEY_OF = dict(SHEET)
+HEADER_OF = {key: header for header, key in SHEET}
+NAME, ID = HEADER_OF["#name"], HEADER_OF["#id"]
+COLUMNS = [
+    ImportColumn(UNIT_CODE, "说明：申报单位的18位统一社会信用代码", True),
+    *(
+        ImportColumn(
+            h, SPECIAL.get(key) or NOTES.get(key) or "说明：按汇总表填写", key in ("#name", "#id")
+        )
+        for h, key in SHEET
+    ),
+    ImportColumn(SERIES, "说明：职称系列，如 工程、卫生、中小学教师", True),
+    ImportColumn(SPECIALTY, "说明：专业，如 建设工程；评委会按专业分设时必填"),
+    ImportColumn(LEVEL, "说明：正高级、副高级、中级 或 初级", True),
+    ImportColumn(COMMITTEE, "说明：申报人选定的评委会名称；不填则自动匹配唯一适合的评委会"),
+    ImportColumn(MOBILE, "说明：申报人11位手机号"),
+]
+
+
+@dataclass
+class Declared:
+    row: int
+    id_number: str
+    name: str
+    male: bool
+    birth: dt.date
+    phone: str | None
+    unit: str
+    series: str
+    specialty: str | None
+    level: str
+    committee: str | None
+    title_sought: str | None
+    profile: dict[str, Any]
+
+
+def _profile_value(key: str, text: str) -> tuple[Any, str | None]:
+    """The value stored for one summary-sheet cell, or why it is not acceptable."""
+    if key in DATES:
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            return None, "日期应写作 2021-07-01 的形式（年-月-日，月和日两位）"
+        if len(text) != 10:
+            return None, "日期应写作 2021-07-01 的形式（年-月-日，月和日两位）"
+        return day.isoformat(), None
+    if key in COUNTS:
+        if not text.isdigit():
+            return None, "应为不带单位的非负整数"
+        return int(text), None
+    if key in YES_NO:
+        if text in YES:
+            return True, None
+        if text in NO:
+            return False, None
+        return None, "应填 是 或 否"
+    return text, None
+
+
+def _read_row(
+    number: int, values: dict[str, str], on: dt.date, problems: Problems
+) -> Declared | None:
+    before = len(problems.errors)
+    id_text, name = cell(values, ID), cell(values, NAME)
+    parsed = None
+    try:
+        parsed = parse_id_number(id_text, on=on)
+    except InvalidIdNumber as exc:
+        problems.add(number, ID, id_text, exc.reason)
+    if not name:
+        problems.add(number, NAME, name, "姓名不能为空")
+    elif len(name) > 50:
+        problems.add(number, NAME, name, "姓名最多50个字")
+    unit_text = cell(values, UNIT_CODE)
+    unit = ""
+    try:
+        unit = check_credit_code(unit_text)
+    except InvalidCreditCode as exc:
+        problems.add(number, UNIT_CODE, unit_text, str(exc))
+    series, level = cell(values, SERIES), cell(values, LEVEL)
+    if not series:
+        problems.add(number, SERIES, series, "系列不能为空")
+    if not level:
+        problems.add(number, LEVEL, level, "申报级别不能为空")
+    phone: str | None = cell(values, MOBILE) or None
+    if phone:
+        try:
+            phone = check_mobile(phone)
+        except InvalidMobile as exc:
+            problems.add(number, MOBILE, phone, str(exc))
+    profile: dict[str, Any] = {}
+    for header, key in SHEET:
+        text = cell(values, header)
+        if key.startswith("#") or not text:
+            continue
+        value, why = _profile_value(key, text)
+        if why:
+            problems.add(number, header, text, why)
+        else:
+            profile[key] = value
+    if len(problems.errors) > before or parsed is None:
+        return None
+    return Declared(
+        number,
+        parsed.value,
+        name,
+        parsed.is_male,
+        parsed.birth,
+        phone,
+        unit,
+        series,
+        cell(values, SPECIALTY) or None,
+        level,
+        cell(values, COMMITTEE) or None,
+        profile.get("title_sought"),
+        profile,
+    )
+
+
+@dataclass
+class UnitInfo:
+    id: int
+    name: str
+    kind: str
+    city_code: str | None
+    path: str
+
+
+def _units(session: Session, codes: list[str]) -> dict[str, UnitInfo]:
+    out: dict[str, UnitInfo] = {}
+    for part in chunks(codes):
+        for org in session.exec(select(Organisation).where(col(Organisation.code).in_(part))):
+            assert org.id is not None
+            out[org.code] = UnitInfo(org.id, org.name, org.kind, org.city_code, org.path)
+    return out
+
+
+def import_declarations(
+    session: Session,
+    rows: Rows,
+    *,
+    cycle_id: str,
+    now: dt.datetime,
+    header: list[str] | None = None,
+    dry_run: bool = False,
+    on_row: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Checks and routes every row; then writes the people and drafts in a few statements,
+    or nothing. A submitted application is not changed by an import."""
+    result = ImportResult("declarations", dry_run=dry_run)
+    problems = Problems()
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None:
+        problems.add(0, "", cycle_id, f"没有编号为 {cycle_id} 的周期：请先用 zhicheng launch 启动")
+        result.errors = problems.sorted()
+        return result
+    if not check_template(COLUMNS, header, rows, problems):
+        result.errors = problems.sorted()
+        return result
+    duplicates(rows, ID, problems)
+    on = now.date()
+    declared: dict[str, Declared] = {}
+    for done, (number, values) in enumerate(rows, start=1):
+        if on_row is not None and done % 500 == 0:
+            on_row(done)
+        d = _read_row(number, values, on, problems)
+        if d is not None and d.id_number not in declared:
+            declared[d.id_number] = d
+    units = _units(session, sorted({d.unit for d in declared.values()}))
+    committees = committees_of(session, cycle)
+    choices: dict[str, CommitteeChoice] = {}
+    for d in declared.values():
+        unit = units.get(d.unit)
+        if unit is None or unit.kind not in (OrgKind.unit, OrgKind.agency):
+            problems.add(
+                d.row, UNIT_CODE, d.unit, "没有以此统一社会信用代码登记的用人单位：请先导入机构"
+            )
+            continue
+        unit_name = cell(dict(rows)[d.row], HEADER_OF["#unit"])
+        if unit_name and unit_name != unit.name:
+            problems.add(
+                d.row,
+                HEADER_OF["#unit"],
+                unit_name,
+                f"与统一社会信用代码登记的单位名称“{unit.name}”不一致",
+            )
+        choice = route_row(
+            d,
+            unit.path,
+            unit.city_code,
+            committees,
+            problems,
+            columns=(SERIES, SPECIALTY, LEVEL, COMMITTEE),
+        )
+        if choice is not None:
+            choices[d.id_number] = choice
+    stored_people, stored_apps = _stored(session, sorted(declared), cycle.year)
+    for d in declared.values():
+        app = stored_apps.get(d.id_number)
+        if app is None:
+            continue
+        if app["cycle_id"] != cycle_id:
+            problems.add(
+                d.row,
+                ID,
+                d.id_number,
+                f"此人本年度已在周期 {app['cycle_id']} 申报（每年只能向一个评委会申报）",
+            )
+        elif app["status"] != "draft":
+            problems.add(
+                d.row,
+                ID,
+                d.id_number,
+                "此人的申报已提交，不能再通过导入修改（请在工作台退回后修改）",
+            )
+    if problems:
+        result.errors = problems.sorted()
+        return result
+    new_people, changed_people, new_apps, changed_apps = [], [], [], []
+    for d in declared.values():
+        person = {
+            "id_number": d.id_number,
+            "name": d.name,
+            "male": d.male,
+            "birth": d.birth,
+            "phone": d.phone,
+        }
+        stored = stored_people.get(d.id_number)
+        if stored is None:
+            new_people.append(person)
+        elif stored != person:
+            changed_people.append(person)
+        unit = units[d.unit]
+        app = {
+            "unit_id": unit.id,
+            "committee_id": choices[d.id_number].id,
+            "city_code": unit.city_code or "",
+            "series": d.series,
+            "specialty": d.specialty,
+            "level_sought": d.level,
+            "title_sought": d.title_sought,
+            "profile": d.profile,
+        }
+        old = stored_apps.get(d.id_number)
+        if old is None:
+            new_apps.append(
+                app
+                | {
+                    "cycle_id": cycle_id,
+                    "year": cycle.year,
+                    "person_id": d.id_number,
+                    "status": "draft",
+                    "created_at": now,
+                    "updated_at": now,
+                    "return_count": 0,
+                    "locked": False,
+                }
+            )
+        elif any(old[k] != v for k, v in app.items()) or stored != person:
+            changed_apps.append(app | {"id": old["id"], "updated_at": now})
+    result.added = len(new_apps)
+    result.updated = len(changed_apps)
+    result.unchanged = len(declared) - len(new_apps) - len(changed_apps)
+    if dry_run:
+        return result
+    if new_people:
+        session.execute(insert(Person), new_people)
+    if changed_people:
+        session.execute(update(Person), changed_people)
+    if new_apps:
+        session.execute(insert(Application), new_apps)
+    if changed_apps:
+        session.execute(update(Application), changed_apps)
+    return result
+
+
+APP_FIELDS = (
+    "id",
+    "cycle_id",
+    "status",
+    "unit_id",
+    "committee_id",
+    "city_code",
+    "series",
+    "specialty",
+    "level_sought",
+    "title_sought",
+    "profile",
+)
+
+
+def _stored(
+    session: Session, ids: list[str], year: int
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    people: dict[str, dict[str, Any]] = {}
+    apps: dict[str, dict[str, Any]] = {}
+    for part in chunks(ids):
+        for p in session.exec(select(Person).where(col(Person.id_number).in_(part))):
+            people[p.id_number] = {
+                "id_number": p.id_number,
+                "name": p.name,
+                "male": p.male,
+                "birth": p.birth,
+                "phone": p.phone,
+            }
+        found = session.exec(
+            select(Application).where(
+                col(Application.person_id).in_(part), col(Application.year) == year
+            )
+        )
+        for a in found:
+            apps[a.person_id] = {f: getattr(a, f) for f in APP_FIELDS}
+    return people, apps
