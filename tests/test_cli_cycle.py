@@ -158,3 +158,42 @@ def test_act_goes_through_the_service_layer_and_names_the_deadline() -> None:
         app, ["act", "submit", "--cycle", cycle, "-a", "1", "--actor", "x", "--now", "明天"]
     )
     assert bad_time.exit_code == 2 and "时间格式错误" in bad_time.output
+
+
+def test_serve_builds_the_deployments_prefect_yaml_declares() -> None:
+    import yaml
+
+    from zhicheng.commands.serve import deployments
+
+    config = Path(__file__).resolve().parents[1] / "prefect.yaml"
+    declared = yaml.safe_load(config.read_text(encoding="utf-8"))["deployments"]
+    built = {d.name: d for d in deployments()}
+    assert set(built) == {d["name"] for d in declared}
+    for wanted in declared:
+        schedules = [s.schedule for s in built[wanted["name"]].schedules]
+        assert [(s.cron, s.timezone) for s in schedules] == [
+            (s["cron"], s["timezone"]) for s in wanted.get("schedules", [])
+        ]
+
+
+def test_an_unreachable_database_is_one_line_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+
+    from models.settings import settings
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("ZHICHENG_DATABASE_URL", f"postgresql://clerk:pw@127.0.0.1:{port}/x")
+    settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["export", "audit", "--cycle", "x"])
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("错误：无法使用数据库 ")
+    assert "Traceback" not in result.output and ":pw@" not in result.output

@@ -1,4 +1,5 @@
-"""What every command shares: parsing user input with clear messages, and failing politely."""
+"""What every command shares: parsing user input with clear messages, finding the cycle file
+and the database a command needs, and failing politely."""
 
 from __future__ import annotations
 
@@ -6,17 +7,20 @@ import datetime as dt
 import functools
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import pendulum
 import typer
 from rich.console import Console
 
+from calendars.beijing import BEIJING
+
 # Piped output (a file, a test) gets a wide page so the timetable never wraps mid-row.
 console = Console(width=None if sys.stdout.isatty() else 150)
 err_console = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
-BEIJING = pendulum.timezone("Asia/Shanghai")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class UserError(Exception):
@@ -40,29 +44,60 @@ def parse_instant(text: str | None) -> pendulum.DateTime | None:
         raise UserError(
             f"时间格式错误：'{text}'，应为 ISO 格式（如 2024-10-20T23:59:59 或 2024-10-20T23:59:59+08:00）"
         ) from None
-    if not isinstance(parsed, pendulum.DateTime):
-        parsed = pendulum.datetime(parsed.year, parsed.month, parsed.day, tz=BEIJING)  # type: ignore[union-attr]
-    return parsed
+    if isinstance(parsed, pendulum.DateTime):
+        return parsed
+    if isinstance(parsed, dt.date):  # a bare day is its first instant
+        return pendulum.datetime(parsed.year, parsed.month, parsed.day, tz=BEIJING)
+    raise UserError(f"时间格式错误：'{text}' 不是一个时刻（如 2024-10-20T23:59:59）")
 
 
-def friendly(func: F) -> F:
+def instant_or_now(text: str | None) -> pendulum.DateTime:
+    """The ``--now`` a command was given, else the wall clock (the CLI is the shell that may)."""
+    return parse_instant(text) or pendulum.now("UTC")
+
+
+def resolve_cycle_path(file: str) -> Path:
+    """A path, or the name of a bundled cycle file (``jiayuguan-2024``)."""
+    from calendars.cyclefile import bundled_cycle
+
+    path = Path(file)
+    if path.exists():
+        return path
+    bundled = bundled_cycle(file.removesuffix(".yaml"))
+    if bundled.exists():
+        return bundled
+    raise UserError(
+        f"找不到周期文件 '{file}'（既不是已有路径，也不是内置周期名，如 jiayuguan-2024）"
+    )
+
+
+def ensure_database() -> None:
+    """Every command that touches the database first brings its schema up to date."""
+    from models.migrate import upgrade
+
+    upgrade()
+
+
+def friendly(func: Callable[P, R]) -> Callable[P, R]:
     """Turn the domain's own errors into one clear line and exit code 2."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except _domain_errors() as exc:
-            err_console.print(f"[bold red]错误：[/]{exc}", highlight=False)
+            # soft_wrap: one line even when stderr is a file, so a log keeps it whole
+            err_console.print(f"[bold red]错误：[/]{exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def _domain_errors() -> tuple[type[BaseException], ...]:
     from calendars.cyclefile import CycleFileError
     from calendars.workdays import CalendarDataError, YearNotCovered
     from models.context import Refused
+    from models.db import DatabaseUnavailable
     from notifications.channels import ChannelConfigError
     from rules.idcard import InvalidIdNumber
     from rules.retirement import MissingInput
@@ -73,6 +108,7 @@ def _domain_errors() -> tuple[type[BaseException], ...]:
         CalendarDataError,
         YearNotCovered,
         Refused,
+        DatabaseUnavailable,
         ChannelConfigError,
         InvalidIdNumber,
         MissingInput,

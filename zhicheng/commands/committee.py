@@ -1,0 +1,69 @@
+"""`zhicheng committee …`: planning a committee's meeting, and postponing it with approval."""
+
+from __future__ import annotations
+
+import typer
+
+from zhicheng.cli_support import console, ensure_database, friendly, instant_or_now, parse_day
+
+app = typer.Typer(no_args_is_help=True, help="评委会会议：计划与延期（延期须市人社局同意并公告）。")
+
+
+@app.command("plan")
+@friendly
+def committee_plan(
+    cycle: str = typer.Option(..., "--cycle", help="周期编号"),
+    committee: str = typer.Option(..., "--committee", help="评委会键（如 gs-60）"),
+    day: str = typer.Option(..., "--day", help="会议日期，如 2024-12-15"),
+    by: str = typer.Option(..., "--by", help="计划人"),
+    now: str = typer.Option(None, "--now", help="以此时刻办理（默认现在）"),
+) -> None:
+    """计划评委会会议：须在其评审时间内；若公示和发证来不及在发证截止前完成，当即提示。"""
+    from models.committees import plan_meeting
+    from models.db import session_scope
+
+    ensure_database()
+    with session_scope() as session:
+        meeting = plan_meeting(
+            session, cycle, committee, parse_day(day, "会议日期"), by=by, now=instant_or_now(now)
+        )
+    console.print(f"已计划：{committee} 于 {meeting.meeting_day.isoformat()} 开会", highlight=False)
+    if meeting.flag:
+        console.print(f"[yellow]提示：{meeting.flag}[/]", highlight=False)
+
+
+@app.command("postpone")
+@friendly
+def committee_postpone(
+    cycle: str = typer.Option(..., "--cycle", help="周期编号"),
+    committee: str = typer.Option(..., "--committee", help="评委会键"),
+    day: str = typer.Option(..., "--day", help="新的会议日期"),
+    by: str = typer.Option(..., "--by", help="办理人"),
+    approved_by: str = typer.Option("", "--approved-by", help="同意推迟的市人社局（必填）"),
+    notice: str = typer.Option("", "--notice", help="向社会公布的公告（标题或网址，必填）"),
+    reason: str = typer.Option("", "--reason", help="推迟原因（必填）"),
+    now: str = typer.Option(None, "--now", help="以此时刻办理（默认现在）"),
+) -> None:
+    """推迟评委会会议：原则上不得推迟，确需调整须经市人社局同意并向社会公布。"""
+    from models.committees import postpone_meeting
+    from models.db import session_scope
+
+    ensure_database()
+    with session_scope() as session:
+        meeting = postpone_meeting(
+            session,
+            cycle,
+            committee,
+            parse_day(day, "会议日期"),
+            by=by,
+            approved_by=approved_by,
+            notice=notice,
+            reason=reason,
+            now=instant_or_now(now),
+        )
+    console.print(
+        f"已延期：{committee} 改于 {meeting.meeting_day.isoformat()} 开会（{approved_by} 同意）",
+        highlight=False,
+    )
+    if meeting.flag:
+        console.print(f"[yellow]提示：{meeting.flag}[/]", highlight=False)

@@ -1,0 +1,39 @@
+"""`zhicheng export`: a cycle's applications, audit rows, messages or escalations as CSV or JSON."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from zhicheng.cli_support import UserError, console, ensure_database, friendly
+
+
+@friendly
+def export(
+    kind: str = typer.Argument(
+        ..., help="applications（申报）、audit（审计记录）、messages（消息）或 escalations（督办）"
+    ),
+    cycle: str = typer.Option(..., "--cycle", help="周期编号（仿真报告中的 cycle id）"),
+    fmt: str = typer.Option("csv", "--format", help="csv 或 json"),
+    output: Path = typer.Option(None, "--output", "-o", help="写入文件（默认：标准输出）"),
+) -> None:
+    """导出一个周期的全部申报、审计记录、消息或督办记录（身份证号已脱敏），供核对。"""
+    from zhicheng import export as exporter
+
+    if kind not in exporter.KINDS:
+        raise UserError(f"不能导出 '{kind}'：可选 {', '.join(exporter.KINDS)}")
+    if fmt not in ("csv", "json"):
+        raise UserError(f"格式 '{fmt}' 不支持：可选 csv、json")
+    ensure_database()
+    if not exporter.cycle_exists(cycle):
+        raise UserError(f"没有编号为 {cycle} 的周期")
+    if output is None:
+        exporter.write(kind, cycle, fmt, sys.stdout)
+        return
+    tmp = output.with_name(output.name + ".part")
+    with tmp.open("w", encoding="utf-8", newline="") as out:
+        count = exporter.write(kind, cycle, fmt, out)
+    tmp.replace(output)  # nothing half-written: the file appears only when complete
+    console.print(f"已导出 {count} 行到 {output}", highlight=False)

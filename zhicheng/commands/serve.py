@@ -1,0 +1,54 @@
+"""`zhicheng serve`: the Prefect deployments served from this process, without a work pool."""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from zhicheng.cli_support import ensure_database, friendly
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
+
+# The live catch-up sweep: 00:30 Beijing time, as in prefect.yaml.
+DAILY_SWEEP_CRON = "30 0 * * *"
+
+
+def deployments() -> list[RunnerDeployment]:
+    """What `serve` offers: the boundary flow, the daily sweep, launch and extend. The sweep's
+    schedule carries its own zone, so 00:30 stays Beijing time whatever the host's zone."""
+    from prefect.schedules import Cron
+
+    from flows.cycle import daily_sweep, phase_flow
+    from flows.extend import extend as extend_flow
+    from flows.launch import annual_cycle
+
+    return [
+        _built(phase_flow.to_deployment(name="cycle-phase")),
+        _built(
+            daily_sweep.to_deployment(
+                name="daily-sweep", schedule=Cron(DAILY_SWEEP_CRON, timezone="Asia/Shanghai")
+            )
+        ),
+        _built(annual_cycle.to_deployment(name="annual-cycle")),
+        _built(extend_flow.to_deployment(name="extend-phase")),
+    ]
+
+
+def _built(made: RunnerDeployment | Coroutine[Any, Any, RunnerDeployment]) -> RunnerDeployment:
+    """Outside an event loop Prefect builds a deployment at once; inside one it would hand back
+    a coroutine, which `serve` (a synchronous command) never is."""
+    from prefect.deployments.runner import RunnerDeployment
+
+    if not isinstance(made, RunnerDeployment):
+        raise TypeError("serve builds its deployments outside an event loop")
+    return made
+
+
+@friendly
+def serve() -> None:
+    """在线运行：为阶段流程、每日巡检、启动和延期提供 Prefect 服务（需先 prefect server start）。"""
+    from prefect import serve as prefect_serve
+
+    ensure_database()
+    prefect_serve(*deployments())
