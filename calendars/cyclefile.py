@@ -93,11 +93,35 @@ class SourceSpec(_Strict):
     notice: str | None
 
 
+TitleLevel = Literal["正高级", "副高级", "中级", "初级"]
+# What a committee of each level grants when its file does not narrow it: 高级 is 正高级 and
+# 副高级; an intermediate committee grants 中级 only (DOMAIN: it cannot grant 副高级), and 初级 is
+# recognised by the unit (003 附件3 三). A file may narrow or widen within these with `grants`.
+LEVEL_GRANTS: dict[str, tuple[str, ...]] = {
+    "senior": ("正高级", "副高级"),
+    "intermediate": ("中级", "初级"),
+}
+DEFAULT_GRANTS: dict[str, tuple[str, ...]] = {
+    "senior": ("正高级", "副高级"),
+    "intermediate": ("中级",),
+}
+
+
 class CommitteeSpec(_Strict):
+    """A review committee (评委会). Who it hears: applicants of its ``series`` and, of those, the
+    ``specialties`` it names (``all``: the whole series, as a 系列 committee's name says) at a
+    level it ``grants``, from the ``region`` its ``scope`` covers: the province (``province``
+    全省有效, ``grassroots`` 县以下基层有效 for grassroots applicants only), one city (``city``), or
+    the staff of its own ``owners`` (``self`` 自主评审)."""
+
     name: str
     organiser: str
     level: Literal["senior", "intermediate"]
     scope: Literal["province", "grassroots", "city", "self"]
+    region: str
+    specialties: list[str] | Literal["all"]
+    grants: list[TitleLevel] | None = None
+    owners: list[str] = Field(default_factory=list)
     series: str | None = None
     window: str | None = None
     window_start: dt.date | None = None
@@ -105,6 +129,34 @@ class CommitteeSpec(_Strict):
     meeting: dt.date | None = None
     phone: str | None = None
     serial: int | None = None
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if not re.fullmatch(r"\d{6}", value):
+            raise ValueError(f"'{value}' 不是6位行政区划代码（如 620000 甘肃省、620200 嘉峪关市）")
+        return value
+
+    @field_validator("specialties", mode="before")
+    @classmethod
+    def _specialties(cls, value: object) -> object:
+        if isinstance(value, str) and value != "all" or not isinstance(value, str | list):
+            raise ValueError(
+                f"应为专业名称的列表（如 [水利工程]），整个系列都评审时写 all（实际为 {value!r}）"
+            )
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("至少写一个专业；整个系列都评审时写 all")
+            if any(not s.strip() for s in value) or len(set(value)) != len(value):
+                raise ValueError("专业名称不能为空或重复")
+        return value
+
+    def granted_levels(self) -> tuple[str, ...]:
+        """The title levels this committee may grant (资格级别)."""
+        return tuple(self.grants) if self.grants is not None else DEFAULT_GRANTS[self.level]
+
+    def hears_specialty(self, specialty: str) -> bool:
+        return self.specialties == "all" or specialty in self.specialties
 
     @field_validator("window")
     @classmethod
@@ -261,11 +313,12 @@ def _read_chain(path: Path) -> list[tuple[Path, dict[str, Any]]]:
             raise CycleFileError(current.name, "parent", "应为上级周期文件名（如 gansu-2024）")
         if parent in seen:
             raise CycleFileError(current.name, "parent", f"上级周期 {parent} 形成循环嵌套")
-        current = _find_parent(current, parent)
+        current = find_parent_file(current, parent)
     return chain
 
 
-def _find_parent(child: Path, parent: str) -> Path:
+def find_parent_file(child: Path, parent: str) -> Path:
+    """The file of cycle ``parent``: beside ``child`` first, then among the bundled files."""
     for folder in (child.parent, bundled_cycles_dir()):
         candidate = folder / f"{parent}.yaml"
         if candidate.is_file():
@@ -275,6 +328,9 @@ def _find_parent(child: Path, parent: str) -> Path:
         "parent",
         f"找不到上级周期文件 {parent}.yaml（在 {child.parent} 和内置目录中均未找到）",
     )
+
+
+_find_parent = find_parent_file  # TEMP: lead switches planner
 
 
 class _TextDates(yaml.SafeLoader):
@@ -401,6 +457,8 @@ def _check_structure(spec: CycleSpec, file: str) -> None:
         for where, phase_key in rules:
             if phase_key not in spec.phases:
                 raise CycleFileError(file, f"{where}.phase", f"不存在的阶段 '{phase_key}'")
+    for key, committee in spec.committees.items():
+        _check_committee(file, key, committee)
     for key, item in spec.filing_items.items():
         for edge in ("after", "before"):
             value = getattr(item, edge)
@@ -408,3 +466,52 @@ def _check_structure(spec: CycleSpec, file: str) -> None:
                 raise CycleFileError(
                     file, f"filing_items.{key}.{edge}", f"引用了不存在的阶段 '{value}'"
                 )
+
+
+_SCOPE_NAMES = {
+    "province": "全省有效",
+    "grassroots": "县以下基层有效",
+    "city": "市州",
+    "self": "自主评审",
+}
+
+
+def _check_committee(file: str, key: str, committee: CommitteeSpec) -> None:
+    """What ties a committee's fields together: its level bounds what it grants, its scope the
+    region it covers (a province's or a city's code) and whether it names its own units."""
+    where = f"committees.{key}"
+    allowed = LEVEL_GRANTS[committee.level]
+    for level in committee.granted_levels():
+        if level not in allowed:
+            kind = "高级" if committee.level == "senior" else "中级"
+            raise CycleFileError(
+                file,
+                f"{where}.grants",
+                f"{kind}评委会不能评审{level}（可评：{'、'.join(allowed)}）",
+            )
+    if committee.grants is not None and not committee.grants:
+        raise CycleFileError(file, f"{where}.grants", "至少写一个可评审的级别")
+    province_code = committee.region.endswith("0000")
+    scope = _SCOPE_NAMES[committee.scope]
+    if committee.scope in ("province", "grassroots") and not province_code:
+        raise CycleFileError(
+            file,
+            f"{where}.region",
+            f"{scope}评委会的 region 应为省级代码（如 620000），实为 {committee.region}",
+        )
+    if committee.scope == "city" and province_code:
+        raise CycleFileError(
+            file,
+            f"{where}.region",
+            f"市州评委会的 region 应为市（州）代码（如 620200），实为 {committee.region}",
+        )
+    if committee.scope == "self" and not committee.owners:
+        raise CycleFileError(
+            file, f"{where}.owners", "自主评审评委会须写明评审哪些单位的人员（owners）"
+        )
+    if committee.scope != "self" and committee.owners:
+        raise CycleFileError(
+            file,
+            f"{where}.owners",
+            f"只有自主评审（scope: self）的评委会写 owners，本评委会为{scope}",
+        )

@@ -623,3 +623,142 @@ def test_an_impossible_date_names_the_field(tmp_path: Path) -> None:
     path = tmp_path / "gansu-2019.yaml"
     path.write_text(text.replace("last_day: 2019-12-31", "last_day: 2019-09-31"), "utf-8")
     assert refused(path).field == "phases.committee_review.last_day"
+
+
+# ---------------------------------------------------------------- who each committee hears
+
+
+def annex1_names() -> dict[int, str]:
+    """004 附件1 as printed: serial → committee name (with the notice's own typos)."""
+    path = NOTICES / NOTICE_FILES["004"]
+    if not path.is_file():
+        pytest.skip(f"notice text not available at {path} (set ZHICHENG_NOTICES)")
+    text = path.read_text(encoding="utf-8")
+    annex = text[text.index("2024年全省高级职称评审计划") : text.index("备注")]
+    return {int(m[1]): m[2] for m in re.finditer(r"^(\d+)\t([^\t]+)\t", annex, re.M)}
+
+
+def provincial_committees() -> dict[str, Any]:
+    return load_cycle(bundled_cycle("gansu-2024")).committees
+
+
+def test_annex1_is_read_whole() -> None:
+    assert sorted(annex1_names()) == list(range(1, 66))
+
+
+def test_specialties_are_those_the_notice_names() -> None:
+    """A 专业 committee hears the specialty its name gives (004 附件1); a 系列 committee whose
+    name names no specialty hears the whole series."""
+    names = annex1_names()
+    for key, c in provincial_committees().items():
+        printed = squeeze(names[c.serial]).replace(
+            "安业", "专业"
+        )  # gs-05's typo, noted in the file
+        if c.specialties == "all":
+            assert "专业" not in printed and "系列" in printed, key
+        else:
+            for specialty in c.specialties:
+                assert squeeze(specialty) in printed, (key, specialty)
+                if "专业" in printed:
+                    assert squeeze(specialty) + "专业" in printed, (key, specialty)
+
+
+def test_the_29_engineering_committees_differ_only_by_specialty_or_owner() -> None:
+    engineering = {k: c for k, c in provincial_committees().items() if c.series == "工程"}
+    names = annex1_names()
+    assert len(engineering) == 29 == sum("工程" in n for n in names.values())  # 004 附件1
+    shared = {(c.level, c.region, c.granted_levels()) for c in engineering.values()}
+    assert shared == {("senior", "620000", ("正高级", "副高级"))}
+    open_to_all = [c for c in engineering.values() if c.scope != "self"]
+    heard = [(c.scope, tuple(c.specialties)) for c in open_to_all]
+    assert len(heard) == len(set(heard)), "two committees hear the same specialty in one scope"
+    assert [c.serial for c in open_to_all if c.specialties == "all"] == [65]  # 甘肃省工程系列
+
+
+def test_grassroots_committees_are_the_ones_named_so() -> None:
+    names = annex1_names()
+    for key, c in provincial_committees().items():
+        assert (c.scope == "grassroots") == ("县以下基层" in names[c.serial]), key
+    grassroots = [c for c in provincial_committees().values() if c.scope == "grassroots"]
+    assert len(grassroots) == 10
+    # every grassroots committee has a province-wide twin for the same series and specialties
+    # (000 二(三)6: a grassroots applicant may choose either)
+    province = {
+        (c.series, str(c.specialties))
+        for c in provincial_committees().values()
+        if c.scope == "province"
+    }
+    assert all((c.series, str(c.specialties)) in province for c in grassroots)
+
+
+def test_self_review_committees_hear_the_units_their_names_give() -> None:
+    names = annex1_names()
+    own = {k: c for k, c in provincial_committees().items() if c.scope == "self"}
+    assert len(own) == 17
+    for key, c in own.items():
+        assert c.owners, key
+        for owner in c.owners:
+            assert squeeze(owner) in squeeze(names[c.serial]), (key, owner)
+        assert not squeeze(names[c.serial]).startswith(("甘肃省工程", "甘肃省卫生")), key
+
+
+def test_jiayuguans_own_committees_hear_jiayuguan_at_their_level() -> None:
+    city = load_cycle(bundled_cycle("jiayuguan-2024")).committees
+    own = {k: c for k, c in city.items() if c.serial is None}
+    assert {c.region for c in own.values()} == {"620200"}
+    assert {c.scope for c in own.values()} == {"city"}
+    assert all(c.specialties == "all" for c in own.values())
+    levels = {k: c.granted_levels() for k, c in own.items()}
+    assert levels["jyg-ny-zj"] == levels["jyg-gc-zj"] == ("中级",)  # cannot grant 副高级
+    assert "副高级" in levels["jyg-ws-gj"] and "副高级" in levels["jyg-zxxjs-gj"]
+
+
+def test_hr_training_committees_hear_one_specialty() -> None:
+    spec = load_cycle(bundled_cycle("gansu-hr-training-2020"))
+    assert {k: c.specialties for k, c in spec.committees.items()} == {
+        "hrt-grassroots": ["人力资源培训"],
+        "hrt-province": ["人力资源培训"],
+    }  # 000 标题：人力资源培训专业
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field", "words"),
+    [
+        (lambda c: c.pop("specialties"), "specialties", "缺少此项"),
+        (lambda c: c.update(specialties=[]), "specialties", "至少写一个专业"),
+        (lambda c: c.update(specialties="全部"), "specialties", ""),
+        (lambda c: c.pop("region"), "region", "缺少此项"),
+        (lambda c: c.update(region="6202"), "region", "不是6位行政区划代码"),
+        (lambda c: c.update(region="620200"), "region", "应为省级代码"),
+        (lambda c: c.update(scope="city"), "region", "应为市（州）代码"),
+        (
+            lambda c: c.update(level="intermediate", grants=["副高级"]),
+            "grants",
+            "中级评委会不能评审副高级",
+        ),
+        (lambda c: c.update(grants=["中级"]), "grants", "高级评委会不能评审中级"),
+        (lambda c: c.update(grants=["高级"]), "grants.0", ""),
+        (lambda c: c.update(grants=[]), "grants", "至少写一个"),
+        (lambda c: c.update(scope="self"), "owners", "须写明"),
+        (lambda c: c.update(owners=["某公司"]), "owners", "只有自主评审"),
+    ],
+)
+def test_a_malformed_committee_names_it_and_the_field(
+    tmp_path: Path, mutate, field: str, words: str
+) -> None:
+    data = source_data("gansu-2024")
+    data["id"] = "broken-2024"
+    mutate(data["committees"]["gs-01"])
+    error = refused(write(tmp_path, "broken-2024", data))
+    assert error.field == f"committees.gs-01.{field}"
+    assert words in error.problem
+
+
+def test_a_committee_may_narrow_what_it_grants(tmp_path: Path) -> None:
+    data = source_data("gansu-2024")
+    data["id"] = "narrow-2024"
+    data["committees"]["gs-01"]["grants"] = ["副高级"]
+    data["committees"]["gs-02"].update(level="intermediate", grants=["中级", "初级"])
+    spec = load_cycle(write(tmp_path, "narrow-2024", data))
+    assert spec.committees["gs-01"].granted_levels() == ("副高级",)
+    assert spec.committees["gs-02"].granted_levels() == ("中级", "初级")
