@@ -1,0 +1,179 @@
+"""Thin readers that turn an office's file into header and rows of text for the import functions.
+
+Formats: ``.xlsx`` (the first sheet, read with openpyxl in read-only mode, cached values of
+formulas) and ``.csv`` in UTF-8 (with or without BOM) or GB18030 (GBK is a subset), which is what
+Chinese office software writes. The encoding is detected: UTF-8 is tried strictly first, GB18030
+second; anything else (UTF-16 "Unicode text" among them) is refused.
+
+Layout (agreed with the template writer, ``zhicheng import template``):
+
+- an optional **title row** on top: the first non-empty row when it has a single filled cell and
+  the row under it has more than one (a merged title such as 《申报评审职称审核推荐汇总表》);
+- the **header row**: one column name per cell; columns with an empty header are ignored;
+- an optional **notes row** right under the header, its first filled cell starting with
+  ``说明：`` (or ``说明:``): the templates put a note under each header; it is skipped;
+- the data rows. Rows with no value at all are dropped wherever they are.
+
+Row numbers are those a person sees in the file (the first line is row 1), so an error report can
+point at them. Values are text, trimmed: dates as ISO dates (``2021-07-01``; a time of day only
+when there is one), whole numbers without ``.0``, ``TRUE``/``FALSE`` for booleans. A long number
+typed into a number-formatted Excel cell (an ID number) has already lost its last digits in the
+file; the validators report it, since no reader can restore it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+NOTE_PREFIXES = ("说明：", "说明:")
+
+
+class TableError(ValueError):
+    """A file that cannot be read as a table; the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Table:
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]  # (row number in the file, column → value)
+    header_row: int = 1
+
+
+def read_table(path: Path) -> Table:
+    """The table in ``path`` (.xlsx or .csv), or ``TableError``."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise TableError(f"文件不存在：{path}")
+    if suffix == ".xlsx":
+        lines = _xlsx_rows(path)
+    elif suffix == ".csv":
+        lines = _csv_rows(path)
+    elif suffix in (".xls", ".et", ".wps"):
+        raise TableError(
+            f"{path.name}：不支持旧版 {suffix} 格式，请在表格软件中另存为 .xlsx 或 .csv"
+        )
+    else:
+        raise TableError(
+            f"{path.name}：不支持的文件类型 '{suffix or '（无扩展名）'}'，请使用 .xlsx 或 .csv"
+        )
+    return _table(path.name, lines)
+
+
+def _table(name: str, lines: Iterable[tuple[int, list[str]]]) -> Table:
+    filled = [(number, cells) for number, cells in lines if any(cells)]
+    if not filled:
+        raise TableError(f"{name}：文件是空的（没有任何内容）")
+    at = 0
+    if len(filled) > 1 and _count(filled[0][1]) == 1 and _count(filled[1][1]) > 1:
+        at = 1  # the first row is a title over the header
+    header_number, header_cells = filled[at]
+    columns = [(i, h) for i, h in enumerate(header_cells) if h]
+    if _is_note(columns[0][1]):
+        raise TableError(f"{name}：第 {header_number} 行是说明，上面缺少表头（列名）行")
+    seen: set[str] = set()
+    for _, h in columns:
+        if h in seen:
+            raise TableError(f"{name}：第 {header_number} 行表头 '{h}' 出现了不止一次")
+        seen.add(h)
+    at += 1
+    if at < len(filled) and _is_note(next(c for c in filled[at][1] if c)):
+        at += 1
+    rows = [
+        (number, {h: cells[i] if i < len(cells) else "" for i, h in columns})
+        for number, cells in filled[at:]
+    ]
+    return Table(header=[h for _, h in columns], rows=rows, header_row=header_number)
+
+
+def _count(cells: Sequence[str]) -> int:
+    return sum(1 for c in cells if c)
+
+
+def _is_note(text: str) -> bool:
+    return text.startswith(NOTE_PREFIXES)
+
+
+# ---------------------------------------------------------------- xlsx
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        raise TableError(f"{path.name}：不是有效的 .xlsx 文件（{type(exc).__name__}）") from None
+    try:
+        if not book.worksheets:
+            return
+        sheet = book.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_text(v) for v in values]
+    finally:
+        book.close()
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# ---------------------------------------------------------------- csv
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    text = _decode(path.name, path.read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for values in reader:
+            # a quoted value may span lines: the row a person sees is where it starts
+            yield reader.line_num - _newlines(values), [v.strip() for v in values]
+    except csv.Error as exc:
+        raise TableError(f"{path.name}：第 {reader.line_num} 行 CSV 格式错误（{exc}）") from None
+
+
+def _newlines(values: list[str]) -> int:
+    return sum(v.count("\n") for v in values)
+
+
+def _decode(name: str, data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+        raise TableError(
+            f"{name}：文件是 UTF-16（“Unicode 文本”）编码，请另存为“CSV UTF-8”或“CSV（逗号分隔）”"
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise TableError(
+            f"{name}：无法识别文件编码（第 {exc.start + 1} 个字节起既不是 UTF-8 也不是 GB18030/GBK），"
+            "请另存为“CSV UTF-8”"
+        ) from None
