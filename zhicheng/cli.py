@@ -18,6 +18,7 @@ from zhicheng.commands import (  # noqa: E402
     dashboard,
     export,
     filing,
+    imports,
     outputs,
     plan,
     rules,
@@ -50,9 +51,7 @@ app.add_typer(rules.app, name="rules")
 app.add_typer(committee.app, name="committee")
 app.add_typer(filing.app, name="filing")
 app.add_typer(account.app, name="account")
-# TODO(lead): `zhicheng import` — once helper E2's zhicheng/commands/imports.py is committed:
-#   from zhicheng.commands import imports
-#   app.add_typer(imports.app, name="import")
+app.add_typer(imports.app, name="import")
 
 
 def main() -> None:
