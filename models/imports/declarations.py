@@ -229,6 +229,7 @@ def import_declarations(
             declared[d.id_number] = d
     units = _units(session, sorted({d.unit for d in declared.values()}))
     committees = committees_of(session, cycle)
+    by_number = dict(rows)
     choices: dict[str, CommitteeChoice] = {}
     for d in declared.values():
         unit = units.get(d.unit)
@@ -237,7 +238,7 @@ def import_declarations(
                 d.row, UNIT_CODE, d.unit, "没有以此统一社会信用代码登记的用人单位：请先导入机构"
             )
             continue
-        unit_name = cell(dict(rows)[d.row], HEADER_OF["#unit"])
+        unit_name = cell(by_number[d.row], HEADER_OF["#unit"])
         if unit_name and unit_name != unit.name:
             problems.add(
                 d.row,

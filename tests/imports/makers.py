@@ -59,3 +59,56 @@ def numbered(rows: list[dict[str, str]], first: int = 3) -> list[tuple[int, dict
 def applicant_id(rng: random.Random, year: int = 2024) -> str:
     birth = dt.date(year - rng.randint(28, 55), rng.randint(1, 12), rng.randint(1, 28))
     return make_id_number("620102", birth, rng.randrange(1000))
+
+
+def committee_rows(tag: str, series: str = "实验技术") -> list[dict[str, str]]:
+    """One intermediate committee of ``series`` per city, organised by its 工信局."""
+    return [
+        {
+            "评委会编码": f"{tag}-{city.code}",
+            "评委会名称": f"{city.name}{series}系列中级职称评审委员会（{tag}）",
+            "组建单位编码": f"{tag}-{city.code}-工信局",
+            "系列": series,
+            "级别": "中级",
+            "适用范围": "本市州",
+            "评审开始日期": "2024-11-11",
+            "评审结束日期": "2024-12-10",
+        }
+        for city in gansu_regions()
+    ]
+
+
+def declaration_rows(
+    units: list[dict[str, str]], count: int, tag: str, series: str = "实验技术"
+) -> list[dict[str, str]]:
+    """``count`` applicants spread over ``units``; ID numbers unique to the tag (their region
+    code is checked at province level only)."""
+    rng = random.Random(tag)
+    region = f"62{int(tag, 16) % 9000 + 1000:04d}"
+    seen: set[str] = set()
+    rows: list[dict[str, str]] = []
+    while len(rows) < count:
+        birth = dt.date(rng.randint(1970, 1996), rng.randint(1, 12), rng.randint(1, 28))
+        id_number = make_id_number(region, birth, rng.randrange(1000))
+        if id_number in seen:
+            continue
+        seen.add(id_number)
+        unit = units[len(rows) % len(units)]
+        rows.append(
+            {
+                "单位统一社会信用代码": unit["机构编码"],
+                "工作单位": unit["机构名称"],
+                "姓名": f"申报人{len(rows)}",
+                "身份证号": id_number,
+                "参加工作时间": f"{birth.year + 22}-07-01",
+                "学历": "本科",
+                "现任职务-资格名称": f"{series}初级",
+                "现任职务-取得时间": "2018-07-01",
+                "拟晋升职务": f"{series}中级",
+                "专业工作年限": "8",
+                "是否完成继续教育": "是",
+                "系列": series,
+                "申报级别": "中级",
+            }
+        )
+    return rows

@@ -1,0 +1,189 @@
+"""Importing applicants: a person and a routed draft per row, all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, func, select
+from typer.testing import CliRunner
+
+from models.application import Application, Person
+from models.cycle import Committee
+from models.db import session_scope
+from models.imports.committees import import_committees
+from models.imports.declarations import import_declarations
+from models.imports.orgs import import_orgs
+from models.org import Organisation
+from rules.idcard import parse_id_number
+from tests.factories import stored_cycle
+from tests.imports.files import write_csv, write_xlsx
+from tests.imports.makers import (
+    committee_rows,
+    credit_code,
+    declaration_rows,
+    numbered,
+    province_rows,
+)
+from zhicheng.commands.imports import app
+
+NOW = dt.datetime(2024, 9, 20, 2, tzinfo=dt.UTC)
+runner = CliRunner()
+
+
+@dataclass
+class World:
+    tag: str
+    cycle_id: str
+    units: list[dict[str, str]]
+
+
+def world(units_per_city: int = 2) -> World:
+    """A province's departments and units, and a cycle with an intermediate 实验技术 committee per city (a series
+    the bundled provincial file has no committee for)."""
+    tag = uuid.uuid4().hex[:6]
+    orgs = province_rows(units_per_city, tag)
+    cycle_id = stored_cycle()
+    with session_scope() as session:
+        assert import_orgs(session, numbered(orgs)).errors == []
+        done = import_committees(session, numbered(committee_rows(tag)), cycle_id=cycle_id)
+        assert done.errors == []
+    return World(tag, cycle_id, [r for r in orgs if r["机构类别"] == "用人单位"])
+
+
+def _drafts(cycle_id: str) -> int:
+    with session_scope() as session:
+        return session.exec(select(func.count()).where(col(Application.cycle_id) == cycle_id)).one()
+
+
+def test_each_row_becomes_a_person_and_a_draft_routed_to_its_city(db: str) -> None:
+    w = world()
+    rows = declaration_rows(w.units, 40, w.tag)
+    with session_scope() as session:
+        result = import_declarations(session, numbered(rows), cycle_id=w.cycle_id, now=NOW)
+    assert result.errors == []
+    assert (result.added, result.updated, result.unchanged) == (40, 0, 0)
+    with session_scope() as session:
+        found = session.exec(
+            select(Application, Person, Committee, Organisation)
+            .join(Person, col(Person.id_number) == col(Application.person_id))
+            .join(Committee, col(Committee.id) == col(Application.committee_id))
+            .join(Organisation, col(Organisation.id) == col(Committee.owner_id))
+            .where(col(Application.cycle_id) == w.cycle_id)
+        ).all()
+    assert len(found) == 40
+    for draft, person, _committee, owner in found:
+        parsed = parse_id_number(person.id_number)
+        assert (person.birth, person.male) == (parsed.birth, parsed.is_male)
+        assert (
+            draft.status == "draft" and draft.level_sought == "中级" and draft.series == "实验技术"
+        )
+        assert owner.city_code == draft.city_code  # the applicant's own city's committee
+        assert draft.profile is not None and draft.profile["continuing_education_done"] is True
+
+
+def test_reimport_is_a_no_op_and_a_changed_row_updates_its_draft(db: str) -> None:
+    w = world()
+    rows = declaration_rows(w.units, 10, w.tag)
+    with session_scope() as session:
+        import_declarations(session, numbered(rows), cycle_id=w.cycle_id, now=NOW)
+    with session_scope() as session:
+        again = import_declarations(session, numbered(rows), cycle_id=w.cycle_id, now=NOW)
+    assert (again.added, again.updated, again.unchanged, again.errors) == (0, 0, 10, [])
+    rows[4]["学历"] = "硕士研究生"
+    with session_scope() as session:
+        changed = import_declarations(session, numbered(rows), cycle_id=w.cycle_id, now=NOW)
+    assert (changed.added, changed.updated, changed.unchanged) == (0, 1, 9)
+    with session_scope() as session:
+        draft = session.exec(
+            select(Application).where(Application.person_id == rows[4]["身份证号"])
+        ).one()
+    assert draft.profile is not None and draft.profile["education"] == "硕士研究生"
+    assert _drafts(w.cycle_id) == 10
+
+
+def test_every_bad_declaration_is_reported_and_nothing_is_written(db: str) -> None:
+    w = world()
+    good = declaration_rows(w.units, 30, w.tag)
+    # A second committee for the sixth city: named by an applicant of the tenth, it does not fit.
+    elsewhere = {
+        **committee_rows(w.tag)[5],
+        "评委会编码": f"{w.tag}-x",
+        "评委会名称": f"别市{w.tag}",
+    }
+    with session_scope() as session:
+        assert import_committees(session, numbered([elsewhere]), cycle_id=w.cycle_id).errors == []
+    named_elsewhere = elsewhere["评委会名称"]
+    unregistered = credit_code(int(w.tag, 16) % 10**6 + 99_000_000, "620102")
+    wrong_digit = good[2]["身份证号"][:-1] + ("0" if good[2]["身份证号"][-1] != "0" else "1")
+    cases: list[tuple[dict[str, str], str]] = [
+        ({"身份证号": ""}, "身份证号"),
+        ({"身份证号": wrong_digit}, "身份证号"),
+        ({"身份证号": "62010219991332001X"}, "身份证号"),  # no such birth date
+        ({"身份证号": "12345"}, "身份证号"),
+        ({"姓名": ""}, "姓名"),
+        ({"单位统一社会信用代码": "91620100MA7"}, "单位统一社会信用代码"),
+        ({"单位统一社会信用代码": unregistered}, "单位统一社会信用代码"),
+        ({"工作单位": "别的单位"}, "工作单位"),
+        ({"系列": ""}, "系列"),
+        ({"申报级别": ""}, "申报级别"),
+        ({"申报级别": "初级"}, "申报级别"),
+        ({"参加工作时间": "2010-7-1"}, "参加工作时间"),
+        ({"现任职务-取得时间": "2018/07/01"}, "现任职务-取得时间"),
+        ({"专业工作年限": "八年"}, "专业工作年限"),
+        ({"是否完成继续教育": "大概"}, "是否完成继续教育"),
+        ({"手机号": "1234"}, "手机号"),
+        ({"系列": "卫生"}, "系列"),  # no 卫生 committee hears this city
+        ({"评委会": "没有这个评委会"}, "评委会"),
+        ({"评委会": named_elsewhere}, "评委会"),  # another city's committee
+        ({"申报级别": "副高级"}, "系列"),  # only intermediate 实验技术 committees
+        ({"身份证号": good[0]["身份证号"]}, "身份证号"),  # the same person twice
+    ]
+    rows = [good[0], *({**good[n + 1], **change} for n, (change, _) in enumerate(cases))]
+    expected = {(n, column) for n, (_, column) in enumerate(cases, start=4)}
+    with session_scope() as session:
+        result = import_declarations(session, numbered(rows), cycle_id=w.cycle_id, now=NOW)
+    reported = {(e.row, e.column) for e in result.errors}
+    assert reported >= expected, sorted(expected - reported)
+    assert result.added == 0 and _drafts(w.cycle_id) == 0
+
+
+def test_a_grassroots_applicant_with_two_fitting_committees_must_choose(db: str) -> None:
+    w = world()
+    tag = w.tag
+    extra = {
+        **committee_rows(tag)[0],
+        "评委会编码": f"{tag}-base",
+        "评委会名称": f"兰州市实验技术系列县以下基层中级职称评审委员会（{tag}）",
+        "适用范围": "县以下基层",
+    }
+    with session_scope() as session:
+        assert import_committees(session, numbered([extra]), cycle_id=w.cycle_id).errors == []
+    lanzhou = [u for u in w.units if u["上级机构编码"].startswith("6201")]
+    rows = declaration_rows(lanzhou, 2, tag)
+    rows[1]["评委会"] = extra["评委会名称"]
+    with session_scope() as session:
+        result = import_declarations(session, numbered(rows), cycle_id=w.cycle_id, now=NOW)
+    (error,) = result.errors
+    assert error.row == 3 and extra["评委会名称"] in error.why
+    assert committee_rows(tag)[0]["评委会名称"] in error.why
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_five_thousand_declarations_load_from_a_file(db: str, tmp_path: Path, kind: str) -> None:
+    w = world(units_per_city=15)
+    assert len(w.units) >= 200
+    rows = declaration_rows(w.units, 5000, w.tag)
+    file = (write_xlsx if kind == "xlsx" else write_csv)(tmp_path / f"d.{kind}", rows)
+    args = ["declarations", str(file), "--cycle", w.cycle_id]
+    dry = runner.invoke(app, [*args, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "新增 5000" in dry.output and _drafts(w.cycle_id) == 0
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert _drafts(w.cycle_id) == 5000
+    again = runner.invoke(app, args)
+    assert "新增 0，更新 0，未变 5000" in again.output, again.output
