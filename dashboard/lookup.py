@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from dashboard.scope import Forbidden, Viewer, org_visible
+from models.committees import find_committee
 from models.cycle import Committee, Cycle
 from models.org import Organisation
 
@@ -52,9 +53,7 @@ def org_for_page(
 
 
 def committee_by_key(session: Session, cycle_id: str, key: str) -> Committee:
-    found = session.exec(
-        select(Committee).where(Committee.cycle_id == cycle_id, Committee.key == key)
-    ).first()
+    found = find_committee(session, cycle_id, key)
     if found is None:
         raise NotFound(f"本周期没有评委会 {key}")
     return found

@@ -9,9 +9,11 @@ import datetime as dt
 from sqlalchemy import Column, Text
 from sqlmodel import Field, Session, SQLModel, select
 
+from calendars.beijing import last_day
+from calendars.committee_deadlines import finish_by, too_late_to_issue
 from models.context import CycleContext, Refused
 from models.cycle import Committee
-from models.timeutil import UTCDateTime, beijing
+from models.timeutil import UTCDateTime
 
 
 class CommitteeMeeting(SQLModel, table=True):
@@ -31,10 +33,14 @@ class CommitteeMeeting(SQLModel, table=True):
     flag: str | None = Field(default=None, sa_column=Column(Text))
 
 
-def _committee(session: Session, cycle_id: str, key: str) -> Committee:
-    found = session.exec(
+def find_committee(session: Session, cycle_id: str, key: str) -> Committee | None:
+    return session.exec(
         select(Committee).where(Committee.cycle_id == cycle_id, Committee.key == key)
     ).first()
+
+
+def _committee(session: Session, cycle_id: str, key: str) -> Committee:
+    found = find_committee(session, cycle_id, key)
     if found is None:
         raise Refused(f"本周期没有评委会 {key}", "no_committee")
     return found
@@ -54,16 +60,11 @@ def _issuance_flag(ctx: CycleContext, day: dt.date) -> str | None:
     days = ctx.policy.get("result_publicity_min_days")
     if issuance is None or issuance.end is None or days is None:
         return None
-    earliest = day + dt.timedelta(days=int(days) + 1)
-    last_day = beijing(issuance.end - dt.timedelta(microseconds=1)).date()
-    if earliest > last_day:
-        return f"{day.isoformat()} 开会，公示 {days} 天后最早 {earliest.isoformat()} 才能发文，晚于发证截止 {last_day.isoformat()}"
+    deadline = last_day(issuance.end)
+    earliest = too_late_to_issue(day, int(days), deadline)
+    if earliest is not None:
+        return f"{day.isoformat()} 开会，公示 {days} 天后最早 {earliest.isoformat()} 才能发文，晚于发证截止 {deadline.isoformat()}"
     return None
-
-
-def _finish_by(ctx: CycleContext, committee: Committee) -> dt.date | None:
-    bound = committee.scope in ("city", "self") or committee.level == "intermediate"
-    return ctx.rules.committees_finish_by if bound else None
 
 
 def _record(
@@ -149,10 +150,10 @@ def postpone_meeting(
             f"新会议日期 {day.isoformat()} 须晚于原计划 {planned.meeting_day.isoformat()}",
             "not_later",
         )
-    last = _finish_by(ctx, committee)
+    last = finish_by(ctx.rules, committee.scope, committee.level)
     review = ctx.windows.get("committee_review")
     if last is None and review is not None and review.end is not None:
-        last = beijing(review.end - dt.timedelta(microseconds=1)).date()
+        last = last_day(review.end)
     if last is not None and day > last:
         raise Refused(
             f"{committee.name}须在 {last.isoformat()} 前完成评审，不能推迟到 {day.isoformat()}",
