@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
-from calendars.planner import Plan
+from calendars.plan import Plan
 from calendars.workdays import day_end
 from models.context import Refused
 from models.timeutil import UTCDateTime

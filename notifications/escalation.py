@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from calendars.cyclefile import CycleSpec
-from calendars.planner import Plan
+from calendars.plan import Plan
 from models.application import Application
 from models.org import Organisation
 from models.outbox import Escalation
-from notifications.reminders import Offset, _insert, message_row, outside_quiet_hours
+from notifications.reminders import insert_messages, message_row
+from notifications.schedule import Offset, outside_quiet_hours
 
 
 def _pending_units(session: Session, cycle_id: str, states: list[str]) -> dict[int, int]:
@@ -139,5 +140,5 @@ def escalate(
         )
     session.add_all(recorded)
     session.flush()
-    _insert(session, messages)
+    insert_messages(session, messages)
     return recorded

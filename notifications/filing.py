@@ -7,10 +7,11 @@ import datetime as dt
 from sqlmodel import Session
 
 from calendars.cyclefile import CycleSpec
-from calendars.planner import Plan
+from calendars.plan import Plan
 from calendars.workdays import day_end
 from models.filing import filing_status
-from notifications.reminders import Offset, _insert, message_row, outside_quiet_hours
+from notifications.reminders import insert_messages, message_row
+from notifications.schedule import Offset, outside_quiet_hours
 
 
 def overdue_filings(
@@ -43,4 +44,4 @@ def overdue_filings(
                 rule=item.rule,
             )
         )
-    return _insert(session, rows)
+    return insert_messages(session, rows)

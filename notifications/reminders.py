@@ -1,12 +1,11 @@
 """Reminders as data: from the cycle file's rules to outbox rows, set-based. Each rule's
-offsets become due instants (moved out of quiet hours unless that would pass the deadline);
-a sweep writes the rows of every offset that has come due, once, keyed by the outbox key."""
+offsets become due instants (``notifications.schedule``); a sweep writes the rows of every
+offset that has come due, once, keyed by the outbox key."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pendulum
@@ -14,83 +13,28 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from calendars.cyclefile import CycleSpec, NotificationsSpec, ReminderRule
-from calendars.planner import Plan
-from calendars.workdays import WorkdayCalendar, day_end
+from calendars.cyclefile import CycleSpec, ReminderRule
+from calendars.plan import Plan
+from calendars.workdays import WorkdayCalendar
 from models.application import Application, Person
 from models.cycle import Committee
 from models.org import Organisation
 from models.outbox import Message
-from models.timeutil import BEIJING
 from notifications.render import render
+from notifications.schedule import (
+    Offset,
+    committee_window,
+    filing_window,
+    offsets,
+    phase_window,
+)
 from rules.idcard import mask
 
 FRESH = dt.timedelta(hours=24)  # an offset missed by more than this is not sent belatedly
 
 
-@dataclass(frozen=True)
-class Offset:
-    key: str
-    due: dt.datetime
-
-
-def _at(day: dt.date, time: dt.time) -> pendulum.DateTime:
-    return pendulum.datetime(day.year, day.month, day.day, time.hour, time.minute, tz=BEIJING)
-
-
-def outside_quiet_hours(
-    due: dt.datetime, deadline: dt.datetime, spec: NotificationsSpec
-) -> dt.datetime:
-    """A message due at night waits for the morning, unless the morning is past its deadline."""
-    local = pendulum.instance(due).in_timezone(BEIJING)
-    t = local.time()
-    start, end = spec.quiet_start, spec.quiet_end
-    quiet = (t >= start or t < end) if start > end else (start <= t < end)
-    if not quiet:
-        return due
-    morning_day = local.date() if t < end else local.date() + dt.timedelta(days=1)
-    morning = _at(morning_day, end)
-    return due if morning >= deadline else morning
-
-
-def workdays_back(calendar: WorkdayCalendar, last_day: dt.date, n: int) -> dt.date:
-    """The n-th working day counting back from ``last_day`` (itself counting when worked)."""
-    day, seen = last_day, 0
-    while True:
-        if calendar.is_workday(day):
-            seen += 1
-            if seen == n:
-                return day
-        day -= dt.timedelta(days=1)
-
-
-def offsets(
-    rule: ReminderRule,
-    start: dt.datetime,
-    deadline: dt.datetime,
-    calendar: WorkdayCalendar,
-    spec: NotificationsSpec,
-) -> list[Offset]:
-    last_day = pendulum.instance(deadline).in_timezone(BEIJING).subtract(microseconds=1).date()
-    stamp = rule.at.strftime("%H:%M")
-    raw: list[tuple[str, dt.datetime]] = [
-        (f"d-{d}@{stamp}", _at(last_day - dt.timedelta(days=d), rule.at)) for d in rule.days_before
-    ]
-    raw += [
-        (f"w-{n}@{stamp}", _at(workdays_back(calendar, last_day, n), rule.at))
-        for n in rule.workdays_before
-    ]
-    if rule.daily:
-        day = pendulum.instance(start).in_timezone(BEIJING).date()
-        while day <= last_day:
-            raw.append((f"daily-{day.isoformat()}@{stamp}", _at(day, rule.at)))
-            day += dt.timedelta(days=1)
-    return [
-        Offset(key, outside_quiet_hours(due, deadline, spec)) for key, due in raw if due < deadline
-    ]
-
-
-def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
+def insert_messages(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Adds outbox rows; a row whose key is already there is left as it was."""
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
@@ -98,6 +42,9 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
     # One prepared statement, many rows: a multi-VALUES statement would be compiled anew each time.
     session.execute(insert(Message).on_conflict_do_nothing(), rows)
     return len(rows)
+
+
+_insert = insert_messages  # TEMP: tests/notifications/test_delivery.py (D) moves to insert_messages
 
 
 def message_row(
@@ -184,10 +131,8 @@ class ReminderWriter:
         return written
 
     def _window(self, key: str) -> tuple[dt.datetime, dt.datetime] | None:
-        phase = self.plan.phase(key) if self.plan.has(key) else None
-        if phase is None or phase.start is None or phase.end is None:
-            return None
-        return phase.start, phase.end
+        window = phase_window(self.plan, key)
+        return (window.start, window.deadline) if window is not None else None
 
     def _applicant(self, rule: ReminderRule, now: dt.datetime) -> int:
         window = self._window(rule.phase)
@@ -223,7 +168,7 @@ class ReminderWriter:
                         days_left=days_left,
                     )
                 )
-        return _insert(self.session, rows)
+        return insert_messages(self.session, rows)
 
     def _grouped(self, rule: ReminderRule, now: dt.datetime, org_column: Any, kind: str) -> int:
         window = self._window(rule.phase)
@@ -259,7 +204,7 @@ class ReminderWriter:
                         return_limit=self.spec.policy.return_limit,
                     )
                 )
-        return _insert(self.session, rows)
+        return insert_messages(self.session, rows)
 
     def _unit(self, rule: ReminderRule, now: dt.datetime) -> int:
         return self._grouped(rule, now, col(Application.unit_id), "unit")
@@ -297,7 +242,8 @@ class ReminderWriter:
         for key, name, first, last, count in self.session.execute(stmt):
             if first is None or last is None:
                 continue
-            start, deadline = _at(first, dt.time(0, 0)), day_end(last)
+            window = committee_window(key, first, last)
+            start, deadline = window.start, window.deadline
             for offset in self.due_offsets(rule, start, deadline, now):
                 rows.append(
                     message_row(
@@ -314,7 +260,7 @@ class ReminderWriter:
                         org_name=name,
                     )
                 )
-        return _insert(self.session, rows)
+        return insert_messages(self.session, rows)
 
     def _filing(self, rule: ReminderRule, now: dt.datetime) -> int:
         rows: list[dict[str, Any]] = []
@@ -322,8 +268,8 @@ class ReminderWriter:
         for item in self.plan.filing:
             if item.due_last_day is None:
                 continue
-            deadline = day_end(item.due_last_day)
-            start = deadline - dt.timedelta(days=60)
+            window = filing_window(item.key, item.due_last_day)
+            start, deadline = window.start, window.deadline
             for offset in self.due_offsets(rule, start, deadline, now):
                 rows.append(
                     message_row(
@@ -342,4 +288,4 @@ class ReminderWriter:
                         rule=item.rule,
                     )
                 )
-        return _insert(self.session, rows)
+        return insert_messages(self.session, rows)
