@@ -1,5 +1,6 @@
 """Delivering due outbox rows through apprise: claim, send, mark — one row at a time, so a
-crash can resend at most the row it was sending and never lose one."""
+crash can resend at most the row it was sending and never lose one. Nothing goes out in the
+cycle's quiet hours: a due row waits for their end, or expires if that passes its deadline."""
 
 from __future__ import annotations
 
@@ -8,15 +9,19 @@ import logging
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import apprise
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import CursorResult, Result, and_, or_, select, update
 from sqlmodel import Session, col
 
 import notifications.sms  # noqa: F401  (registers the zhsms:// plugin with apprise)
+from calendars.cyclefile import NotificationsSpec
 from models.application import Person
+from models.cycle import Cycle
 from models.outbox import Message
 from notifications.channels import Channels
+from notifications.schedule import in_quiet_hours, quiet_hours_end
 
 LEASE = dt.timedelta(minutes=10)  # a row claimed longer ago than this was lost in a crash
 BATCH = 500
@@ -42,6 +47,33 @@ def expire_overdue(session: Session, cycle_id: str, now: dt.datetime) -> int:
         .values(status="expired")
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _quiet_hours(session: Session, cycle_id: str) -> NotificationsSpec | None:
+    spec = session.execute(select(col(Cycle.spec)).where(col(Cycle.id) == cycle_id)).scalar()
+    rules = (spec or {}).get("notifications")
+    return NotificationsSpec.model_validate(rules) if rules else None
+
+
+def hold_for_quiet_hours(
+    session: Session, cycle_id: str, now: dt.datetime, morning: dt.datetime
+) -> tuple[int, int]:
+    """Rows due now wait until ``morning`` (the end of the quiet hours); those whose deadline
+    comes first expire, since they would go out late. Returns (held, expired)."""
+    due = and_(
+        col(Message.cycle_id) == cycle_id,
+        col(Message.status).in_(["pending", "failed"]),
+        col(Message.next_attempt_at) <= now,
+    )
+    late = and_(col(Message.expires_at).is_not(None), col(Message.expires_at) <= morning)
+    expired = session.execute(update(Message).where(due, late).values(status="expired"))
+    held = session.execute(update(Message).where(due).values(next_attempt_at=morning))
+    return _count(held), _count(expired)
+
+
+def _count(result: Result[Any]) -> int:
+    assert isinstance(result, CursorResult)  # an UPDATE's result counts its rows
+    return int(result.rowcount or 0)
 
 
 def claim(session: Session, cycle_id: str, now: dt.datetime, token: str) -> list[int]:
@@ -137,6 +169,14 @@ def deliver(
     result = Delivery()
     with session_factory() as session:
         result.counts["expired"] += expire_overdue(session, cycle_id, now)
+        quiet = _quiet_hours(session, cycle_id)
+        if quiet is not None and in_quiet_hours(now, quiet):
+            held, expired = hold_for_quiet_hours(
+                session, cycle_id, now, quiet_hours_end(now, quiet)
+            )
+            # Only counts that happened: a rehearsal's report stays as it was without a hold.
+            result.counts.update({k: n for k, n in (("held", held), ("expired", expired)) if n})
+            return result
     token = uuid.uuid4().hex
     while True:
         with session_factory() as session:
