@@ -69,8 +69,13 @@ class Committee(SQLModel, table=True):
     name: str
     organiser: str
     series: str | None = None
-    # The specialties it hears (工程系列 committees differ only by these); None: the whole series.
+    # Who it hears (rules.routing): the specialties (None: the whole series), the title levels
+    # it grants (None: its level's default), the region its scope covers and, for a
+    # self-reviewing committee, the names of the bodies whose staff it hears.
     specialties: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    grants: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    region: str | None = Field(default=None, sa_column=Column(String(6)))
+    owners: list[str] | None = Field(default=None, sa_column=Column(JSON))
     level: str
     scope: str
     # A city's or department's own committee imported for the cycle; None: from the cycle file.

@@ -48,6 +48,8 @@ SCOPES = {"本市州": "city", "全省": "province", "县以下基层": "grassro
 OWNER_KINDS = {OrgKind.province, OrgKind.city, OrgKind.county, OrgKind.department}
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
 FIELDS = (
+    "region",
+    "owners",
     "name",
     "organiser",
     "series",
@@ -164,6 +166,8 @@ def import_committees(
             problems.add(w.row, OWNER, w.owner, "组建单位应为人社部门或行业主管部门")
         elif scope is not None and not (owner.path + "/").startswith(scope.path + "/"):
             problems.add(w.row, OWNER, w.owner, f"超出本账号（{scope.name}）的管辖范围")
+        elif w.scope == "city" and owner.city_code is None:
+            problems.add(w.row, SCOPE, "本市州", "省级组建单位的评委会不能只评审一个市州")
         old = stored.get(w.key)
         if old is not None and old.owner_id is None:
             problems.add(w.row, KEY, w.key, "此评委会来自周期文件，不能通过导入修改")
@@ -184,6 +188,8 @@ def import_committees(
             "window_start": w.window_start,
             "window_last_day": w.window_last_day,
             "owner_id": ids[w.owner],
+            "region": _region(w.scope, owners[w.owner]),
+            "owners": [owners[w.owner].name] if w.scope == "self" else None,
         }
         old = stored.get(w.key)
         if old is None:
@@ -199,3 +205,11 @@ def import_committees(
     if changed:
         session.execute(update(Committee), changed)
     return result
+
+
+def _region(scope: str, owner: Organisation) -> str:
+    """The region whose applicants it hears: its city for a city's committee, else the
+    province (a self-reviewing body's staff may work anywhere in it)."""
+    if scope == "city" and owner.city_code:
+        return owner.city_code
+    return owner.path.split("/")[0]

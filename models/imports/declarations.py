@@ -24,7 +24,7 @@ from models.imports.report import (
     chunks,
     duplicates,
 )
-from models.imports.routing import CommitteeChoice, committees_of, route_row
+from models.imports.routing import committees_of, places, route_row
 from models.org import Organisation, OrgKind
 from outputs.summary_sheet import COLUMNS as SHEET_COLUMNS
 from rules.credit_code import InvalidCreditCode, check_credit_code
@@ -229,8 +229,9 @@ def import_declarations(
             declared[d.id_number] = d
     units = _units(session, sorted({d.unit for d in declared.values()}))
     committees = committees_of(session, cycle)
+    where = places(session, {code: unit.path for code, unit in units.items()})
     by_number = dict(rows)
-    choices: dict[str, CommitteeChoice] = {}
+    choices: dict[str, int] = {}
     for d in declared.values():
         unit = units.get(d.unit)
         if unit is None or unit.kind not in (OrgKind.unit, OrgKind.agency):
@@ -248,8 +249,7 @@ def import_declarations(
             )
         choice = route_row(
             d,
-            unit.path,
-            unit.city_code,
+            where[d.unit],
             committees,
             problems,
             columns=(SERIES, SPECIALTY, LEVEL, COMMITTEE),
@@ -295,7 +295,7 @@ def import_declarations(
         unit = units[d.unit]
         app = {
             "unit_id": unit.id,
-            "committee_id": choices[d.id_number].id,
+            "committee_id": choices[d.id_number],
             "city_code": unit.city_code or "",
             "series": d.series,
             "specialty": d.specialty,

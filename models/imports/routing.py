@@ -1,5 +1,5 @@
-"""Which committee hears an imported declaration: the cycle's committees as routing sees
-them, and each row routed (a refusal becomes that row's error)."""
+"""Which committee hears an imported declaration: the cycle's committees as the routing rule
+(rules/routing.py) sees them, and each row routed (a refusal becomes that row's error)."""
 
 from __future__ import annotations
 
@@ -8,23 +8,13 @@ from typing import Protocol
 
 from sqlmodel import Session, col, select
 
+from calendars.cyclefile import DEFAULT_GRANTS
 from models.cycle import Committee, Cycle
 from models.imports.report import Problems
 from models.org import Organisation
 from rules.idcard import gansu_regions
-
-
-@dataclass(frozen=True)
-class CommitteeChoice:
-    id: int
-    key: str
-    name: str
-    series: str | None
-    specialties: tuple[str, ...] | None
-    level: str
-    scope: str
-    region: str | None  # the city whose applicants it hears (scope city), else None
-    owner_path: str | None  # a self-reviewing body's subtree (scope self)
+from rules.routing import LEVEL_ORDER, Applicant, RefusalCode, RoutingRefused, route
+from rules.routing import Committee as Hearing
 
 
 class DeclaredRow(Protocol):
@@ -35,106 +25,114 @@ class DeclaredRow(Protocol):
     committee: str | None
 
 
-def committees_of(session: Session, cycle: Cycle) -> list[CommitteeChoice]:
-    """The cycle's committees; a city cycle's own committees hear that city."""
+@dataclass(frozen=True)
+class UnitPlace:
+    """Where an applicant's unit sits: its city, whether it is grassroots (县以下基层), and the
+    names of the unit and the bodies above it (a self-reviewing committee hears their staff)."""
+
+    city: str
+    city_name: str
+    grassroots: bool
+    names: frozenset[str]
+
+
+def committees_of(session: Session, cycle: Cycle) -> dict[str, tuple[int, Hearing]]:
+    """The cycle's committees by key, with their ids. A committee stored before its region was
+    recorded hears its cycle's region (a city cycle's own committees) or the province."""
+    province = cycle.region_code[:2] + "0000"
     rows = session.execute(
-        select(Committee, col(Organisation.city_code), col(Organisation.path))
+        select(Committee, col(Organisation.city_code), col(Organisation.name))
         .outerjoin(Organisation, col(Committee.owner_id) == col(Organisation.id))
         .where(col(Committee.cycle_id) == cycle.id)
         .order_by(col(Committee.id))
     )
-    out = []
-    for committee, city, path in rows:
-        assert committee.id is not None
-        region = city or (cycle.region_code if cycle.region_code.endswith("00") else None)
-        out.append(
-            CommitteeChoice(
-                committee.id,
-                committee.key,
-                committee.name,
-                committee.series,
-                tuple(committee.specialties) if committee.specialties else None,
-                committee.level,
-                committee.scope,
-                region if committee.scope == "city" else None,
-                path,
-            )
+    out: dict[str, tuple[int, Hearing]] = {}
+    for c, owner_city, owner_name in rows:
+        assert c.id is not None
+        region = c.region or (owner_city if c.scope == "city" else None)
+        if region is None:
+            region = cycle.region_code if c.scope == "city" else province
+        out[c.key] = (
+            c.id,
+            Hearing(
+                key=c.key,
+                name=c.name,
+                series=c.series or "",
+                specialties=frozenset(c.specialties) if c.specialties else None,
+                grants=tuple(c.grants) if c.grants else DEFAULT_GRANTS[c.level],
+                scope=c.scope,
+                region=region,
+                owners=frozenset(c.owners or ([owner_name] if owner_name else [])),
+            ),
         )
     return out
 
 
-def grassroots(unit_path: str) -> bool:
-    """A unit at or below a county (县以下基层): its path passes a county-level division."""
+def places(session: Session, paths: dict[str, str]) -> dict[str, UnitPlace]:
+    """Each unit's place (by unit code, from its path), in one query for all the names."""
+    codes = sorted({part for path in paths.values() for part in path.split("/")})
+    names = dict(
+        session.exec(
+            select(col(Organisation.code), col(Organisation.name)).where(
+                col(Organisation.code).in_(codes)
+            )
+        ).all()
+    )
     counties = {k.code for c in gansu_regions() for k in c.counties if k.county_level}
-    return any(part in counties for part in unit_path.split("/"))
-
-
-# Interim: the routing rule proper is rules/routing.py (helper E1); until it lands this
-# module applies the same rule (DOMAIN.md: series, specialty, level sought, region's scope).
-LEVEL_NEEDED = {"正高级": "senior", "副高级": "senior", "中级": "intermediate"}
-LEVEL_NAMES = {"senior": "高级", "intermediate": "中级"}
-
-
-def _why_not(
-    c: CommitteeChoice, row: DeclaredRow, unit_path: str, city_code: str | None
-) -> str | None:
-    if c.series != row.series:
-        return f"{c.name}评审{c.series}系列，不评审{row.series}系列"
-    if c.specialties and row.specialty not in c.specialties:
-        return f"{c.name}只评审{'、'.join(c.specialties)}专业"
-    if c.level != LEVEL_NEEDED[row.level]:
-        return f"{c.name}是{LEVEL_NAMES.get(c.level, c.level)}评委会，不能评审{row.level}"
-    if c.scope == "city" and c.region != city_code:
-        return f"{c.name}只评审本市州的申报人"
-    if c.scope == "grassroots" and not grassroots(unit_path):
-        return f"{c.name}只评审县以下基层单位的申报人"
-    if c.scope == "self" and not (c.owner_path and unit_path.startswith(c.owner_path + "/")):
-        return f"{c.name}是自主评审评委会，只评审其组建单位的申报人"
-    return None
+    out = {}
+    for unit, path in paths.items():
+        parts = path.split("/")
+        city = parts[1] if len(parts) > 1 else parts[0]
+        out[unit] = UnitPlace(
+            city,
+            names.get(city, city),
+            any(p in counties for p in parts),
+            frozenset(names[p] for p in parts if p in names),
+        )
+    return out
 
 
 def route_row(
     row: DeclaredRow,
-    unit_path: str,
-    city_code: str | None,
-    committees: list[CommitteeChoice],
+    place: UnitPlace,
+    committees: dict[str, tuple[int, Hearing]],
     problems: Problems,
     *,
     columns: tuple[str, str, str, str],
-) -> CommitteeChoice | None:
-    """The committee for one row, or None with the refusal recorded against the row."""
-    series_col, _specialty_col, level_col, committee_col = columns
-    if row.level not in LEVEL_NEEDED:
-        problems.add(
-            row.row,
-            level_col,
-            row.level,
-            "申报级别应为 正高级、副高级 或 中级（初级由单位认定，不经评委会）",
-        )
+) -> int | None:
+    """The id of the committee that hears one row, or None with the refusal recorded against
+    the row (in the column the applicant would change)."""
+    series_col, specialty_col, level_col, committee_col = columns
+    if row.level not in LEVEL_ORDER:
+        problems.add(row.row, level_col, row.level, f"申报级别应为 {'、'.join(LEVEL_ORDER)} 之一")
         return None
+    chosen = None
     if row.committee:
-        named = [c for c in committees if row.committee in (c.key, c.name)]
-        if not named:
-            problems.add(row.row, committee_col, row.committee, "本周期没有这个评委会")
+        by_name = {h.name: key for key, (_, h) in committees.items()}
+        chosen = row.committee if row.committee in committees else by_name.get(row.committee)
+        if chosen is None:
+            problems.add(
+                row.row, committee_col, row.committee, "本周期没有这个评委会（填编号或全称）"
+            )
             return None
-        if why := _why_not(named[0], row, unit_path, city_code):
-            problems.add(row.row, committee_col, row.committee, why)
-            return None
-        return named[0]
-    fitting = [c for c in committees if _why_not(c, row, unit_path, city_code) is None]
-    if len(fitting) == 1:
-        return fitting[0]
-    if not fitting:
-        what = f"{row.series}系列{row.specialty or ''}{row.level}"
-        problems.add(
-            row.row,
-            series_col,
-            row.series,
-            f"本周期没有可评审{what}、且适用于该单位所在地区的评委会",
-        )
-    else:
-        names = "、".join(c.name for c in fitting)
-        problems.add(
-            row.row, committee_col, "", f"有多个评委会可评审：{names}；请在“评委会”列中选定一个"
-        )
-    return None
+    applicant = Applicant(
+        city=place.city,
+        series=row.series,
+        specialty=row.specialty or "",
+        level=row.level,
+        grassroots=place.grassroots,
+        units=place.names,
+        city_name=place.city_name,
+    )
+    try:
+        return committees[route(applicant, (h for _, h in committees.values()), chosen)][0]
+    except RoutingRefused as refused:
+        column, value = series_col, row.series
+        if chosen is not None or refused.code == RefusalCode.SEVERAL_FIT:
+            column, value = committee_col, row.committee or ""
+        elif refused.code == RefusalCode.WRONG_SPECIALTY:
+            column, value = specialty_col, row.specialty or ""
+        elif refused.code in (RefusalCode.LEVEL_TOO_HIGH, RefusalCode.LEVEL_TOO_LOW):
+            column, value = level_col, row.level
+        problems.add(row.row, column, value, refused.message)
+        return None

@@ -35,6 +35,9 @@ def upgrade() -> None:
 
     with op.batch_alter_table("committee", schema=None) as batch_op:
         batch_op.add_column(sa.Column("specialties", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("grants", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("region", sa.String(length=6), nullable=True))
+        batch_op.add_column(sa.Column("owners", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("owner_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_committee_owner_id"), ["owner_id"], unique=False)
         batch_op.create_foreign_key("fk_committee_owner_id", "organisation", ["owner_id"], ["id"])
@@ -57,6 +60,9 @@ def downgrade() -> None:
         batch_op.drop_constraint("fk_committee_owner_id", type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_committee_owner_id"))
         batch_op.drop_column("owner_id")
+        batch_op.drop_column("owners")
+        batch_op.drop_column("region")
+        batch_op.drop_column("grants")
         batch_op.drop_column("specialties")
 
     with op.batch_alter_table("application", schema=None) as batch_op:
