@@ -12,21 +12,28 @@ from pydantic import BaseModel, PlainSerializer
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlmodel import Session, col
 
+from calendars.cyclefile import TOP_LEVEL_PHASES
 from dashboard.scope import Viewer, application_filter, committee_visible, org_filter
 from models.application import Application, Person
 from models.cycle import Committee, Cycle, Phase
 from models.filing import filing_status
 from models.org import Organisation, OrgKind
 from models.outbox import Escalation, Message
-from models.states import LABELS, MISSED, PENDING, THROUGH, Status
+from models.states import (
+    LABELS,
+    MISSED,
+    PASSED,
+    PENDING,
+    Status,
+    progress_percent,
+    through_count,
+)
 from models.timeutil import beijing
 from rules.idcard import mask
 from tasks.notify import stored_plan
 
 # Instants leave the API in Beijing time (+08:00), as the notices write them.
 Instant = Annotated[dt.datetime, PlainSerializer(lambda v: beijing(v).isoformat(), return_type=str)]
-
-TOP_LEVEL = ("prep", "declaration", "unit_review", "committee_review", "filing")
 
 
 class StatusCount(BaseModel):
@@ -48,7 +55,7 @@ class PhaseProgress(BaseModel):
 
     @property
     def percent(self) -> float:
-        return round(100.0 * self.through / self.total, 1) if self.total else 100.0
+        return progress_percent(self.through, self.total)
 
 
 class Deadline(BaseModel):
@@ -231,11 +238,11 @@ def phase_progress(
 ) -> list[PhaseProgress]:
     total = sum(counts.values())
     out = []
-    for key in TOP_LEVEL:
+    for key in TOP_LEVEL_PHASES:
         phase = phases.get(key)
         if phase is None:
             continue
-        through = sum(counts.get(s.value, 0) for s in THROUGH[key])
+        through = through_count(counts, key)
         out.append(
             PhaseProgress(
                 key=key,
@@ -511,9 +518,6 @@ def applications(
     ]
 
 
-_PASSED = {Status.result_publicity, Status.objection, Status.issued, Status.revoked}
-
-
 def committees(
     session: Session, cycle_id: str, viewer: Viewer, now: dt.datetime
 ) -> list[CommitteeRow]:
@@ -546,9 +550,8 @@ def committees(
                 meeting=c.meeting,  # the plan in force: every plan and postponement sets it
                 state=_window_state(c, now) if c.window_start or c.window_last_day else "未定",
                 total=sum(mine.values()),
-                waiting=mine.get(Status.committee_review.value, 0)
-                + mine.get(Status.department_review.value, 0),
-                passed=sum(mine.get(s.value, 0) for s in _PASSED),
+                waiting=_pending(mine, "committee_review"),
+                passed=sum(mine.get(s.value, 0) for s in PASSED),
                 failed=mine.get(Status.failed.value, 0),
             )
         )

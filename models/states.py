@@ -1,7 +1,9 @@
-"""The application state machine: which transition each action may make. Pure data."""
+"""The application state machine: which transition each action may make, and the groups of
+states every count of progress is made of. Pure data, and two sums over it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 
@@ -55,14 +57,6 @@ LABELS = {
     Status.refused: "不符合条件",
     Status.withdrawn: "已撤回",
     Status.revoked: "已撤销",
-}
-
-# Which level reviews an application in a given state: a return from that level is
-# resubmitted back to it.
-REVIEW_LEVEL = {
-    Status.submitted: "unit",
-    Status.unit_review: "unit",
-    Status.department_review: "department",
 }
 
 S = Status
@@ -136,11 +130,31 @@ MISSED: dict[str, frozenset[Status]] = {
     "declaration": frozenset({S.expired}),
     "unit_review": frozenset({S.not_recommended}),
 }
-
-ALLOWED: frozenset[tuple[Status, Status]] = frozenset(
-    (src, dst) for sources, dst in ACTIONS.values() for src in sources
+# Recommended by their unit (审核推荐) and neither withdrawn nor stopped since: the
+# applications the department's summary sheet (004 附件2) lists.
+RECOMMENDED = frozenset(
+    {
+        S.recommended,
+        S.unit_publicity,
+        S.department_review,
+        S.committee_review,
+        S.result_publicity,
+        S.objection,
+        S.issued,
+        S.failed,
+        S.revoked,
+    }
 )
+# A committee's pass, whatever happened after it; an objection still waits on its outcome
+# (``PENDING["committee_review"]``).
+PASSED = frozenset({S.result_publicity, S.issued, S.revoked})
 
 
-def allowed(src: Status, dst: Status) -> bool:
-    return (src, dst) in ALLOWED
+def through_count(counts: Mapping[str, int], phase: str) -> int:
+    """Of applications counted by status, how many have got through ``phase``."""
+    return sum(counts.get(s.value, 0) for s in THROUGH.get(phase, ()))
+
+
+def progress_percent(through: int, total: int) -> float:
+    """A phase's progress in percent, to one decimal; with nothing to do, it is done."""
+    return round(100.0 * through / total, 1) if total else 100.0

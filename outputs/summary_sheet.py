@@ -15,18 +15,9 @@ from sqlmodel import Session, col
 
 from models.application import Application, Person
 from models.org import Organisation
+from models.states import RECOMMENDED
 from rules.idcard import mask
 
-RECOMMENDED = (
-    "unit_publicity",
-    "department_review",
-    "committee_review",
-    "result_publicity",
-    "objection",
-    "issued",
-    "failed",
-    "revoked",
-)
 # (header, sub-header or None, profile key or a special source)
 COLUMNS: list[tuple[str, str | None, str]] = [
     ("序号", None, "#serial"),
@@ -85,7 +76,9 @@ def _rows(session: Session, cycle_id: str, department_id: int | None) -> list[di
         )
         .join(Person, col(Person.id_number) == col(Application.person_id))
         .join(Organisation, col(Organisation.id) == col(Application.unit_id))
-        .where(col(Application.cycle_id) == cycle_id, col(Application.status).in_(RECOMMENDED))
+        .where(
+            col(Application.cycle_id) == cycle_id, col(Application.status).in_(sorted(RECOMMENDED))
+        )
         .order_by(col(Organisation.name), col(Application.id))
     )
     if department_id is not None:

@@ -7,10 +7,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from models.context import CycleContext
+from calendars.cyclefile import TOP_LEVEL_PHASES
 from models.cycle import CycleEvent, Phase, boundary_key
-
-TOP_LEVEL_ORDER = ("prep", "declaration", "unit_review", "committee_review", "filing")
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,7 @@ def boundary_events(session: Session, cycle_id: str) -> list[BoundaryEvent]:
             events.append(BoundaryEvent(phase.key, "open", phase.start))
         if phase.end is not None:
             events.append(BoundaryEvent(phase.key, "close", phase.end))
-    rank = {key: i for i, key in enumerate(TOP_LEVEL_ORDER)}
+    rank = {key: i for i, key in enumerate(TOP_LEVEL_PHASES)}
     return sorted(events, key=lambda e: (e.due, e.edge == "open", rank.get(e.phase, 99)))
 
 
@@ -50,7 +48,3 @@ def due_events(session: Session, cycle_id: str, now: dt.datetime) -> list[Bounda
     """Every boundary at or before ``now`` that no flow has carried out yet, in order."""
     done = set(session.exec(select(CycleEvent.key).where(CycleEvent.cycle_id == cycle_id)).all())
     return [e for e in boundary_events(session, cycle_id) if e.due <= now and e.key not in done]
-
-
-def context(session: Session, cycle_id: str) -> CycleContext:
-    return CycleContext.load(session, cycle_id)

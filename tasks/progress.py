@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from prefect import task
 from prefect.artifacts import create_progress_artifact, create_table_artifact
@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from models.application import Application
 from models.db import session_scope
-from models.states import LABELS, THROUGH, Status
+from models.states import LABELS, Status, progress_percent, through_count
 
 
 def counts_by_city(cycle_id: str) -> dict[str, dict[str, int]]:
@@ -40,10 +40,12 @@ def publish_progress(
 ) -> float:
     """Publishes the phase's progress (idempotent: same numbers, same artifact keys)."""
     table = counts_by_city(cycle_id)
-    total = sum(sum(row.values()) for row in table.values())
-    through_states = {s.value for s in THROUGH.get(phase, set())}
-    through = sum(c for row in table.values() for s, c in row.items() if s in through_states)
-    percent = round(100.0 * through / total, 1) if total else 100.0
+    counts: Counter[str] = Counter()
+    for row in table.values():
+        counts.update(row)
+    total = sum(counts.values())
+    through = through_count(counts, phase)
+    percent = progress_percent(through, total)
     create_progress_artifact(
         progress=percent,
         key=artifact_key(cycle_id, phase, "progress"),

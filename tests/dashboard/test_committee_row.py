@@ -1,0 +1,53 @@
+"""A committee's row counts its verdicts: an application under objection still waits on its
+outcome (it used to count as passed)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from models.application import Application
+from models.cycle import Committee
+from models.db import session_scope
+from tests.dashboard.conftest import account, token
+from tests.factories import drafts, stored_cycle
+
+pytestmark = pytest.mark.usefixtures("db")
+
+# One application in each state a committee's row tells apart (and one it does not count).
+STATES = [
+    "department_review",
+    "committee_review",
+    "objection",
+    "result_publicity",
+    "issued",
+    "revoked",
+    "failed",
+    "withdrawn",
+]
+
+
+def test_an_objection_waits_and_is_not_counted_as_passed(
+    client: TestClient, root_account: str
+) -> None:
+    cycle_id = stored_cycle()
+    apps = drafts(cycle_id, len(STATES), committee_key="jyg-gc-zj")
+    with session_scope() as session:
+        for app_id, state in zip(apps, STATES, strict=True):
+            row = session.get(Application, app_id)
+            assert row is not None
+            row.status = state
+        committee = session.exec(
+            select(Committee).where(Committee.cycle_id == cycle_id, Committee.key == "jyg-gc-zj")
+        ).one()
+    user = account(
+        f"pw-{uuid.uuid4().hex[:8]}", by=root_account, committee=committee.id, role="viewer"
+    )
+    rows = client.get(f"/api/cycles/{cycle_id}/committees", headers=token(client, user)).json()
+    counts = {k: rows[0][k] for k in ("total", "waiting", "passed", "failed")}
+    # Waiting: with the department, before the committee, under objection. Passed: in result
+    # publicity, issued, or revoked after the pass.
+    assert counts == {"total": 8, "waiting": 3, "passed": 3, "failed": 1}
