@@ -49,12 +49,98 @@ def test_the_pure_core_imports_neither_prefect_nor_the_database(package: str) ->
                 assert name.split(".")[0] not in forbidden, f"{source} imports {name}"
 
 
+# Calls that read the wall clock, by their full dotted name (aliases resolved).
+CLOCK_READS = {
+    "pendulum.now",
+    "pendulum.today",
+    "pendulum.yesterday",
+    "pendulum.tomorrow",
+    "pendulum.DateTime.now",
+    "pendulum.DateTime.today",
+    "pendulum.Date.today",
+    "datetime.datetime.now",
+    "datetime.datetime.utcnow",
+    "datetime.datetime.today",
+    "datetime.date.today",
+    "time.time",
+    "time.time_ns",
+    "time.localtime",
+    "time.gmtime",
+    "time.ctime",
+}
+# Domain code takes ``now`` as an argument, so a simulation or a drill can run any date.
+DOMAIN = ("calendars", "rules", "models", "tasks", "notifications", "outputs")
+# A flow is the entry point of a scheduled run: the one place where "now" may default to the
+# real clock when the caller passes none. Everything it calls gets that ``now``.
+ENTRY_POINTS = ("flows",)
+
+
+def _dotted(node: ast.expr, aliases: dict[str, str]) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([aliases.get(node.id, node.id), *reversed(parts)])
+
+
+def clock_reads(source: str) -> list[tuple[int, str, str | None]]:
+    """(line, call, enclosing function decorated as a Prefect flow or None) per clock read."""
+    tree = ast.parse(source)
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            aliases.update({a.asname or a.name: a.name for a in node.names})
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            aliases.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
+    found = []
+
+    def visit(node: ast.AST, flow: str | None) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            decorators = [d.func if isinstance(d, ast.Call) else d for d in node.decorator_list]
+            if any(_dotted(d, aliases) in ("prefect.flow", "flow") for d in decorators):
+                flow = node.name
+        if isinstance(node, ast.Call):
+            name = _dotted(node.func, aliases)
+            if name in CLOCK_READS:
+                found.append((node.lineno, name, flow))
+        for child in ast.iter_child_nodes(node):
+            visit(child, flow)
+
+    visit(tree, None)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("source", "reads"),
+    [
+        ("import pendulum\nx = pendulum.now('UTC')", ["pendulum.now"]),
+        ("from pendulum import now\nx = now()", ["pendulum.now"]),
+        ("import datetime as dt\nx = dt.datetime.now(dt.UTC)", ["datetime.datetime.now"]),
+        ("from datetime import date\nx = date.today()", ["datetime.date.today"]),
+        ("import time\nx = time.time()", ["time.time"]),
+        ("import datetime as dt\nx = dt.time(9, 0)", []),
+        ("import time\nx = time.monotonic()", []),  # a duration, not a date
+    ],
+)
+def test_the_clock_guard_sees_every_spelling(source: str, reads: list[str]) -> None:
+    assert [name for _, name, _ in clock_reads(source)] == reads
+
+
 def test_domain_code_never_reads_the_wall_clock() -> None:
-    pattern = ("date.today(", "datetime.now(", "datetime.utcnow(", "time.time(")
-    for package in ("calendars", "rules", "models", "tasks"):
+    for package in DOMAIN:
         for source in (ROOT / package).rglob("*.py"):
-            text = source.read_text(encoding="utf-8")
-            assert not any(p in text for p in pattern), source
+            reads = clock_reads(source.read_text(encoding="utf-8"))
+            assert reads == [], f"{source.relative_to(ROOT)}: {reads}"
+
+
+def test_flows_read_the_clock_only_at_their_entry_point() -> None:
+    for package in ENTRY_POINTS:
+        for source in (ROOT / package).rglob("*.py"):
+            reads = clock_reads(source.read_text(encoding="utf-8"))
+            outside = [(line, name) for line, name, flow in reads if flow is None]
+            assert outside == [], f"{source.relative_to(ROOT)}: {outside}"
 
 
 def test_help_explains_every_command() -> None:
