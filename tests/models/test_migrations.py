@@ -21,13 +21,40 @@ def test_migrations_match_the_models(db: str) -> None:
     assert diff == []
 
 
+def schema(url: str) -> tuple[dict[str, tuple], str | None]:
+    """Every table's columns, keys, indexes and constraints, and the recorded revision."""
+    from sqlalchemy import inspect
+
+    with engine(url).connect() as connection:
+        inspector = inspect(connection)
+        tables = {
+            name: (
+                [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(name)],
+                inspector.get_pk_constraint(name)["constrained_columns"],
+                sorted(str(fk) for fk in inspector.get_foreign_keys(name)),
+                sorted(str(ix) for ix in inspector.get_indexes(name)),
+                sorted(str(uq) for uq in inspector.get_unique_constraints(name)),
+                sorted(str(ck) for ck in inspector.get_check_constraints(name)),
+            )
+            for name in inspector.get_table_names()
+        }
+        revision = MigrationContext.configure(connection).get_current_revision()
+    return tables, revision
+
+
 def test_upgrading_twice_changes_nothing(db: str) -> None:
-    from models.migrate import upgrade
+    from alembic.script import ScriptDirectory
+
+    from models.migrate import alembic_config, upgrade
 
     upgrade(db)
+    before = schema(db)
     upgrade(db)
-    with engine(db).connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() is not None
+    assert schema(db) == before
+    head = ScriptDirectory.from_config(alembic_config(db)).get_current_head()
+    tables, revision = before
+    assert revision == head
+    assert set(tables) >= set(SQLModel.metadata.tables)
 
 
 def test_a_long_read_does_not_hold_writers_up(db: str) -> None:
