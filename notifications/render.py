@@ -9,7 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from models.timeutil import beijing_text
+from calendars.beijing import beijing_text
 
 TITLES = {
     "declaration_draft": "职称申报提醒",

@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from calendars.cyclefile import CycleSpec
 from calendars.planner import plan_cycle
-from calendars.workdays import default_calendar
 from models.application import Application
 from models.cycle import Cycle
 from models.db import session_scope
 from models.outbox import Escalation, Message
+from models.settings import workday_calendar
 from notifications.escalation import escalate
 from tests.factories import bj, drafts, stored_cycle
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("db")
 def run(cycle: str, now) -> list[tuple[str, int]]:
     with session_scope() as session:
         spec = CycleSpec.model_validate(session.get(Cycle, cycle).spec)
-        steps = escalate(session, cycle, spec, plan_cycle(spec, default_calendar()), now)
+        steps = escalate(session, cycle, spec, plan_cycle(spec, workday_calendar()), now)
         return [(s.level, s.items) for s in steps]
 
 
