@@ -13,7 +13,7 @@ from models.db import session_scope
 from models.outbox import Message
 from notifications.channels import Channels, load_channels
 from notifications.delivery import LEASE, claim, deliver
-from notifications.reminders import Offset, _insert, message_row
+from notifications.reminders import Offset, insert_messages, message_row
 from tests.factories import bj, stored_cycle
 from tests.notifications.receivers import HttpReceiver, SmtpReceiver, free_port
 
@@ -45,7 +45,7 @@ def queue(
         for i in range(count)
     ]
     with session_scope() as session:
-        _insert(session, rows)
+        insert_messages(session, rows)
         return list(
             session.execute(
                 select(Message.id).where(Message.cycle_id == cycle).order_by(Message.id)
@@ -87,23 +87,48 @@ def test_smtp_delivery() -> None:
     assert "单位审核提醒" in str(make_header(decode_header(smtp.messages[0]["Subject"])))
 
 
+SECRET = "S3cret-T0ken"
+
+
 def test_receiver_down_messages_wait_and_go_out_later() -> None:
     cycle = stored_cycle()
     queue(cycle, 2)
     port = free_port()
-    channels = Channels(everything=(f"json://127.0.0.1:{port}/hook",))
+    channels = Channels(everything=(f"json://zgb:{SECRET}@127.0.0.1:{port}/hook",))
     down = deliver(session_scope, cycle, bj(2024, 10, 28, 9, 5), channels, RETRY)
     assert down.counts["failed"] == 2
     with session_scope() as session:
         rows = session.execute(select(Message).where(Message.cycle_id == cycle)).scalars().all()
         assert all(r.next_attempt_at == bj(2024, 10, 28, 9, 10) and r.last_error for r in rows)
-        assert all("secret" not in (r.last_error or "") for r in rows)
+        assert all(SECRET not in (r.last_error or "") for r in rows)
     with HttpReceiver(port) as receiver:
         too_soon = deliver(session_scope, cycle, bj(2024, 10, 28, 9, 7), channels, RETRY)
         assert sum(too_soon.counts.values()) == 0
         later = deliver(session_scope, cycle, bj(2024, 10, 28, 9, 11), channels, RETRY)
     assert later.counts["sent"] == 2 and len(receiver.received) == 2
     assert statuses(cycle) == {"sent": 2}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"nosuchscheme://zgb:{SECRET}@sms.example.gov.cn/send",  # apprise knows no such plugin
+        f"mailto://zgb:{SECRET}@",  # a known plugin that cannot be built from this URL
+    ],
+)
+def test_an_unusable_address_is_reported_without_its_secret(url: str) -> None:
+    cycle = stored_cycle()
+    queue(cycle, 1)
+    result = deliver(
+        session_scope, cycle, bj(2024, 10, 28, 9, 5), Channels(everything=(url,)), RETRY
+    )
+    assert result.counts["failed"] == 1
+    with session_scope() as session:
+        (error,) = session.execute(
+            select(Message.last_error).where(Message.cycle_id == cycle)
+        ).scalars()
+    assert error is not None and "无法识别的通知地址" in error
+    assert url.split("://")[0] in error and SECRET not in error
 
 
 def test_a_reminder_past_its_deadline_expires_instead_of_going_out_late() -> None:
