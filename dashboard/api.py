@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from dashboard import figures
@@ -16,9 +16,19 @@ from models.accounts import ROLE_LABELS, Account, Role, create_account, sign_in
 from models.context import Refused
 from models.db import read_scope, session_scope
 from models.refusals import RefusalCode
+from models.services import ACTION_LABELS, DASHBOARD_ACTIONS
 
 router = APIRouter(prefix="/api")
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+# The actions' names as the service layer's table lists them; one no account may take here is
+# refused as unsupported (403), naming the ones there are.
+ActionName = Annotated[
+    str,
+    Path(
+        description="；".join(f"{n}：{ACTION_LABELS[n]}" for n in DASHBOARD_ACTIONS),
+        json_schema_extra={"enum": list(DASHBOARD_ACTIONS)},
+    ),
+]
 
 
 class SignIn(BaseModel):
@@ -52,7 +62,6 @@ class CycleOut(BaseModel):
 class ActionIn(BaseModel):
     ids: list[int] = Field(min_length=1, max_length=5000, description="申报编号")
     reason: str = Field(default="", description="退回的全部修改意见、异议事由")
-    passed: bool | None = Field(default=None, description="录入评审结果时：是否通过")
 
 
 class OutcomeOut(BaseModel):
@@ -194,7 +203,7 @@ def filing(cycle_id: str, viewer: ViewerDep, request: Request) -> list[figures.F
 @router.post(
     "/cycles/{cycle_id}/actions/{action}",
     response_model=OutcomeOut,
-    summary="办理：submit / resubmit / return / recommend / forward / result / object",
+    summary="办理：" + " / ".join(DASHBOARD_ACTIONS),
     responses={
         403: {"description": "无权办理（账号类型、角色或管辖范围）"},
         409: {"description": "全部未受理（截止时间、退回次数等规则），原因逐件列出"},
@@ -202,7 +211,7 @@ def filing(cycle_id: str, viewer: ViewerDep, request: Request) -> list[figures.F
 )
 def act(
     cycle_id: str,
-    action: str,
+    action: ActionName,
     body: ActionIn,
     viewer: ViewerDep,
     request: Request,
@@ -215,7 +224,6 @@ def act(
         body.ids,
         now=now_of(request),
         reason=body.reason,
-        passed=body.passed,
     )
     if outcome.refused and not outcome.done:
         response.status_code = 409

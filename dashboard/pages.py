@@ -15,7 +15,6 @@ from sqlmodel import col, select
 
 from calendars.workdays import default_calendar
 from dashboard import figures
-from dashboard.actions import ACTION_LABELS
 from dashboard.actions import act as act_on
 from dashboard.auth import (
     COOKIE,
@@ -33,11 +32,15 @@ from models.context import Refused
 from models.cycle import Committee
 from models.db import read_scope, session_scope
 from models.org import Organisation
+from models.services import ACTION_LABELS
 from models.timeutil import beijing_short
 from outputs.certificates import verify
 
 router = APIRouter(include_in_schema=False)
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+# What an organisation's list offers: a committee records its verdicts on its own page, and an
+# objection (which needs its grounds) comes in through the API.
+_ON_ORG_PAGE = frozenset({"submit", "resubmit", "return", "recommend", "forward"})
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -180,13 +183,8 @@ def org_page(
         crumbs=crumbs,
         apps=apps,
         status=status,
-        # In the order of the workflow, as ACTION_LABELS lists them.
-        actions=[
-            a
-            for a in ACTION_LABELS
-            if a in viewer.allowed_actions()
-            and a in ("submit", "resubmit", "return", "recommend", "forward")
-        ],
+        # In the order of the workflow, as the service layer's table lists them.
+        actions=[a for a in ACTION_LABELS if a in viewer.allowed_actions() and a in _ON_ORG_PAGE],
         notice=request.query_params.get("notice"),
     )
 
@@ -222,7 +220,7 @@ def committee_page(cycle_id: str, key: str, request: Request, viewer: ViewerDep)
         committee=rows[key],
         data=data,
         apps=apps,
-        may_record="result" in viewer.allowed_actions(),
+        verdicts=[a for a in ("pass", "fail") if a in viewer.allowed_actions()],
         notice=request.query_params.get("notice"),
     )
 
@@ -256,7 +254,6 @@ def act(cycle_id: str, request: Request, viewer: ViewerDep, form: FormDep) -> Re
         raise Forbidden("申报编号无效") from None
     if not ids:
         return RedirectResponse(f"{back}?notice={quote('请先勾选申报')}", status_code=303)
-    passed = {"pass": True, "fail": False}.get(_field(form, "verdict"))
     outcome = act_on(
         viewer,
         cycle_id,
@@ -264,7 +261,6 @@ def act(cycle_id: str, request: Request, viewer: ViewerDep, form: FormDep) -> Re
         ids,
         now=now_of(request),
         reason=_field(form, "reason"),
-        passed=passed,
     )
     notice = _notice(len(outcome.done), outcome.refused)
     return RedirectResponse(f"{back}?notice={quote(notice)}", status_code=303)

@@ -14,6 +14,7 @@ from models.accounts import Account, Role
 from models.application import Application
 from models.cycle import Committee
 from models.org import Organisation, OrgKind
+from models.services import actions_taken_by
 
 KIND_LABELS = {
     OrgKind.province: "省级",
@@ -23,16 +24,6 @@ KIND_LABELS = {
     OrgKind.unit: "用人单位",
     OrgKind.agency: "人才服务机构",
     "committee": "评委会",
-}
-
-# Which actions each kind of account may take (on applications in its scope).
-ACTIONS_BY_KIND: dict[str, frozenset[str]] = {
-    OrgKind.unit: frozenset({"submit", "resubmit", "return", "recommend"}),
-    OrgKind.agency: frozenset({"submit", "resubmit", "return", "recommend"}),
-    OrgKind.department: frozenset({"return", "forward"}),
-    "committee": frozenset({"result"}),
-    OrgKind.city: frozenset({"object"}),
-    OrgKind.province: frozenset({"object"}),
 }
 
 
@@ -66,7 +57,8 @@ class Viewer:
         return self.role in (Role.admin, Role.operator)
 
     def allowed_actions(self) -> frozenset[str]:
-        return ACTIONS_BY_KIND.get(self.kind, frozenset()) if self.may_act else frozenset()
+        """The actions this account may take on applications in its scope."""
+        return actions_taken_by(self.kind) if self.may_act else frozenset()
 
     @property
     def actor(self) -> str:

@@ -17,6 +17,7 @@ from calendars.workdays import day_end, default_calendar
 from models.application import Application, Person
 from models.context import CycleContext, Window, require_open
 from models.cycle import Committee
+from models.org import OrgKind
 from models.refusals import Refusal, RefusalCode, Refused
 from models.states import ACTIONS, LABELS, Status
 from models.timeutil import BEIJING, beijing_text
@@ -562,42 +563,129 @@ def unit_publicity_end(start: dt.datetime, workdays: int) -> pendulum.DateTime:
     return day_end(default_calendar().add_workdays(_local_day(start), workdays))
 
 
-# Every action by name, for the callers that take it as text (the CLI, the web API). A refusal
-# or withdrawal without words gets the usual ones; return, object and revoke need their own.
-_BY_NAME: dict[str, Callable[..., Outcome]] = {
-    "submit": lambda s, c, ids, now, actor, reason: submit(s, c, ids, now=now, actor=actor),
-    "resubmit": lambda s, c, ids, now, actor, reason: resubmit(s, c, ids, now=now, actor=actor),
-    "return": lambda s, c, ids, now, actor, reason: return_for_changes(
-        s, c, ids, now=now, actor=actor, reason=reason
+@dataclass(frozen=True)
+class Action:
+    """One action as the callers that take it by name see it (the CLI, the dashboard)."""
+
+    name: str
+    label: str  # in plain Chinese, as buttons and messages say it
+    run: Callable[[Session, str, Sequence[int], dt.datetime, str, str], Outcome]
+    # The dashboard accounts that may take it, by kind (an OrgKind, or "committee"); an action
+    # no account may take there is for the CLI and the flows only.
+    taken_by: frozenset[str] = frozenset()
+
+
+_UNITS = frozenset({OrgKind.unit, OrgKind.agency})
+_OFFICES = frozenset({OrgKind.city, OrgKind.province})
+_COMMITTEE = frozenset({"committee"})
+
+# Every action by name, in the order of the workflow: the one vocabulary of the CLI and the
+# dashboard. A refusal or withdrawal without words gets the usual ones; return, object and
+# revoke need their own.
+ACTION_TABLE: tuple[Action, ...] = (
+    Action(
+        "submit",
+        "提交申报",
+        lambda s, c, ids, now, actor, reason: submit(s, c, ids, now=now, actor=actor),
+        _UNITS,
     ),
-    "recommend": lambda s, c, ids, now, actor, reason: recommend(s, c, ids, now=now, actor=actor),
-    "forward": lambda s, c, ids, now, actor, reason: forward(s, c, ids, now=now, actor=actor),
-    "refuse": lambda s, c, ids, now, actor, reason: refuse(
-        s, c, ids, now=now, actor=actor, reason=reason or "不符合申报条件"
+    Action(
+        "resubmit",
+        "重新提交",
+        lambda s, c, ids, now, actor, reason: resubmit(s, c, ids, now=now, actor=actor),
+        _UNITS,
     ),
-    "pass": lambda s, c, ids, now, actor, reason: record_result(
-        s, c, ids, passed=True, now=now, actor=actor
+    Action(
+        "return",
+        "退回修改",
+        lambda s, c, ids, now, actor, reason: return_for_changes(
+            s, c, ids, now=now, actor=actor, reason=reason
+        ),
+        _UNITS | {OrgKind.department},
     ),
-    "fail": lambda s, c, ids, now, actor, reason: record_result(
-        s, c, ids, passed=False, now=now, actor=actor
+    Action(
+        "recommend",
+        "审核推荐",
+        lambda s, c, ids, now, actor, reason: recommend(s, c, ids, now=now, actor=actor),
+        _UNITS,
     ),
-    "object": lambda s, c, ids, now, actor, reason: object_to(
-        s, c, ids, now=now, actor=actor, reason=reason
+    Action(
+        "forward",
+        "报送评委会",
+        lambda s, c, ids, now, actor, reason: forward(s, c, ids, now=now, actor=actor),
+        frozenset({OrgKind.department}),
     ),
-    "uphold": lambda s, c, ids, now, actor, reason: decide_objection(
-        s, c, ids, upheld=True, now=now, actor=actor, reason=reason
+    Action(
+        "refuse",
+        "认定不符合申报条件",
+        lambda s, c, ids, now, actor, reason: refuse(
+            s, c, ids, now=now, actor=actor, reason=reason or "不符合申报条件"
+        ),
     ),
-    "dismiss": lambda s, c, ids, now, actor, reason: decide_objection(
-        s, c, ids, upheld=False, now=now, actor=actor, reason=reason
+    Action(
+        "pass",
+        "评审通过",
+        lambda s, c, ids, now, actor, reason: record_result(
+            s, c, ids, passed=True, now=now, actor=actor
+        ),
+        _COMMITTEE,
     ),
-    "revoke": lambda s, c, ids, now, actor, reason: revoke(
-        s, c, ids, now=now, actor=actor, reason=reason
+    Action(
+        "fail",
+        "评审未通过",
+        lambda s, c, ids, now, actor, reason: record_result(
+            s, c, ids, passed=False, now=now, actor=actor
+        ),
+        _COMMITTEE,
     ),
-    "withdraw": lambda s, c, ids, now, actor, reason: withdraw(
-        s, c, ids, now=now, actor=actor, reason=reason or "本人撤回"
+    Action(
+        "object",
+        "登记异议",
+        lambda s, c, ids, now, actor, reason: object_to(
+            s, c, ids, now=now, actor=actor, reason=reason
+        ),
+        _OFFICES,
     ),
-}
+    Action(
+        "uphold",
+        "异议成立",
+        lambda s, c, ids, now, actor, reason: decide_objection(
+            s, c, ids, upheld=True, now=now, actor=actor, reason=reason
+        ),
+    ),
+    Action(
+        "dismiss",
+        "异议不成立",
+        lambda s, c, ids, now, actor, reason: decide_objection(
+            s, c, ids, upheld=False, now=now, actor=actor, reason=reason
+        ),
+    ),
+    Action(
+        "revoke",
+        "撤销职称",
+        lambda s, c, ids, now, actor, reason: revoke(
+            s, c, ids, now=now, actor=actor, reason=reason
+        ),
+    ),
+    Action(
+        "withdraw",
+        "本人撤回",
+        lambda s, c, ids, now, actor, reason: withdraw(
+            s, c, ids, now=now, actor=actor, reason=reason or "本人撤回"
+        ),
+    ),
+)
+_BY_NAME = {a.name: a for a in ACTION_TABLE}
+# The names in the order of the workflow (the CLI's help lists them so).
 ACTION_NAMES = tuple(_BY_NAME)
+ACTION_LABELS = {a.name: a.label for a in ACTION_TABLE}
+# What the dashboard offers some account, in the same order.
+DASHBOARD_ACTIONS = tuple(a.name for a in ACTION_TABLE if a.taken_by)
+
+
+def actions_taken_by(kind: str) -> frozenset[str]:
+    """The actions a dashboard account of this kind (an OrgKind, or "committee") may take."""
+    return frozenset(a.name for a in ACTION_TABLE if kind in a.taken_by)
 
 
 def by_name(
@@ -611,4 +699,4 @@ def by_name(
     reason: str = "",
 ) -> Outcome:
     """The action called ``action`` (one of ``ACTION_NAMES``)."""
-    return _BY_NAME[action](session, cycle_id, ids, now, actor, reason)
+    return _BY_NAME[action].run(session, cycle_id, ids, now, actor, reason)

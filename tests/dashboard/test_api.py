@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
 from models.accounts import Account, find_account
 from models.application import Application, AuditEvent
 from models.db import session_scope
+from models.services import actions_taken_by
 from tests.dashboard.conftest import PASSWORD, ROOT, Clocked, World, token
 from tests.factories import bj, status_of
 
@@ -204,6 +206,8 @@ def test_roles_and_kinds_limit_the_actions(client: TestClient, world: World) -> 
     assert refused.status_code == 403 and "不能审核推荐" in refused.json()["detail"]
     bad = client.post(f"{url}/promote", json={"ids": world.apps_a[:1]}, headers=dept)
     assert bad.status_code == 403 and "不支持的操作" in bad.json()["detail"]
+    # The service layer's own name for a verdict; "result" is no action.
+    assert client.post(f"{url}/result", json={"ids": [1]}, headers=dept).status_code == 403
     empty = client.post(f"{url}/recommend", json={"ids": []}, headers=dept)
     assert empty.status_code == 422 and "请求内容有误" in empty.json()["detail"]
     assert status_of(world.apps_a[0]) == "submitted"
@@ -212,11 +216,39 @@ def test_roles_and_kinds_limit_the_actions(client: TestClient, world: World) -> 
 def test_the_openapi_document_and_its_page_are_served_locally(client: TestClient) -> None:
     spec = client.get("/api/openapi.json").json()
     assert "/api/cycles/{cycle_id}/actions/{action}" in spec["paths"]
+    act = spec["paths"]["/api/cycles/{cycle_id}/actions/{action}"]["post"]
+    (action,) = [p for p in act["parameters"] if p["name"] == "action"]
+    assert action["schema"]["enum"] == [
+        "submit",
+        "resubmit",
+        "return",
+        "recommend",
+        "forward",
+        "pass",
+        "fail",
+        "object",
+    ]
     assert "/api/cycles/{cycle_id}/overview" in spec["paths"]
     page = client.get("/api/docs").text
     assert "/static/swagger/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
     asset = client.get("/static/swagger/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.content) > 100_000
+
+
+@pytest.mark.parametrize(
+    ("kind", "actions"),
+    [
+        ("unit", {"submit", "resubmit", "return", "recommend"}),
+        ("agency", {"submit", "resubmit", "return", "recommend"}),
+        ("department", {"return", "forward"}),
+        ("committee", {"pass", "fail"}),
+        ("city", {"object"}),
+        ("province", {"object"}),
+        ("county", set()),
+    ],
+)
+def test_what_each_kind_of_account_may_do(kind: str, actions: set[str]) -> None:
+    assert actions_taken_by(kind) == actions
 
 
 def test_the_root_account_exists_once(world: World) -> None:

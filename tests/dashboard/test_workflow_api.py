@@ -49,9 +49,7 @@ def test_recommend_forward_and_record_results_over_http(
     # Before the committee's window (11/11–12/10) the verdict is refused, with the window named.
     clock.now = bj(2024, 11, 5, 10)
     panel = token(client, reviewer)
-    early = client.post(
-        f"{url}/result", json={"ids": world.apps_a[:1], "passed": True}, headers=panel
-    )
+    early = client.post(f"{url}/pass", json={"ids": world.apps_a[:1]}, headers=panel)
     assert early.status_code == 409
     assert (
         "嘉峪关市工程系列中级职称评审委员会评审时间尚未开始"
@@ -59,12 +57,8 @@ def test_recommend_forward_and_record_results_over_http(
     )
     clock.now = bj(2024, 11, 20, 10)
     panel = token(client, reviewer)
-    passed = client.post(
-        f"{url}/result", json={"ids": world.apps_a[:2], "passed": True}, headers=panel
-    )
-    failed = client.post(
-        f"{url}/result", json={"ids": world.apps_a[2:], "passed": False}, headers=panel
-    )
+    passed = client.post(f"{url}/pass", json={"ids": world.apps_a[:2]}, headers=panel)
+    failed = client.post(f"{url}/fail", json={"ids": world.apps_a[2:]}, headers=panel)
     assert passed.json()["done"] == world.apps_a[:2] and failed.json()["done"] == world.apps_a[2:]
     assert [status_of(i) for i in world.apps_a] == [
         "result_publicity",
@@ -72,9 +66,7 @@ def test_recommend_forward_and_record_results_over_http(
         "failed",
     ]
     # Unit B's application is addressed to this committee too, but has not reached it yet.
-    not_yet = client.post(
-        f"{url}/result", json={"ids": world.apps_b[:1], "passed": True}, headers=panel
-    )
+    not_yet = client.post(f"{url}/pass", json={"ids": world.apps_b[:1]}, headers=panel)
     assert not_yet.status_code == 409
     assert "已提交" in not_yet.json()["refused"][str(world.apps_b[0])]
     rows = client.get(f"/api/cycles/{world.cycle_id}/committees", headers=panel).json()
@@ -140,3 +132,42 @@ def test_certificate_verification_needs_no_sign_in(client: TestClient, monkeypat
         settings.cache_clear()
     assert page.status_code == 200
     assert 'data-genuine="false"' in page.text
+
+
+def test_a_committee_records_a_verdict_with_its_pages_buttons(
+    client: TestClient, world: World, clock: Clocked
+) -> None:
+    import re
+
+    from models.application import Application
+
+    with session_scope() as session:
+        for app_id in world.apps_a:
+            row = session.get(Application, app_id)
+            assert row is not None
+            row.status = "committee_review"
+        committee = session.exec(
+            select(Committee).where(
+                Committee.cycle_id == world.cycle_id, Committee.key == "jyg-gc-zj"
+            )
+        ).one()
+    reviewer = _once(f"pw-page-{world.cycle_id}", by=ROOT, committee=committee.id)
+    clock.now = bj(2024, 11, 20, 10)
+    panel = token(client, reviewer)
+    url = f"/cycles/{world.cycle_id}/committees/jyg-gc-zj"
+    page = client.get(url, headers=panel).text
+    buttons = re.findall(
+        r'<button type="submit" name="action" value="(\w+)">([^<]+)</button>', page
+    )
+    assert buttons == [("pass", "评审通过"), ("fail", "评审未通过")]
+    csrf = re.search(r'name="csrf" value="(\w+)"', page)
+    assert csrf is not None
+    posted = client.post(
+        f"/cycles/{world.cycle_id}/act",
+        data={"csrf": csrf.group(1), "back": url, "action": "fail", "id": str(world.apps_a[0])},
+        headers=panel,
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303
+    assert status_of(world.apps_a[0]) == "failed"
+    assert status_of(world.apps_a[1]) == "committee_review"
