@@ -70,6 +70,8 @@ def _connect_failed(context: ExceptionContext) -> BaseException | None:
     if context.connection is not None or context.is_pre_ping:
         return None
     cause = context.original_exception
+    if "locked" in str(cause) or "busy" in str(cause):
+        return None  # a busy SQLite file is a hiccup the task retries, not an outage
     return _unavailable(str(context.engine.url) if context.engine else "", cause)
 
 

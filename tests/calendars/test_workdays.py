@@ -473,3 +473,18 @@ def test_errors_are_value_errors_and_name_no_yaml_internals(tmp_path: Path) -> N
         WorkdayCalendar.load(home=tmp_path)
     assert isinstance(caught.value, CalendarDataError)
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_an_instant_is_written_as_the_notices_write_it() -> None:
+    from calendars.beijing import beijing_text, last_day
+
+    midnight = pendulum.datetime(2024, 10, 21, tz=BEIJING)
+    assert beijing_text(midnight) == "2024年10月20日24:00（北京时间）"
+    assert beijing_text(midnight, short=True) == "2024-10-20 24:00"
+    assert beijing_text(midnight.in_timezone("UTC")) == "2024年10月20日24:00（北京时间）"
+    # Half a second after midnight is the new day, not 24:00 of the old one.
+    after = midnight.add(microseconds=500_000)
+    assert beijing_text(after) == "2024年10月21日00:00:00（北京时间）"
+    assert beijing_text(after, short=True) == "2024-10-21 00:00"
+    assert beijing_text(midnight.add(hours=9, minutes=30)) == "2024年10月21日09:30:00（北京时间）"
+    assert last_day(midnight) == D("2024-10-20") and last_day(after) == D("2024-10-21")
