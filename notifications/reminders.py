@@ -44,9 +44,6 @@ def insert_messages(session: Session, rows: list[dict[str, Any]]) -> int:
     return len(rows)
 
 
-_insert = insert_messages  # TEMP: tests/notifications/test_delivery.py (D) moves to insert_messages
-
-
 def message_row(
     cycle_id: str,
     kind: str,
