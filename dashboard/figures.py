@@ -19,6 +19,7 @@ from models.cycle import Committee, Cycle, Phase
 from models.filing import filing_status
 from models.org import Organisation, OrgKind
 from models.outbox import Escalation, Message
+from models.plans import stored_plan
 from models.states import (
     LABELS,
     MISSED,
@@ -30,7 +31,6 @@ from models.states import (
 )
 from models.timeutil import beijing
 from rules.idcard import mask
-from tasks.notify import stored_plan
 
 # Instants leave the API in Beijing time (+08:00), as the notices write them.
 Instant = Annotated[dt.datetime, PlainSerializer(lambda v: beijing(v).isoformat(), return_type=str)]

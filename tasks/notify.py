@@ -3,41 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from sqlmodel import Session
 
-from calendars.cyclefile import CycleSpec
-from calendars.planner import Plan, plan_cycle
 from calendars.workdays import default_calendar
-from models.cycle import Cycle
 from models.db import session_scope
+from models.plans import stored_plan
 from notifications.channels import load_channels
 from notifications.delivery import deliver
 from notifications.escalation import escalate
 from notifications.filing import overdue_filings
 from notifications.reminders import ReminderWriter
 from tasks.retry import retry_on_db_hiccup
-
-
-@lru_cache(maxsize=64)
-def _plan(cycle_id: str, revision: int, spec_json: str) -> tuple[CycleSpec, Plan]:
-    import json
-
-    spec = CycleSpec.model_validate(json.loads(spec_json))
-    return spec, plan_cycle(spec, default_calendar())
-
-
-def stored_plan(session: Session, cycle_id: str) -> tuple[CycleSpec, Plan]:
-    """The stored cycle re-planned (cached per revision: an extension gives a new plan)."""
-    import json
-
-    cycle = session.get(Cycle, cycle_id)
-    assert cycle is not None
-    return _plan(cycle_id, cycle.revision, json.dumps(cycle.spec, sort_keys=True))
 
 
 @task(

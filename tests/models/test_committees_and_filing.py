@@ -105,7 +105,7 @@ def test_an_approved_postponement_is_recorded_but_not_past_the_finish_by_date() 
 
 
 def test_filing_status_follows_the_deadlines() -> None:
-    from tasks.notify import stored_plan
+    from models.plans import stored_plan
 
     cycle = stored_cycle()
     with session_scope() as session:
@@ -132,8 +132,8 @@ def test_filing_status_follows_the_deadlines() -> None:
 
 
 def test_an_overdue_filing_goes_to_the_receiving_office_once() -> None:
+    from models.plans import stored_plan
     from notifications.filing import overdue_filings
-    from tasks.notify import stored_plan
 
     cycle = stored_cycle()
     for _ in range(2):
