@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
+from calendars.beijing import beijing
 from models.application import Application, Person
 from models.cycle import Cycle
 from models.imports.report import (
@@ -24,7 +26,7 @@ from models.imports.report import (
     chunks,
     duplicates,
 )
-from models.imports.routing import committees_of, places, route_row
+from models.imports.routing import Router, committees_of, places
 from models.org import Organisation, OrgKind
 from outputs.summary_sheet import COLUMNS as SHEET_COLUMNS
 from rules.credit_code import InvalidCreditCode, check_credit_code
@@ -118,6 +120,12 @@ def _profile_value(key: str, text: str) -> tuple[Any, str | None]:
     return text, None
 
 
+@lru_cache(maxsize=4096)
+def _unit_code(text: str) -> str:
+    """A unit's code checked once however many of its applicants a file lists."""
+    return check_credit_code(text)
+
+
 def _read_row(
     number: int, values: dict[str, str], on: dt.date, problems: Problems
 ) -> Declared | None:
@@ -135,7 +143,7 @@ def _read_row(
     unit_text = cell(values, UNIT_CODE)
     unit = ""
     try:
-        unit = check_credit_code(unit_text)
+        unit = _unit_code(unit_text)
     except InvalidCreditCode as exc:
         problems.add(number, UNIT_CODE, unit_text, str(exc))
     series, level = cell(values, SERIES), cell(values, LEVEL)
@@ -219,7 +227,7 @@ def import_declarations(
         result.errors = problems.sorted()
         return result
     duplicates(rows, ID, problems)
-    on = now.date()
+    on = beijing(now).date()  # a birth date later than today (Beijing) is refused
     declared: dict[str, Declared] = {}
     for done, (number, values) in enumerate(rows, start=1):
         if on_row is not None and done % 500 == 0:
@@ -228,7 +236,7 @@ def import_declarations(
         if d is not None and d.id_number not in declared:
             declared[d.id_number] = d
     units = _units(session, sorted({d.unit for d in declared.values()}))
-    committees = committees_of(session, cycle)
+    router = Router(committees_of(session, cycle), (SERIES, SPECIALTY, LEVEL, COMMITTEE))
     where = places(session, {code: unit.path for code, unit in units.items()})
     by_number = dict(rows)
     choices: dict[str, int] = {}
@@ -247,13 +255,7 @@ def import_declarations(
                 unit_name,
                 f"与统一社会信用代码登记的单位名称“{unit.name}”不一致",
             )
-        choice = route_row(
-            d,
-            where[d.unit],
-            committees,
-            problems,
-            columns=(SERIES, SPECIALTY, LEVEL, COMMITTEE),
-        )
+        choice = router.route(d, where[d.unit], problems)
         if choice is not None:
             choices[d.id_number] = choice
     stored_people, stored_apps = _stored(session, sorted(declared), cycle.year)
@@ -336,7 +338,9 @@ def import_declarations(
     return result
 
 
+PERSON_FIELDS = ("id_number", "name", "male", "birth", "phone")
 APP_FIELDS = (
+    "person_id",
     "id",
     "cycle_id",
     "status",
@@ -354,22 +358,22 @@ APP_FIELDS = (
 def _stored(
     session: Session, ids: list[str], year: int
 ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """What is stored of these people and their applications this year, as plain values
+    (columns only: no ORM objects for thousands of rows)."""
     people: dict[str, dict[str, Any]] = {}
     apps: dict[str, dict[str, Any]] = {}
+    person_columns = [getattr(Person, f) for f in PERSON_FIELDS]
+    app_columns = [getattr(Application, f) for f in APP_FIELDS]
     for part in chunks(ids):
-        for p in session.exec(select(Person).where(col(Person.id_number).in_(part))):
-            people[p.id_number] = {
-                "id_number": p.id_number,
-                "name": p.name,
-                "male": p.male,
-                "birth": p.birth,
-                "phone": p.phone,
-            }
-        found = session.exec(
-            select(Application).where(
+        for values in session.execute(
+            select(*person_columns).where(col(Person.id_number).in_(part))
+        ):
+            people[values[0]] = dict(zip(PERSON_FIELDS, values, strict=True))
+        found = session.execute(
+            select(*app_columns).where(
                 col(Application.person_id).in_(part), col(Application.year) == year
             )
         )
-        for a in found:
-            apps[a.person_id] = {f: getattr(a, f) for f in APP_FIELDS}
+        for values in found:
+            apps[values[0]] = dict(zip(APP_FIELDS, values, strict=True))
     return people, apps

@@ -92,47 +92,60 @@ def places(session: Session, paths: dict[str, str]) -> dict[str, UnitPlace]:
     return out
 
 
-def route_row(
-    row: DeclaredRow,
-    place: UnitPlace,
-    committees: dict[str, tuple[int, Hearing]],
-    problems: Problems,
-    *,
-    columns: tuple[str, str, str, str],
-) -> int | None:
-    """The id of the committee that hears one row, or None with the refusal recorded against
-    the row (in the column the applicant would change)."""
-    series_col, specialty_col, level_col, committee_col = columns
-    if row.level not in LEVEL_ORDER:
-        problems.add(row.row, level_col, row.level, f"申报级别应为 {'、'.join(LEVEL_ORDER)} 之一")
+Outcome = int | tuple[str, str, str]  # a committee id, or (column, value, why)
+
+
+class Router:
+    """Routes rows; applicants of one unit seeking the same thing route alike, so each
+    distinct case is decided once (a 100,000-row file has a few thousand)."""
+
+    def __init__(
+        self, committees: dict[str, tuple[int, Hearing]], columns: tuple[str, str, str, str]
+    ) -> None:
+        self.committees = committees
+        self.columns = columns
+        self.by_name = {h.name: key for key, (_, h) in committees.items()}
+        self.decided: dict[tuple[object, ...], Outcome] = {}
+
+    def route(self, row: DeclaredRow, place: UnitPlace, problems: Problems) -> int | None:
+        """The id of the committee that hears the row, or None with the refusal recorded
+        against the row (in the column the applicant would change)."""
+        case = (place, row.series, row.specialty, row.level, row.committee)
+        outcome = self.decided.get(case)
+        if outcome is None:
+            outcome = self.decided[case] = self._decide(row, place)
+        if isinstance(outcome, int):
+            return outcome
+        problems.add(row.row, *outcome)
         return None
-    chosen = None
-    if row.committee:
-        by_name = {h.name: key for key, (_, h) in committees.items()}
-        chosen = row.committee if row.committee in committees else by_name.get(row.committee)
-        if chosen is None:
-            problems.add(
-                row.row, committee_col, row.committee, "本周期没有这个评委会（填编号或全称）"
-            )
-            return None
-    applicant = Applicant(
-        city=place.city,
-        series=row.series,
-        specialty=row.specialty or "",
-        level=row.level,
-        grassroots=place.grassroots,
-        units=place.names,
-        city_name=place.city_name,
-    )
-    try:
-        return committees[route(applicant, (h for _, h in committees.values()), chosen)][0]
-    except RoutingRefused as refused:
-        column, value = series_col, row.series
-        if chosen is not None or refused.code == RefusalCode.SEVERAL_FIT:
-            column, value = committee_col, row.committee or ""
-        elif refused.code == RefusalCode.WRONG_SPECIALTY:
-            column, value = specialty_col, row.specialty or ""
-        elif refused.code in (RefusalCode.LEVEL_TOO_HIGH, RefusalCode.LEVEL_TOO_LOW):
-            column, value = level_col, row.level
-        problems.add(row.row, column, value, refused.message)
-        return None
+
+    def _decide(self, row: DeclaredRow, place: UnitPlace) -> Outcome:
+        series_col, specialty_col, level_col, committee_col = self.columns
+        if row.level not in LEVEL_ORDER:
+            return level_col, row.level, f"申报级别应为 {'、'.join(LEVEL_ORDER)} 之一"
+        chosen = None
+        if row.committee:
+            chosen = row.committee if row.committee in self.committees else None
+            chosen = chosen or self.by_name.get(row.committee)
+            if chosen is None:
+                return committee_col, row.committee, "本周期没有这个评委会（填编号或全称）"
+        applicant = Applicant(
+            city=place.city,
+            series=row.series,
+            specialty=row.specialty or "",
+            level=row.level,
+            grassroots=place.grassroots,
+            units=place.names,
+            city_name=place.city_name,
+        )
+        try:
+            key = route(applicant, (h for _, h in self.committees.values()), chosen)
+        except RoutingRefused as refused:
+            if chosen is not None or refused.code == RefusalCode.SEVERAL_FIT:
+                return committee_col, row.committee or "", refused.message
+            if refused.code == RefusalCode.WRONG_SPECIALTY:
+                return specialty_col, row.specialty or "", refused.message
+            if refused.code in (RefusalCode.LEVEL_TOO_HIGH, RefusalCode.LEVEL_TOO_LOW):
+                return level_col, row.level, refused.message
+            return series_col, row.series, refused.message
+        return self.committees[key][0]
