@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from calendars.cyclefile import DEFAULT_GRANTS
+from calendars.cyclefile import DEFAULT_GRANTS, CommitteeSpec
 from models.cycle import Committee, Cycle
 from models.imports.report import Problems
 from models.org import Organisation
@@ -37,9 +38,10 @@ class UnitPlace:
 
 
 def committees_of(session: Session, cycle: Cycle) -> dict[str, tuple[int, Hearing]]:
-    """The cycle's committees by key, with their ids. A committee stored before its region was
-    recorded hears its cycle's region (a city cycle's own committees) or the province."""
-    province = cycle.region_code[:2] + "0000"
+    """The cycle's committees by key, with their ids, as the routing rule sees them: an
+    imported committee from its own columns, a cycle-file committee from the cycle's stored
+    spec (so one stored before its columns were filled still routes by its file)."""
+    file_specs = (cycle.spec or {}).get("committees") or {}
     rows = session.execute(
         select(Committee, col(Organisation.city_code), col(Organisation.name))
         .outerjoin(Organisation, col(Committee.owner_id) == col(Organisation.id))
@@ -49,23 +51,34 @@ def committees_of(session: Session, cycle: Cycle) -> dict[str, tuple[int, Hearin
     out: dict[str, tuple[int, Hearing]] = {}
     for c, owner_city, owner_name in rows:
         assert c.id is not None
-        region = c.region or (owner_city if c.scope == "city" else None)
-        if region is None:
-            region = cycle.region_code if c.scope == "city" else province
-        out[c.key] = (
-            c.id,
-            Hearing(
-                key=c.key,
-                name=c.name,
-                series=c.series or "",
-                specialties=frozenset(c.specialties) if c.specialties else None,
-                grants=tuple(c.grants) if c.grants else DEFAULT_GRANTS[c.level],
-                scope=c.scope,
-                region=region,
-                owners=frozenset(c.owners or ([owner_name] if owner_name else [])),
-            ),
-        )
+        hearing = None
+        if c.owner_id is None and c.key in file_specs:
+            hearing = _from_file(c.key, file_specs[c.key])
+        out[c.key] = (c.id, hearing or _from_row(c, cycle, owner_city, owner_name))
     return out
+
+
+def _from_file(key: str, spec: dict[str, object]) -> Hearing | None:
+    try:
+        return Hearing.from_spec(key, CommitteeSpec.model_validate(spec))
+    except ValidationError:  # a cycle stored before committees had regions and specialties
+        return None
+
+
+def _from_row(c: Committee, cycle: Cycle, owner_city: str | None, owner: str | None) -> Hearing:
+    region = c.region or (owner_city if c.scope == "city" else None)
+    if region is None:
+        region = cycle.region_code if c.scope == "city" else cycle.region_code[:2] + "0000"
+    return Hearing(
+        key=c.key,
+        name=c.name,
+        series=c.series or "",
+        specialties=frozenset(c.specialties) if c.specialties else None,
+        grants=tuple(c.grants) if c.grants else DEFAULT_GRANTS[c.level],
+        scope=c.scope,
+        region=region,
+        owners=frozenset(c.owners or ([owner] if owner else [])),
+    )
 
 
 def places(session: Session, paths: dict[str, str]) -> dict[str, UnitPlace]:
