@@ -11,6 +11,7 @@ from dashboard import figures
 from dashboard.actions import act as act_on
 from dashboard.auth import NotSignedIn, current_viewer, end_session, now_of
 from dashboard.lookup import cycle_or_404, latest_cycles, org_for_page
+from dashboard.schemas import ApplicationRow, CommitteeRow, FilingRow, Instant, Overview
 from dashboard.scope import Forbidden, Viewer, viewer_of
 from models.accounts import ROLE_LABELS, Account, Role, create_account, sign_in
 from models.context import Refused
@@ -48,7 +49,7 @@ class AccountOut(BaseModel):
 
 class SessionOut(BaseModel):
     token: str = Field(description="后续请求放在 Authorization: Bearer 头中")
-    expires_at: figures.Instant
+    expires_at: Instant
     account: AccountOut
 
 
@@ -125,7 +126,7 @@ def cycles(viewer: ViewerDep) -> list[CycleOut]:
 
 @router.get(
     "/cycles/{cycle_id}/overview",
-    response_model=figures.Overview,
+    response_model=Overview,
     summary="阶段进度、状态统计、下一截止时间、下级进度、督办与消息",
 )
 def overview(
@@ -133,7 +134,7 @@ def overview(
     viewer: ViewerDep,
     request: Request,
     org: Annotated[str | None, Query(description="组织机构编码，默认本账号所属机构")] = None,
-) -> figures.Overview:
+) -> Overview:
     with read_scope() as session:
         cycle = cycle_or_404(session, cycle_id, viewer)
         target, committee_id = org_for_page(session, viewer, org)
@@ -142,7 +143,7 @@ def overview(
 
 @router.get(
     "/cycles/{cycle_id}/applications",
-    response_model=list[figures.ApplicationRow],
+    response_model=list[ApplicationRow],
     summary="申报列表（身份证号已脱敏）",
 )
 def applications(
@@ -152,7 +153,7 @@ def applications(
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[figures.ApplicationRow]:
+) -> list[ApplicationRow]:
     with read_scope() as session:
         cycle_or_404(session, cycle_id, viewer)
         target, committee_id = org_for_page(session, viewer, org)
@@ -164,10 +165,10 @@ def applications(
 
 @router.get(
     "/cycles/{cycle_id}/applications/{app_id}",
-    response_model=figures.ApplicationRow,
+    response_model=ApplicationRow,
     summary="一件申报",
 )
-def application(cycle_id: str, app_id: int, viewer: ViewerDep) -> figures.ApplicationRow:
+def application(cycle_id: str, app_id: int, viewer: ViewerDep) -> ApplicationRow:
     with read_scope() as session:
         cycle_or_404(session, cycle_id, viewer)
         rows = figures.applications(
@@ -180,10 +181,10 @@ def application(cycle_id: str, app_id: int, viewer: ViewerDep) -> figures.Applic
 
 @router.get(
     "/cycles/{cycle_id}/committees",
-    response_model=list[figures.CommitteeRow],
+    response_model=list[CommitteeRow],
     summary="评委会：评审时间、会议日期和评审进度",
 )
-def committees(cycle_id: str, viewer: ViewerDep, request: Request) -> list[figures.CommitteeRow]:
+def committees(cycle_id: str, viewer: ViewerDep, request: Request) -> list[CommitteeRow]:
     with read_scope() as session:
         cycle_or_404(session, cycle_id, viewer)
         return figures.committees(session, cycle_id, viewer, now_of(request))
@@ -191,10 +192,10 @@ def committees(cycle_id: str, viewer: ViewerDep, request: Request) -> list[figur
 
 @router.get(
     "/cycles/{cycle_id}/filing",
-    response_model=list[figures.FilingRow],
+    response_model=list[FilingRow],
     summary="备案事项：截止日期和状态",
 )
-def filing(cycle_id: str, viewer: ViewerDep, request: Request) -> list[figures.FilingRow]:
+def filing(cycle_id: str, viewer: ViewerDep, request: Request) -> list[FilingRow]:
     with read_scope() as session:
         cycle_or_404(session, cycle_id, viewer)
         return figures.filing(session, cycle_id, now_of(request))

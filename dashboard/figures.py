@@ -6,13 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, PlainSerializer
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlmodel import Session, col
 
 from calendars.cyclefile import TOP_LEVEL_PHASES
+from dashboard.schemas import (
+    ApplicationRow,
+    ChildRow,
+    CommitteeRow,
+    Deadline,
+    EscalationRow,
+    FilingRow,
+    Overview,
+    PhaseProgress,
+    StatusCount,
+)
 from dashboard.scope import Viewer, application_filter, committee_visible, org_filter
 from models.application import Application, Person
 from models.cycle import Committee, Cycle, Phase
@@ -20,131 +30,9 @@ from models.filing import filing_status
 from models.org import Organisation, OrgKind
 from models.outbox import Escalation, Message
 from models.plans import stored_plan
-from models.states import (
-    LABELS,
-    MISSED,
-    PASSED,
-    PENDING,
-    Status,
-    progress_percent,
-    through_count,
-)
+from models.states import LABELS, MISSED, PASSED, PENDING, Status, through_count
 from models.timeutil import beijing
 from rules.idcard import mask
-
-# Instants leave the API in Beijing time (+08:00), as the notices write them.
-Instant = Annotated[dt.datetime, PlainSerializer(lambda v: beijing(v).isoformat(), return_type=str)]
-
-
-class StatusCount(BaseModel):
-    status: str
-    label: str
-    count: int
-
-
-class PhaseProgress(BaseModel):
-    key: str
-    title: str
-    start: Instant | None
-    end: Instant | None
-    state: str  # 未开始 | 进行中 | 已结束
-    through: int
-    total: int
-    pending: int
-    late: int
-
-    @property
-    def percent(self) -> float:
-        return progress_percent(self.through, self.total)
-
-
-class Deadline(BaseModel):
-    key: str
-    title: str
-    at: Instant
-    pending: int
-
-
-class ChildRow(BaseModel):
-    code: str
-    name: str
-    kind: str
-    total: int
-    pending: int
-    late: int
-    escalations: int
-    issued: int
-
-    @property
-    def overdue(self) -> bool:
-        return self.late > 0 or self.escalations > 0
-
-
-class EscalationRow(BaseModel):
-    unit: str
-    unit_code: str
-    level: str
-    step: int
-    to: str
-    at: Instant
-    items: int
-
-
-class Overview(BaseModel):
-    cycle_id: str
-    cycle_title: str
-    org_code: str | None
-    org_name: str
-    org_kind: str
-    now: Instant
-    total: int
-    statuses: list[StatusCount]
-    phases: list[PhaseProgress]
-    deadlines: list[Deadline]
-    children: list[ChildRow]
-    departments: list[ChildRow]
-    escalations: list[EscalationRow]
-    messages: dict[str, int]
-
-
-class ApplicationRow(BaseModel):
-    id: int
-    id_number: str  # always masked
-    name: str
-    unit: str
-    unit_code: str
-    series: str | None
-    status: str
-    status_label: str
-    submitted_at: Instant | None
-    return_count: int
-    locked: bool
-    return_reason: str | None
-
-
-class CommitteeRow(BaseModel):
-    key: str
-    name: str
-    organiser: str
-    series: str | None
-    window_start: dt.date | None
-    window_last_day: dt.date | None
-    meeting: dt.date | None
-    state: str
-    total: int
-    waiting: int
-    passed: int
-    failed: int
-
-
-class FilingRow(BaseModel):
-    key: str
-    title: str
-    due_last_day: dt.date | None
-    status: str
-    label: str
-    filed_at: Instant | None
-
 
 # --- scope of one page: the viewer's scope narrowed to the organisation being looked at ---
 
