@@ -15,6 +15,7 @@ from models.db import session_scope
 from models.imports.orgs import COLUMNS as ORG_COLUMNS
 from models.imports.readers import read_table
 from models.org import Organisation
+from outputs.summary_sheet import COLUMNS as SHEET_COLUMNS
 from tests.imports.files import write_csv, write_xlsx
 from tests.imports.makers import province_rows
 from zhicheng.commands.imports import app
@@ -99,3 +100,9 @@ def test_each_template_reads_back_with_its_columns(tmp_path: Path) -> None:
         assert table.rows == []
         if kind == "orgs":
             assert table.header == [c.header for c in ORG_COLUMNS]
+        if kind == "declarations":  # every column of the summary sheet units already fill
+            flat = [f"{h}-{sub}" if sub else h for h, sub, _ in SHEET_COLUMNS]
+            assert set(flat) <= set(table.header)
+            assert {"单位统一社会信用代码", "系列", "专业", "申报级别", "评委会"} <= set(
+                table.header
+            )
