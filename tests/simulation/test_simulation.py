@@ -175,3 +175,141 @@ def test_what_was_marked_sent_was_received(sim: dict) -> None:
     sent = [m for m in sim["messages"] if m["status"] == "sent"]
     assert len(sim["received"]) == len(sent)
     assert all("*" * 8 in r["message"] for r in sim["received"] if "身份证号" in r["message"])
+
+
+# --- deleting a cycle -------------------------------------------------------------------------
+
+
+def _snapshot() -> dict[str, dict[tuple, dict]]:
+    """Every row of every table on the metadata, by primary key."""
+    from sqlalchemy import select
+    from sqlmodel import SQLModel
+
+    from models.db import session_scope
+
+    rows: dict[str, dict[tuple, dict]] = {}
+    with session_scope() as session:
+        for table in SQLModel.metadata.sorted_tables:
+            keys = [c.name for c in table.primary_key.columns]
+            rows[table.name] = {
+                tuple(r[k] for k in keys): dict(r)
+                for r in session.execute(select(table)).mappings()
+            }
+    return rows
+
+
+def _rows_of(cycle_id: str, rows: dict[str, dict[tuple, dict]]) -> dict[str, set[tuple]]:
+    """The rows of one cycle, worked out here in Python from the snapshot: the cycle, rows with
+    its cycle_id, and, until nothing changes, every row that refers to one of those."""
+    from sqlmodel import SQLModel
+
+    tables = {t.name: t for t in SQLModel.metadata.sorted_tables}
+    owned = {
+        name: {
+            key
+            for key, row in table_rows.items()
+            if row.get("cycle_id") == cycle_id or (name == "cycle" and row["id"] == cycle_id)
+        }
+        for name, table_rows in rows.items()
+    }
+    changed = True
+    while changed:
+        changed = False
+        for name, table in tables.items():
+            for fk in table.foreign_keys:
+                parent = fk.column.table.name
+                values = {rows[parent][k][fk.column.name] for k in owned[parent]}
+                for key, row in rows[name].items():
+                    if key not in owned[name] and row[fk.parent.name] in values:
+                        owned[name].add(key)
+                        changed = True
+    return owned
+
+
+def _committee_accounts(cycle_id: str) -> None:
+    """A committee's account, signed in, and an account it created: rows that belong to the
+    cycle only through foreign keys (one of them through a reference to its own table)."""
+    import uuid
+
+    from sqlalchemy import select
+
+    from models.accounts import Account, AccountSession
+    from models.cycle import Committee
+    from models.db import session_scope
+
+    now = pendulum.datetime(2024, 12, 1, tz="Asia/Shanghai")
+    with session_scope() as session:
+        committee_id = session.execute(
+            select(Committee.id).where(Committee.cycle_id == cycle_id).limit(1)
+        ).scalar_one()
+        account = Account(
+            username=f"pw-{uuid.uuid4().hex[:12]}",
+            display_name="评委会",
+            role="operator",
+            committee_id=committee_id,
+            password_hash="-",
+            created_at=now,
+        )
+        session.add(account)
+        session.flush()
+        session.add(
+            Account(
+                username=f"pw-{uuid.uuid4().hex[:12]}",
+                display_name="评委会办公室",
+                role="viewer",
+                created_by=account.id,
+                password_hash="-",
+                created_at=now,
+            )
+        )
+        session.add(
+            AccountSession(
+                token_hash=uuid.uuid4().hex,
+                account_id=account.id,
+                created_at=now,
+                expires_at=now.add(hours=8),
+            )
+        )
+
+
+def test_deleting_a_cycle_leaves_no_row_of_it_and_no_other_row_changed(
+    db: str, prefect_server: None
+) -> None:
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from sqlalchemy import func, select
+    from sqlmodel import SQLModel
+
+    from models.db import session_scope
+    from models.purge import delete_cycle
+    from tests.factories import drafts, stored_cycle
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        gone = Simulation(bundled_cycle("jiayuguan-2024"), applicants=40, seed=6).run().cycle_id
+    kept = stored_cycle()
+    drafts(kept, 3)
+    for cycle_id in (gone, kept):
+        _committee_accounts(cycle_id)
+    before = _snapshot()
+    owned = _rows_of(gone, before)
+    kept_rows = _rows_of(kept, before)
+    for table in ("cycle", "phase", "committee", "application", "audit_event", "message"):
+        assert owned[table], table
+    assert kept_rows["cycle"] and kept_rows["application"] and kept_rows["account_session"]
+    assert len(owned["account"]) == 2 and len(owned["account_session"]) == 1
+
+    with session_scope() as session:
+        delete_cycle(session, gone)
+
+    after = _snapshot()
+    assert after == {
+        name: {k: row for k, row in rows.items() if k not in owned[name]}
+        for name, rows in before.items()
+    }
+    with session_scope() as session:
+        for table in SQLModel.metadata.sorted_tables:
+            if "cycle_id" in table.c:
+                left = session.execute(
+                    select(func.count()).select_from(table).where(table.c.cycle_id == gone)
+                ).scalar()
+                assert left == 0, table.name
+    assert all(k in after[name] for name, keys in kept_rows.items() for k in keys)

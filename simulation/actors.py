@@ -1,0 +1,217 @@
+"""The province's people and offices, acting through the service layer as they would through
+the dashboard: applicants and units in batches, departments forwarding once a day (the late
+ones never), committees meeting once in their window, the public objecting to a result.
+
+Every draw from the seeded generator happens here or in ``behaviour``, always in the same
+order, so one seed gives one year."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from models import services
+from models.application import Application
+from models.committees import plan_meeting
+from models.cycle import Committee
+from models.db import session_scope
+from models.org import Organisation
+from models.refusals import RefusalCode, Refused
+from models.states import Status
+from simulation.behaviour import DAY
+from simulation.clock import Event, EventQueue, beijing_at
+
+# How the report groups refusals; the codes not named here count as "其他".
+REFUSAL_LABELS = {
+    RefusalCode.closed: "已截止",
+    RefusalCode.publicity_ended: "已截止",
+    RefusalCode.not_open: "未开始",
+    RefusalCode.return_limit: "退回超限",
+    RefusalCode.wrong_status: "状态不符",
+}
+PASS_RATE = 0.72  # share of a committee's applications that pass
+OBJECTION_RATE = 0.03  # share of passed applications someone objects to
+UPHELD_RATE = 0.3  # share of objections found true
+
+Call = Callable[[Session], services.Outcome]
+
+
+class Actors:
+    def __init__(self, cycle_id: str, rng: random.Random, queue: EventQueue) -> None:
+        self.cycle_id = cycle_id
+        self.rng = rng
+        self.queue = queue
+        self.late_departments: set[int] = set()
+        self.refusals: Counter[str] = Counter()
+
+    def act(self, call: Call, kind: str) -> services.Outcome:
+        """One action in its own transaction; each refusal is counted by its code."""
+        with session_scope() as session:
+            outcome = call(session)
+        for refusal in outcome.refusals.values():
+            self.refusals[f"{kind}: {REFUSAL_LABELS.get(refusal.code, '其他')}"] += 1
+        return outcome
+
+    def batch(
+        self, now: dt.datetime, kind: str, reason: str | None, ids: list[int]
+    ) -> services.Outcome:
+        """Applicants submitting or resubmitting, or units reviewing, many at one instant."""
+        actor = "申报人" if kind in ("submit", "resubmit") else "用人单位"
+        cycle_id = self.cycle_id
+        calls: dict[str, Call] = {
+            "submit": lambda s: services.submit(s, cycle_id, ids, now=now, actor=actor),
+            "resubmit": lambda s: services.resubmit(s, cycle_id, ids, now=now, actor=actor),
+            "open_review": lambda s: services.open_review(s, cycle_id, ids, now=now, actor=actor),
+            "return": lambda s: services.return_for_changes(
+                s, cycle_id, ids, now=now, actor=actor, reason=reason or ""
+            ),
+            "recommend": lambda s: services.recommend(s, cycle_id, ids, now=now, actor=actor),
+            "refuse": lambda s: services.refuse(
+                s, cycle_id, ids, now=now, actor=actor, reason="不符合申报条件"
+            ),
+        }
+        return self.act(calls[kind], kind)
+
+    def forward(self, now: dt.datetime) -> None:
+        """Each department forwards what is waiting with it, once a day; late ones never do."""
+        waiting: dict[int, list[int]] = defaultdict(list)
+        for app_id, department in _awaiting_departments(self.cycle_id):
+            if department not in self.late_departments:
+                waiting[department].append(app_id)
+        for department, ids in sorted(waiting.items()):
+            self.act(self._forwarder(ids, department, now), "forward")
+
+    def _forwarder(self, ids: list[int], department: int, now: dt.datetime) -> Call:
+        def call(session: Session) -> services.Outcome:
+            return services.forward(
+                session, self.cycle_id, ids, now=now, actor=f"主管部门#{department}"
+            )
+
+        return call
+
+    def plan_meetings(self, review_first_day: dt.date, planned_at: dt.datetime) -> None:
+        """Each committee meets once inside its window; the plan is recorded as an office
+        would record it (``committee plan``), so dashboards show the meeting day."""
+        with session_scope() as session:
+            for committee_id, key, organiser, first, last in _committee_windows(
+                session, self.cycle_id
+            ):
+                if first is None or last is None:
+                    continue
+                first = max(first, review_first_day)
+                span = (last - first).days
+                meeting = first + dt.timedelta(days=self.rng.randint(0, max(span, 0)))
+                self.queue.push(beijing_at(meeting, 10), Event.MEETING, committee_id)
+                with suppress(Refused):  # a window the review phase cuts off stays unplanned
+                    plan_meeting(session, self.cycle_id, key, meeting, by=organiser, now=planned_at)
+
+    def meet(self, committee_id: int, now: dt.datetime) -> None:
+        """A committee decides on everything before it; some results draw an objection."""
+        ids = _before_committee(self.cycle_id, committee_id)
+        passed = [i for i in ids if self.rng.random() < PASS_RATE]
+        failed = [i for i in ids if i not in set(passed)]
+        actor = f"评委会#{committee_id}"
+        cycle_id = self.cycle_id
+        done = self.act(
+            lambda s: services.record_result(
+                s, cycle_id, passed, passed=True, now=now, actor=actor
+            ),
+            "result",
+        ).done
+        self.act(
+            lambda s: services.record_result(
+                s, cycle_id, failed, passed=False, now=now, actor=actor
+            ),
+            "result",
+        )
+        # sorted: RETURNING order is not defined on PostgreSQL, and the dice must fall the same way
+        objected = [i for i in sorted(done) if self.rng.random() < OBJECTION_RATE]
+        if objected:
+            when = now + DAY * self.rng.randint(1, 4)
+            self.queue.push(when, Event.OBJECT, objected)
+            for app_id in objected:
+                self.queue.push(
+                    when + DAY * self.rng.randint(5, 45),
+                    Event.DECIDE,
+                    ([app_id], self.rng.random() < UPHELD_RATE),
+                )
+
+    def object(self, now: dt.datetime, ids: list[int]) -> None:
+        cycle_id = self.cycle_id
+        self.act(
+            lambda s: services.object_to(
+                s, cycle_id, ids, now=now, actor="公众", reason="反映其业绩成果存疑"
+            ),
+            "object",
+        )
+
+    def decide(self, now: dt.datetime, ids: list[int], upheld: bool) -> None:
+        cycle_id = self.cycle_id
+        self.act(
+            lambda s: services.decide_objection(
+                s,
+                cycle_id,
+                ids,
+                upheld=upheld,
+                now=now,
+                actor="评委会组建单位",
+                reason="调查属实，撤销" if upheld else "调查不属实，维持评审结果",
+            ),
+            "decide",
+        )
+
+
+def _awaiting_departments(cycle_id: str) -> list[tuple[int, int]]:
+    """(application, department) for each application in department review."""
+    with session_scope() as session:
+        rows = session.execute(
+            select(col(Application.id), col(Organisation.department_id))
+            .join(Organisation, col(Organisation.id) == col(Application.unit_id))
+            .where(
+                col(Application.cycle_id) == cycle_id,
+                col(Application.status) == Status.department_review.value,
+            )
+        ).all()
+    return [(app_id, department) for app_id, department in rows]
+
+
+def _committee_windows(session: Session, cycle_id: str) -> list[Any]:
+    """Each committee's id, key, organiser and review window, in id order."""
+    return list(
+        session.execute(
+            select(
+                col(Committee.id),
+                col(Committee.key),
+                col(Committee.organiser),
+                col(Committee.window_start),
+                col(Committee.window_last_day),
+            )
+            .where(col(Committee.cycle_id) == cycle_id)
+            .order_by(col(Committee.id))
+        ).all()
+    )
+
+
+def _before_committee(cycle_id: str, committee_id: int) -> list[int]:
+    """The applications in review with one committee, in id order."""
+    with session_scope() as session:
+        return list(
+            session.execute(
+                select(col(Application.id))
+                .where(
+                    col(Application.cycle_id) == cycle_id,
+                    col(Application.committee_id) == committee_id,
+                    col(Application.status) == Status.committee_review.value,
+                )
+                .order_by(col(Application.id))
+            )
+            .scalars()
+            .all()
+        )

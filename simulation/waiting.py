@@ -1,0 +1,59 @@
+"""Whether a simulated cycle still has something waiting: the driver skips sweeps that would
+change nothing, and stops its clock when nothing is left."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, or_, select
+from sqlmodel import col
+
+from models.application import Application
+from models.db import session_scope
+from models.outbox import Message
+from models.states import FINAL, Status
+
+
+def sweep_has_work(cycle_id: str, now: dt.datetime) -> bool:
+    """A message due for (another) delivery attempt, or an application a sweep would move on:
+    recommended (to forward), or with its unit or result publicity over."""
+    with session_scope() as session:
+        waiting = session.execute(
+            select(func.count())
+            .select_from(Message)
+            .where(
+                col(Message.cycle_id) == cycle_id,
+                col(Message.status).in_(["pending", "failed"]),
+                col(Message.next_attempt_at) <= now,
+            )
+        ).scalar()
+        if waiting:
+            return True
+        stmt = (
+            select(func.count())
+            .select_from(Application)
+            .where(
+                col(Application.cycle_id) == cycle_id,
+                or_(
+                    col(Application.status) == Status.recommended.value,
+                    (col(Application.status) == Status.unit_publicity.value)
+                    & (col(Application.unit_publicity_ends) <= now),
+                    (col(Application.status) == Status.result_publicity.value)
+                    & (col(Application.result_publicity_ends) <= now),
+                ),
+            )
+        )
+        return bool(session.execute(stmt).scalar())
+
+
+def has_open_applications(cycle_id: str) -> bool:
+    with session_scope() as session:
+        stmt = (
+            select(func.count())
+            .select_from(Application)
+            .where(
+                col(Application.cycle_id) == cycle_id,
+                col(Application.status).not_in([s.value for s in FINAL]),
+            )
+        )
+        return bool(session.execute(stmt).scalar())
