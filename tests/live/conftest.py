@@ -1,0 +1,196 @@
+"""A real Prefect server on a fresh PostgreSQL database, a real process worker on the work
+pool of prefect.yaml, the deployments registered by `prefect deploy --all`, and zhicheng on its
+own fresh PostgreSQL database — no prefect_test_harness. Everything is torn down by process
+group, and checked gone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import PG_ADMIN
+from tests.live.processes import BIN, ROOT, Service, free_port
+
+POOL = "zhicheng"  # the work pool prefect.yaml names
+# How far ahead a test schedules its run: a worker's flow run is a fresh Python process that
+# needs seconds to import Prefect and the flows (3 s of CPU; 26 s measured on a 2-core machine
+# at load 14); the worker starts it early (prefetch) and the server holds it until its instant.
+LEAD = dt.timedelta(seconds=20)
+ON_TIME = dt.timedelta(seconds=10)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups, as in tests/conftest.py
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The live tests start their own servers: one xdist group of their own, beside the two
+    backends' groups."""
+    here = Path(__file__).parent
+    grouping = bool(getattr(config.option, "loadgroup", False))
+    for item in items:
+        if here not in Path(item.path).parents:
+            continue
+        item.add_marker(pytest.mark.xdist_group("live"))
+        if grouping and hasattr(item, "_id"):
+            from _pytest.nodeid import NodeId
+
+            item._id = NodeId.parse(f"{item.nodeid}@live")
+
+
+def _admin(sql: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(sql))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def fresh_database() -> Iterator[Callable[[str], str]]:
+    """Makes fresh PostgreSQL databases by name; drops them all at the end."""
+    names: list[str] = []
+
+    def make(prefix: str) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        _admin(f'CREATE DATABASE "{name}"')
+        names.append(name)
+        return name
+
+    yield make
+    for name in names:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pg_url(name: str, driver: str) -> str:
+    return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql+psycopg2", driver) + f"/{name}"
+
+
+def base_env(home: Path) -> dict[str, str]:
+    """What every live process sees: no developer profile, no telemetry, no proxy."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PREFECT_", "ZHICHENG_")) and "proxy" not in k.lower()
+    }
+    env.update(
+        ZHICHENG_HOME=str(home),
+        PREFECT_HOME=str(home / "prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_LOGGING_LEVEL="INFO",
+        NO_PROXY="127.0.0.1,localhost",
+    )
+    return env
+
+
+@dataclass
+class Live:
+    """A running server and the zhicheng database its flows use."""
+
+    api_url: str
+    env: dict[str, str]  # for a process working against this server and database
+    logs: Path
+    timings: dict[str, float]
+
+
+@pytest.fixture(scope="session")
+def live(
+    tmp_path_factory: pytest.TempPathFactory, fresh_database: Callable[[str], str]
+) -> Iterator[Live]:
+    """`prefect server start` on its own PostgreSQL database and a free port."""
+    from models.migrate import upgrade
+
+    home = tmp_path_factory.mktemp("live-home")
+    logs = tmp_path_factory.mktemp("live-logs")
+    port = free_port()
+    env = base_env(home)
+    server_env = {
+        **env,
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL": pg_url(
+            fresh_database("zhicheng_live_prefect"), "postgresql+asyncpg"
+        ),
+    }
+    server = Service(
+        "prefect-server",
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        server_env,
+        logs,
+    )
+    timings: dict[str, float] = {}
+    try:
+        zhicheng_db = pg_url(fresh_database("zhicheng_live"), "postgresql+psycopg2")
+        began = time.monotonic()
+        upgrade(zhicheng_db)
+        timings["zhicheng database migrated"] = time.monotonic() - began
+        timings["server start"] = server.wait_for_url(f"http://127.0.0.1:{port}/api/health", "true")
+        api = f"http://127.0.0.1:{port}/api"
+        yield Live(
+            api_url=api,
+            env={**env, "PREFECT_API_URL": api, "ZHICHENG_DATABASE_URL": zhicheng_db},
+            logs=logs,
+            timings=timings,
+        )
+    finally:
+        server.stop()
+        print("live timings (s):", {k: round(v, 1) for k, v in timings.items()})
+
+
+def workers_online(api_url: str) -> set[str]:
+    response = httpx.post(f"{api_url}/work_pools/{POOL}/workers/filter", json={}, timeout=5)
+    if response.status_code != 200:
+        return set()
+    return {w["name"] for w in response.json() if w["status"] == "ONLINE"}
+
+
+@pytest.fixture(scope="session")
+def worker(live: Live) -> Iterator[Service]:
+    """A process worker on the pool (it creates the pool with the process job template) and
+    the deployments of prefect.yaml, registered as in live operation."""
+    name = f"live-test-{uuid.uuid4().hex[:6]}"
+    proc = Service(
+        "worker",
+        [
+            str(BIN / "prefect"),
+            "worker",
+            "start",
+            "--pool",
+            POOL,
+            "--type",
+            "process",
+            "--name",
+            name,
+        ],
+        {
+            **live.env,
+            "PREFECT_WORKER_PREFETCH_SECONDS": "60",
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
+        },
+        live.logs,
+    )
+    try:
+        live.timings["worker start"] = proc.wait_until(
+            lambda: name in workers_online(live.api_url), "worker online in the pool"
+        )
+        began = time.monotonic()
+        deployed = subprocess.run(
+            [str(BIN / "prefect"), "--no-prompt", "deploy", "--all"],
+            cwd=ROOT,
+            env={**live.env, "ZHICHENG_CHECKOUT": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
+        live.timings["prefect deploy --all"] = time.monotonic() - began
+        yield proc
+    finally:
+        proc.stop()

@@ -1,0 +1,43 @@
+"""Scheduling a deployment's run on a live server as tasks/schedule.py does, and waiting for it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from prefect import get_client
+from prefect.client.schemas.objects import FlowRun
+from prefect.deployments import run_deployment
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+
+def schedule(api_url: str, deployment: str, at: dt.datetime, **parameters: Any) -> FlowRun:
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        run = run_deployment(
+            deployment, parameters=parameters, scheduled_time=at, timeout=0, as_subflow=False
+        )
+    assert isinstance(run, FlowRun)
+    return run
+
+
+def finished(api_url: str, run: FlowRun, timeout: float) -> FlowRun:
+    """The run once it is in a final state (or as it is after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    with (
+        temporary_settings(updates={PREFECT_API_URL: api_url}),
+        get_client(sync_client=True) as client,
+    ):
+        while True:
+            current = client.read_flow_run(run.id)
+            if (current.state and current.state.is_final()) or time.monotonic() > deadline:
+                return current
+            time.sleep(0.5)
+
+
+def deployment(api_url: str, name: str) -> Any:
+    with (
+        temporary_settings(updates={PREFECT_API_URL: api_url}),
+        get_client(sync_client=True) as client,
+    ):
+        return client.read_deployment_by_name(name)
