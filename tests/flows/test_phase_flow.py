@@ -3,6 +3,9 @@ catch-up, progress artifacts, extensions."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+
 import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import (
@@ -100,8 +103,8 @@ def test_runs_are_visible_in_prefect_with_progress_artifacts() -> None:
 
 
 def test_extension_moves_the_boundary_and_what_is_tied_to_it() -> None:
-    from calendars.workdays import default_calendar
     from models.extension import extend_phase
+    from models.settings import workday_calendar
 
     cycle = stored_cycle()
     with session_scope() as session:
@@ -109,11 +112,11 @@ def test_extension_moves_the_boundary_and_what_is_tied_to_it() -> None:
             session,
             cycle,
             "defence",
-            __import__("datetime").date(2024, 12, 12),
+            dt.date(2024, 12, 12),
             by="市人社局",
             reason="评委会专家因故调整",
             now=bj(2024, 12, 1),
-            calendar=default_calendar(),
+            calendar=workday_calendar(),
         )
     assert {m.phase for m in moves} == {"defence"}
     with session_scope() as session:
@@ -127,11 +130,65 @@ def test_extension_moves_the_boundary_and_what_is_tied_to_it() -> None:
         assert defence.end == bj(2024, 12, 13) and defence.revision == 1
 
 
-def test_extending_declaration_moves_its_close_event() -> None:
-    import datetime as dt
+def cycle_closing_declaration_on(last_day: dt.date) -> str:
+    """The bundled 2024 cycle with an earlier declaration deadline, so an extension has room
+    before the unit review opens (the bundled one ends the day before)."""
+    from calendars.cyclefile import bundled_cycle, load_cycle
+    from calendars.planner import plan_cycle
+    from models.settings import workday_calendar
+    from tasks.store import write_cycle
 
-    from calendars.workdays import default_calendar
+    spec = load_cycle(bundled_cycle("jiayuguan-2024"))
+    phases = dict(spec.phases)
+    phases["declaration"] = phases["declaration"].model_copy(
+        update={"last_day": last_day, "end": None, "declared_days": None, "quote": None}
+    )
+    plan = plan_cycle(spec.model_copy(update={"phases": phases}), workday_calendar())
+    cycle_id = f"t-decl-{uuid.uuid4().hex[:8]}"
+    with session_scope() as session:
+        write_cycle(session, plan, now=bj(2024, 9, 1), by="测试", cycle_id=cycle_id)
+    return cycle_id
+
+
+def test_extending_declaration_moves_its_close_event() -> None:
     from models.extension import extend_phase
+    from models.settings import workday_calendar
+
+    cycle = cycle_closing_declaration_on(dt.date(2024, 10, 15))
+    (draft,) = drafts(cycle, 1)
+    with session_scope() as session:
+        moves = extend_phase(
+            session,
+            cycle,
+            "declaration",
+            dt.date(2024, 10, 18),
+            by="省职改办",
+            reason="系统故障",
+            now=bj(2024, 10, 15, 21),
+            calendar=workday_calendar(),
+        )
+    assert [(m.phase, m.old_end, m.new_end) for m in moves] == [
+        ("declaration", bj(2024, 10, 16), bj(2024, 10, 19))
+    ]
+    # The run scheduled for the old deadline finds nothing due: the draft may still be submitted.
+    at_old_close = phase_flow(cycle, "declaration-close", bj(2024, 10, 16, 0, 0, 1))
+    assert not any(k.startswith("declaration.close") for k in at_old_close["boundaries"])
+    assert status_of(draft) == "draft"
+    at_new_close = phase_flow(cycle, "declaration-close", bj(2024, 10, 19, 0, 0, 1))
+    assert at_new_close["boundaries"] == {"declaration.close@20241018T1600Z": 1}
+    assert status_of(draft) == "expired"
+    with session_scope() as session:
+        reason = session.execute(
+            select(AuditEvent.reason).where(
+                AuditEvent.application_id == draft, AuditEvent.action == "expire"
+            )
+        ).scalar_one()
+    assert "10月18日24:00" in reason
+
+
+def test_extending_declaration_into_the_unit_review_is_refused() -> None:
+    from models.extension import extend_phase
+    from models.settings import workday_calendar
 
     cycle = stored_cycle()
     (draft,) = drafts(cycle, 1)
@@ -145,15 +202,26 @@ def test_extending_declaration_moves_its_close_event() -> None:
                 by="省职改办",
                 reason="系统故障",
                 now=bj(2024, 10, 20, 21),
-                calendar=default_calendar(),
+                calendar=workday_calendar(),
             )
+    with session_scope() as session:
+        declaration = session.execute(
+            select(Phase).where(Phase.cycle_id == cycle, Phase.key == "declaration")
+        ).scalar_one()
+        assert (declaration.end, declaration.revision) == (bj(2024, 10, 21), 0)
+        assert (
+            session.execute(
+                select(func.count())
+                .select_from(PhaseExtension)
+                .where(PhaseExtension.cycle_id == cycle)
+            ).scalar()
+            == 0
+        )
 
 
 def test_an_extension_past_the_provincial_date_is_refused() -> None:
-    import datetime as dt
-
-    from calendars.workdays import default_calendar
     from models.extension import extend_phase
+    from models.settings import workday_calendar
 
     cycle = stored_cycle()
     with pytest.raises(Refused, match="outside_parent_window|上级"):
@@ -166,15 +234,13 @@ def test_an_extension_past_the_provincial_date_is_refused() -> None:
                 by="市人社局",
                 reason="来不及",
                 now=bj(2024, 12, 20),
-                calendar=default_calendar(),
+                calendar=workday_calendar(),
             )
 
 
 def test_an_extension_after_the_boundary_was_processed_is_refused() -> None:
-    import datetime as dt
-
-    from calendars.workdays import default_calendar
     from models.extension import extend_phase
+    from models.settings import workday_calendar
 
     cycle = stored_cycle()
     phase_flow(cycle, "sweep", bj(2024, 9, 11, 1))
@@ -188,5 +254,5 @@ def test_an_extension_after_the_boundary_was_processed_is_refused() -> None:
                 by="省职改办",
                 reason="补录",
                 now=bj(2024, 9, 11, 2),
-                calendar=default_calendar(),
+                calendar=workday_calendar(),
             )
