@@ -197,3 +197,19 @@ def test_an_unreachable_database_is_one_line_without_a_traceback(
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("错误：无法使用数据库 ")
     assert "Traceback" not in result.output and ":pw@" not in result.output
+
+
+def test_filing_status_and_record_read_the_stored_plan() -> None:
+    cycle = stored_cycle()
+    args = ["--cycle", cycle, "--now", "2024-12-01T10:00"]
+    before = runner.invoke(app, ["filing", "status", *args])
+    assert before.exit_code == 0, before.output
+    summary = next(line for line in before.output.splitlines() if "work_summary" in line)
+    assert "2024-12-31" in summary and "待备案" in summary
+    recorded = runner.invoke(
+        app, ["filing", "record", *args, "--item", "work_summary", "--by", "市教育局"]
+    )
+    assert recorded.exit_code == 0 and "已登记备案：work_summary" in recorded.output
+    after = runner.invoke(app, ["filing", "status", *args])
+    summary = next(line for line in after.output.splitlines() if "work_summary" in line)
+    assert "已按时备案" in summary

@@ -60,6 +60,20 @@ def test_account_create_follows_the_tree(world: World, root_account: str) -> Non
     assert nobody.exit_code == 2 and "没有用户名为 no-such-admin 的账号" in nobody.output
 
 
+def test_a_committee_account_names_its_committee_by_key(world: World, root_account: str) -> None:
+    name = f"cli-pw-{uuid.uuid4().hex[:6]}"
+    args = ["account", "create", name, "--cycle", world.cycle_id, "--by", root_account]
+    password = {"ZHICHENG_NEW_PASSWORD": "Cli-pass-2024"}
+    made = runner.invoke(app, [*args, "--committee", "jyg-ws-gj"], env=password)
+    assert made.exit_code == 0, made.output
+    assert f"已创建账号 {name}（嘉峪关市卫生系列高级职称评审委员会" in made.output
+    unknown = runner.invoke(
+        app, [*args[:2], f"{name}-2", *args[3:], "--committee", "no-such"], env=password
+    )
+    assert unknown.exit_code == 2
+    assert f"周期 {world.cycle_id} 没有评委会 no-such" in unknown.output
+
+
 def test_account_demo_prints_passwords_that_sign_in(sim: dict, root_account: str) -> None:
     cycle_id = sim["report"].cycle_id
     result = runner.invoke(app, ["account", "demo", "--cycle", cycle_id])

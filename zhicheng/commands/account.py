@@ -33,10 +33,9 @@ def account_create(
 ) -> None:
     """创建账号：省级创建市州和评委会，市州创建县区、部门和市属单位，县区和部门创建所属单位。"""
     import pendulum
-    from sqlmodel import select
 
     from models.accounts import create_account, find_account
-    from models.cycle import Committee
+    from models.committees import find_committee
     from models.db import session_scope
 
     ensure_database()
@@ -50,10 +49,7 @@ def account_create(
         if committee is not None:
             if cycle is None:
                 raise UserError("评委会账号须同时给出 --cycle")
-            # TODO(C): models.committees.find_committee once helper B adds it
-            found = session.exec(
-                select(Committee).where(Committee.cycle_id == cycle, Committee.key == committee)
-            ).first()
+            found = find_committee(session, cycle, committee)
             if found is None:
                 raise UserError(f"周期 {cycle} 没有评委会 {committee}")
             committee_id = found.id

@@ -20,7 +20,7 @@ def filing_status_command(
 
     from models.db import session_scope
     from models.filing import filing_status
-    from tasks.notify import stored_plan
+    from models.plans import stored_plan
 
     ensure_database()
     with session_scope() as session:
@@ -52,7 +52,7 @@ def filing_record_command(
     """登记一项备案。"""
     from models.db import session_scope
     from models.filing import record_filing
-    from tasks.notify import stored_plan
+    from models.plans import stored_plan
 
     ensure_database()
     with session_scope() as session:
