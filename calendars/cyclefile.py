@@ -330,9 +330,6 @@ def find_parent_file(child: Path, parent: str) -> Path:
     )
 
 
-_find_parent = find_parent_file  # TEMP: lead switches planner
-
-
 class _TextDates(yaml.SafeLoader):
     """Dates stay text until the schema reads them, so an impossible one (2019-09-31) is
     reported with its field like any other bad value."""

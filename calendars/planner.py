@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from calendars.checks import check_plan
-from calendars.cyclefile import CycleSpec, _find_parent, load_cycle
+from calendars.cyclefile import CycleSpec, find_parent_file, load_cycle
 from calendars.plan import Plan as Plan  # TEMP: lead sweeps callers to calendars.plan
 from calendars.plan import PlannedPhase as PlannedPhase  # TEMP: lead sweeps callers
 from calendars.resolve import resolve_committees, resolve_filing, resolve_phases
@@ -27,5 +27,4 @@ def plan_cycle(spec: CycleSpec, calendar: WorkdayCalendar) -> Plan:
 
 
 def _parent_plan(spec: CycleSpec, calendar: WorkdayCalendar) -> Plan:
-    # _find_parent is cyclefile's own; it becomes public there (E1's file), then this follows.
-    return plan_cycle(load_cycle(_find_parent(Path(spec.file), spec.parent or "")), calendar)
+    return plan_cycle(load_cycle(find_parent_file(Path(spec.file), spec.parent or "")), calendar)

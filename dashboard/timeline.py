@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from calendars.beijing import beijing
 from calendars.workdays import WorkdayCalendar, YearNotCovered
 from models.cycle import Phase
-from models.timeutil import beijing
 
 LABEL_WIDTH = 230
 CHART_WIDTH = 760

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from calendars.beijing import beijing_text
 from calendars.cyclefile import CycleSpec
-from calendars.planner import Plan, plan_cycle
+from calendars.plan import Plan
+from calendars.planner import plan_cycle
 from calendars.workdays import WorkdayCalendar, day_end
 from models.context import Refused
 from models.cycle import Cycle, CycleEvent, Phase, PhaseExtension, boundary_key
-from models.timeutil import beijing_text
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,11 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from calendars.beijing import beijing
 from models.application import Application, AuditEvent, Person
 from models.certificate import Certificate
 from models.context import CycleContext
 from models.cycle import Committee
-from models.timeutil import beijing
 from outputs.signing import MalformedCode, canonical, matches, sign, signing_key, split
 from rules.eligibility import REMOTE_VILLAGE_NOTE, remote_village_exempt
 from rules.idcard import mask
