@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
-from calendars.beijing import beijing
+from calendars.beijing import beijing, beijing_text
 from models.application import Application, Person
-from models.cycle import Cycle
+from models.cycle import Cycle, Phase
 from models.imports.report import (
     ImportColumn,
     ImportResult,
@@ -223,7 +223,10 @@ def import_declarations(
         problems.add(0, "", cycle_id, f"没有编号为 {cycle_id} 的周期：请先用 zhicheng launch 启动")
         result.errors = problems.sorted()
         return result
-    if not check_template(COLUMNS, header, rows, problems):
+    closed = _declaration_closed(session, cycle_id, now)
+    if closed is not None:
+        problems.add(0, "", "", f"个人申报已于 {beijing_text(closed)} 截止，不能再导入申报人")
+    if not check_template(COLUMNS, header, rows, problems) or closed is not None:
         result.errors = problems.sorted()
         return result
     duplicates(rows, ID, problems)
@@ -336,6 +339,17 @@ def import_declarations(
     if changed_apps:
         session.execute(update(Application), changed_apps)
     return result
+
+
+def _declaration_closed(session: Session, cycle_id: str, now: dt.datetime) -> dt.datetime | None:
+    """The end of the declaration window when it has passed ("closes automatically and is not
+    reopened", 002 五(一)); before the window opens units may load their applicants."""
+    end = session.exec(
+        select(col(Phase.end)).where(
+            col(Phase.cycle_id) == cycle_id, col(Phase.key) == "declaration"
+        )
+    ).first()
+    return end if end is not None and now >= end else None
 
 
 PERSON_FIELDS = ("id_number", "name", "male", "birth", "phone")

@@ -179,7 +179,7 @@ def test_five_thousand_declarations_load_from_a_file(db: str, tmp_path: Path, ki
     assert len(w.units) >= 200
     rows = declaration_rows(w.units, 5000, w.tag)
     file = (write_xlsx if kind == "xlsx" else write_csv)(tmp_path / f"d.{kind}", rows)
-    args = ["declarations", str(file), "--cycle", w.cycle_id]
+    args = ["declarations", str(file), "--cycle", w.cycle_id, "--now", "2024-09-20T10:00"]
     if kind == "csv":  # reading a big xlsx takes seconds: the dry run once is enough
         dry = runner.invoke(app, [*args, "--dry-run"])
         assert dry.exit_code == 0, dry.output
@@ -229,3 +229,18 @@ def test_the_cycle_files_committees_hear_by_specialty_level_and_grassroots(db: s
             ).all()
         )
     assert stored == {rows[0]["身份证号"]: "gs-53", rows[1]["身份证号"]: "jyg-gc-zj"}
+
+
+def test_after_the_declaration_cut_off_nothing_is_imported(db: str) -> None:
+    w = world()
+    rows = declaration_rows(w.units, 3, w.tag)
+    late = dt.datetime(2024, 10, 20, 16, tzinfo=dt.UTC)  # 10/21 00:00 Beijing
+    with session_scope() as session:
+        result = import_declarations(session, numbered(rows), cycle_id=w.cycle_id, now=late)
+        on_time = import_declarations(
+            session, numbered(rows), cycle_id=w.cycle_id, now=late - dt.timedelta(seconds=1)
+        )
+        session.rollback()
+    (error,) = result.errors
+    assert "2024年10月20日24:00" in error.why and "截止" in error.why
+    assert on_time.errors == [] and on_time.added == 3

@@ -16,7 +16,14 @@ from sqlmodel import Session
 
 from models.accounts import Account
 from models.imports.report import FILE_ROW, ImportResult
-from zhicheng.cli_support import UserError, console, err_console, friendly
+from zhicheng.cli_support import (
+    UserError,
+    console,
+    ensure_database,
+    err_console,
+    friendly,
+    instant_or_now,
+)
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -28,6 +35,7 @@ LONG_FILE = 2000  # rows from which a progress bar is worth showing
 DRY_RUN = typer.Option(False, "--dry-run", help="只检查并统计，不写入")
 BY = typer.Option(None, "--by", help="导入人（系统管理员）的用户名；不填则按省级办公室导入")
 CYCLE = typer.Option(..., "--cycle", help="周期编号，如 gansu-2024")
+NOW = typer.Option(None, "--now", help="以此时刻导入（北京时间，默认现在；演练时用）")
 
 
 class Kind(StrEnum):
@@ -89,12 +97,6 @@ def show(result: ImportResult) -> None:
     )
 
 
-def _migrate() -> None:
-    from models.migrate import upgrade
-
-    upgrade()
-
-
 @app.command("orgs")
 @friendly
 def orgs(
@@ -107,7 +109,7 @@ def orgs(
     from models.imports.orgs import import_orgs
 
     header, rows = _read(file)
-    _migrate()
+    ensure_database()
     with session_scope() as session, _progress(len(rows)) as tick:
         result = import_orgs(
             session, rows, header=header, by=_account(session, by), dry_run=dry_run, on_row=tick
@@ -128,7 +130,7 @@ def committees(
     from models.imports.committees import import_committees
 
     header, rows = _read(file)
-    _migrate()
+    ensure_database()
     with session_scope() as session:
         result = import_committees(
             session, rows, cycle_id=cycle, header=header, by=_account(session, by), dry_run=dry_run
@@ -145,10 +147,9 @@ def accounts(
     passwords: Path = typer.Option(
         None, "--passwords", help="写入初始密码的文件（默认：与导入文件同目录的 *.passwords.csv）"
     ),
+    now: str | None = NOW,
 ) -> None:
     """批量创建账号：密码自动生成，只写入一次到仅本人可读的文件，首次登录须修改。"""
-    import pendulum
-
     from models.db import session_scope
     from models.imports.accounts import import_accounts
 
@@ -156,12 +157,12 @@ def accounts(
     if not dry_run and out.exists():
         raise UserError(f"{out} 已存在：请先妥善处理上次的密码文件，或用 --passwords 指定新文件")
     header, rows = _read(file)
-    _migrate()
+    ensure_database()
     with session_scope() as session:
         result = import_accounts(
             session,
             rows,
-            now=pendulum.now("UTC"),
+            now=instant_or_now(now),
             header=header,
             by=_account(session, by),
             dry_run=dry_run,
@@ -190,21 +191,20 @@ def declarations(
     ),
     cycle: str = CYCLE,
     dry_run: bool = DRY_RUN,
+    now: str | None = NOW,
 ) -> None:
     """导入单位的申报人：每行生成（或更新）申报人和一份草稿申报，并分配到可评审的评委会。"""
-    import pendulum
-
     from models.db import session_scope
     from models.imports.declarations import import_declarations
 
     header, rows = _read(file)
-    _migrate()
+    ensure_database()
     with session_scope() as session, _progress(len(rows)) as tick:
         result = import_declarations(
             session,
             rows,
             cycle_id=cycle,
-            now=pendulum.now("UTC"),
+            now=instant_or_now(now),
             header=header,
             dry_run=dry_run,
             on_row=tick,
