@@ -106,3 +106,11 @@ def test_each_template_reads_back_with_its_columns(tmp_path: Path) -> None:
             assert {"单位统一社会信用代码", "系列", "专业", "申报级别", "评委会"} <= set(
                 table.header
             )
+
+
+def test_an_unfilled_template_is_an_empty_file(db: str, tmp_path: Path) -> None:
+    out = tmp_path / "orgs.xlsx"
+    assert runner.invoke(app, ["template", "orgs", "-o", str(out)]).exit_code == 0
+    result = runner.invoke(app, ["orgs", str(out)])
+    assert result.exit_code == 1
+    assert "整个文件" in result.output and "没有数据行" in result.output
