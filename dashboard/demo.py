@@ -108,7 +108,7 @@ def demo_accounts(session: Session, cycle_id: str, now: dt.datetime) -> list[Dem
             select(Account).where(
                 col(Account.organisation_id) == province.id,
                 col(Account.role) == Role.admin.value,
-                col(Account.created_by).is_(None),  # type: ignore[union-attr]
+                col(Account.created_by).is_(None),
             )
         )
         .scalars()

@@ -12,7 +12,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilterStateType,
     FlowRunFilterTags,
 )
-from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
 from prefect.states import Cancelled
@@ -60,7 +60,9 @@ def schedule_boundaries(
                 "或用 --no-schedule 只保存周期",
                 "no_deployment",
             ) from None
-        created.append(f"{event.key} → {run.name}")  # type: ignore[union-attr]
+        if not isinstance(run, FlowRun):  # only an async caller gets a coroutine; a task is sync
+            raise TypeError("schedule_boundaries runs outside an event loop")
+        created.append(f"{event.key} → {run.name}")
     return created
 
 

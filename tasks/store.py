@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -14,7 +15,7 @@ from models.cycle import Committee, Cycle, Phase
 from models.db import session_scope
 
 
-def spec_json(plan: Plan) -> dict:  # type: ignore[type-arg]
+def spec_json(plan: Plan) -> dict[str, Any]:
     return plan.spec.model_dump(mode="json")
 
 
@@ -78,7 +79,7 @@ def write_cycle(
     return cycle, True
 
 
-def _comparable(spec: dict) -> dict:  # type: ignore[type-arg]
+def _comparable(spec: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in spec.items() if k not in ("file", "chain")}
 
 
