@@ -8,7 +8,8 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from simulation.driver import Report, Simulation
+from simulation.driver import Simulation
+from simulation.report import Report
 from zhicheng.cli_support import console, err_console
 
 STATUS_LABELS = {
