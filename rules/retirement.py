@@ -168,10 +168,6 @@ def default_rules() -> RetirementRules:
     return rules_from_mapping(yaml.safe_load(text))
 
 
-def reform_groups() -> Mapping[str, Group]:
-    return default_rules().groups
-
-
 def group_for(
     *, male: bool, female_original_age: int | None, rules: RetirementRules | None = None
 ) -> Group:
