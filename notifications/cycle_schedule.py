@@ -80,6 +80,14 @@ class Run:
         text = self.what.replace(".", "-") if self.boundary else self.kind
         return text.replace("_", "-")
 
+    @property
+    def label(self) -> str:
+        """What the run is for, as people read it: a boundary as its stored key
+        (``declaration.close@20241020T1600Z``), else ``kind:what@stamp``."""
+        if self.boundary:
+            return f"{self.what}@{stamp(self.at)}"
+        return f"{self.kind}:{self.what}@{stamp(self.at)}"
+
     def key(self, cycle_id: str) -> str:
         """The idempotency key: stable across reruns, new when the instant moves."""
         if self.boundary:

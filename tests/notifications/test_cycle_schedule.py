@@ -169,6 +169,7 @@ def test_a_boundary_run_keeps_the_key_and_slug_it_always_had() -> None:
         == f"jyg-declaration-close-{boundary_key('declaration', 'close', close.at).split('@')[1]}"
     )
     assert close.phase == "declaration-close"
+    assert close.label == boundary_key("declaration", "close", close.at)
     assert close.tags("jyg") == ["cycle:jyg", "kind:boundary", "boundary:declaration.close"]
 
 
