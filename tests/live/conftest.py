@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,9 +23,10 @@ from tests.live.processes import BIN, ROOT, Service, free_port
 
 POOL = "zhicheng"  # the work pool prefect.yaml names
 # How far ahead a test schedules its run: a worker's flow run is a fresh Python process that
-# needs seconds to import Prefect and the flows (3 s of CPU; 26 s measured on a 2-core machine
-# at load 14); the worker starts it early (prefetch) and the server holds it until its instant.
-LEAD = dt.timedelta(seconds=20)
+# needs seconds to import Prefect and the flows (3 s of CPU, but 26-34 s measured on a 2-core
+# machine at load 12-14); the worker starts it early (prefetch), the server holds it until its
+# instant.
+LEAD = dt.timedelta(seconds=30)
 ON_TIME = dt.timedelta(seconds=10)
 
 
@@ -110,7 +112,9 @@ def live(
     from models.migrate import upgrade
 
     home = tmp_path_factory.mktemp("live-home")
-    logs = tmp_path_factory.mktemp("live-logs")
+    # Outside pytest's temporary directories, which other runs rotate away: the logs are
+    # what a failure of these tests is diagnosed from.
+    logs = Path(tempfile.mkdtemp(prefix="zhicheng-live-logs-"))
     port = free_port()
     env = base_env(home)
     server_env = {
@@ -141,7 +145,7 @@ def live(
         )
     finally:
         server.stop()
-        print("live timings (s):", {k: round(v, 1) for k, v in timings.items()})
+        print(f"live timings (s): { {k: round(v, 1) for k, v in timings.items()} }; logs: {logs}")
 
 
 def workers_online(api_url: str) -> set[str]:
