@@ -143,6 +143,31 @@ def test_flows_read_the_clock_only_at_their_entry_point() -> None:
             assert outside == [], f"{source.relative_to(ROOT)}: {outside}"
 
 
+def test_the_package_takes_every_module_and_data_file() -> None:
+    """What setuptools would ship: every folder of the top-level packages, and every data file
+    in them matched by a package-data pattern (a file left out breaks only the installed
+    command, never the editable checkout the tests run from)."""
+    import fnmatch
+    import tomllib
+
+    from setuptools import find_namespace_packages
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    find = config["setuptools"]["packages"]["find"]
+    shipped = set(find_namespace_packages(str(ROOT), include=find["include"]))
+    data = config["setuptools"]["package-data"]
+    tops = {name.split(".")[0] for name in shipped}
+    for top in tops:
+        for path in (ROOT / top).rglob("*"):
+            if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
+                continue
+            package = ".".join(path.parent.relative_to(ROOT).parts)
+            assert package in shipped, f"{package} is not shipped"
+            if path.suffix != ".py":
+                patterns = data.get(package, [])
+                assert any(fnmatch.fnmatch(path.name, p) for p in patterns), path
+
+
 def test_help_explains_every_command() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
