@@ -44,16 +44,18 @@ def _current_phase(cycle_id: str, now: dt.datetime) -> str:
     return current
 
 
-@flow(name="cycle-phase", flow_run_name="{cycle_id}-{phase}", log_prints=False)
+@flow(name="cycle-phase", flow_run_name="{cycle_id}-{run_label}", log_prints=False)
 def phase_flow(
     cycle_id: str,
-    phase: str = "sweep",
+    run_label: str = "sweep",
     now: dt.datetime | None = None,
     notify_url: str | None = None,
 ) -> dict[str, Any]:
     """Runs a cycle up to ``now``: every due boundary in order (each preceded by the sweep and
     the reminders and escalations due by then), the delivery of due messages, the progress
-    report. ``notify_url`` sends every message to one apprise URL (a rehearsal)."""
+    report. ``run_label`` only names the run (``declaration-close``, ``sweep``): what is done
+    depends on ``now`` alone — everything due by then and not yet done.
+    ``notify_url`` sends every message to one apprise URL (a rehearsal)."""
     now = pendulum.instance(now) if now is not None else pendulum.now("UTC")
     logger = get_run_logger()
     run_name = flow_run.get_name()
