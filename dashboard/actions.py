@@ -25,8 +25,12 @@ def perform(
     now: dt.datetime,
     reason: str = "",
 ) -> Outcome:
+    if viewer.kind == "intake" and cycle_id != viewer.intake_cycle:
+        raise Forbidden("无权访问：申报接口账号只能办理所绑定周期的申报")
     if action not in DASHBOARD_ACTIONS:
         raise Forbidden(f"不支持的操作 '{action}'：可选 {'、'.join(DASHBOARD_ACTIONS)}")
+    if action not in viewer.allowed_actions() and viewer.kind == "intake":
+        raise Forbidden("申报接口账号只能提交申报、重新提交")
     if action not in viewer.allowed_actions():
         raise Forbidden(
             f"{viewer.kind_label}{'只读账号' if not viewer.may_act else '账号'}不能{ACTION_LABELS[action]}"

@@ -9,11 +9,11 @@ from pydantic import BaseModel, Field
 
 from dashboard import figures
 from dashboard.actions import act as act_on
-from dashboard.auth import NotSignedIn, current_viewer, end_session, now_of
+from dashboard.auth import NotSignedIn, acting_viewer, current_viewer, end_session, now_of
 from dashboard.lookup import cycle_or_404, latest_cycles, org_for_page
 from dashboard.schemas import ApplicationRow, CommitteeRow, FilingRow, Instant, Overview
 from dashboard.scope import Forbidden, Viewer, viewer_of
-from models.accounts import ROLE_LABELS, Account, Role, create_account, sign_in
+from models.accounts import ROLE_LABELS, Role, sign_in
 from models.context import Refused
 from models.db import read_scope, session_scope
 from models.refusals import RefusalCode
@@ -21,6 +21,8 @@ from models.services import ACTION_LABELS, DASHBOARD_ACTIONS
 
 router = APIRouter(prefix="/api")
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+# The actions also take the applicants' front end (submit, resubmit; its own cycle only).
+ActingDep = Annotated[Viewer, Depends(acting_viewer)]
 # The actions' names as the service layer's table lists them; one no account may take here is
 # refused as unsupported (403), naming the ones there are.
 ActionName = Annotated[
@@ -45,10 +47,17 @@ class AccountOut(BaseModel):
     kind: str
     org_code: str | None
     committee_id: int | None
+    cycle_id: str | None = Field(default=None, description="申报接口账号绑定的周期")
+    must_change_password: bool = Field(
+        default=False, description="须先修改密码（由他人设定的初始密码或重置后的密码）"
+    )
 
 
 class SessionOut(BaseModel):
-    token: str = Field(description="后续请求放在 Authorization: Bearer 头中")
+    token: str = Field(
+        description="后续请求放在 Authorization: Bearer 头中；account.must_change_password 为真时"
+        "须先 PUT /api/me/password，其他调用一律 403"
+    )
     expires_at: Instant
     account: AccountOut
 
@@ -73,15 +82,6 @@ class OutcomeOut(BaseModel):
     )
 
 
-class AccountIn(BaseModel):
-    username: str
-    password: str = Field(description="至少 8 位，含字母和数字")
-    role: Role
-    org_code: str | None = Field(default=None, description="组织机构编码（与评委会二选一）")
-    committee_id: int | None = Field(default=None, description="评委会编号")
-    display_name: str | None = None
-
-
 def account_out(viewer: Viewer) -> AccountOut:
     return AccountOut(
         username=viewer.username,
@@ -91,6 +91,8 @@ def account_out(viewer: Viewer) -> AccountOut:
         kind=viewer.kind,
         org_code=viewer.org_code,
         committee_id=viewer.committee_id,
+        cycle_id=viewer.intake_cycle,
+        must_change_password=viewer.must_change_password,
     )
 
 
@@ -214,7 +216,7 @@ def act(
     cycle_id: str,
     action: ActionName,
     body: ActionIn,
-    viewer: ViewerDep,
+    viewer: ActingDep,
     request: Request,
     response: Response,
 ) -> OutcomeOut:
@@ -233,21 +235,3 @@ def act(
         refused=outcome.refused,
         codes={i: r.code for i, r in outcome.refusals.items()},
     )
-
-
-@router.post("/accounts", response_model=AccountOut, status_code=201, summary="创建下级账号")
-def new_account(body: AccountIn, viewer: ViewerDep, request: Request) -> AccountOut:
-    with session_scope() as session:
-        creator = session.get(Account, viewer.account_id)
-        account = create_account(
-            session,
-            by=creator,
-            username=body.username,
-            password=body.password,
-            role=body.role.value,
-            now=now_of(request),
-            org_code=body.org_code,
-            committee_id=body.committee_id,
-            display_name=body.display_name,
-        )
-        return account_out(viewer_of(session, account))

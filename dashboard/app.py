@@ -16,8 +16,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from dashboard import api, pages
-from dashboard.auth import NotSignedIn
+from dashboard import account_api, api, import_pages, intake, pages
+from dashboard.auth import MustChangePassword, NotSignedIn
 from dashboard.lookup import NotFound
 from dashboard.scope import Forbidden
 from models.context import Refused
@@ -42,7 +42,10 @@ def create_app(clock: Clock | None = None) -> FastAPI:
     app = FastAPI(
         title="职称评审工作台 API",
         description="职称评审各阶段进度与办理接口。先 POST /api/session 登录，"
-        "再以 Authorization: Bearer <令牌> 调用；所有数据按账号管辖范围过滤，身份证号脱敏。",
+        "再以 Authorization: Bearer <令牌> 调用；所有数据按账号管辖范围过滤，身份证号脱敏。"
+        "须修改密码的账号（must_change_password）在 PUT /api/me/password 之前其他调用一律 403。"
+        "申报前端使用省级创建的申报接口账号（role=intake，绑定一个周期）的令牌，只能调用 "
+        "PUT /api/cycles/{cycle_id}/declarations/{id_number} 和该周期的 submit、resubmit 办理接口。",
         version="1.0",
         docs_url=None,
         redoc_url=None,
@@ -73,6 +76,19 @@ def create_app(clock: Clock | None = None) -> FastAPI:
         back = quote(str(request.url.path))
         return RedirectResponse(f"/login?next={back}", status_code=303)
 
+    @app.exception_handler(MustChangePassword)
+    def must_change(request: Request, exc: MustChangePassword) -> Response:
+        if _wants_json(request):
+            return JSONResponse(
+                {
+                    "detail": "须先修改密码（初始密码或重置后的密码）：PUT /api/me/password",
+                    "code": "must_change_password",
+                },
+                status_code=403,
+            )
+        back = quote(str(request.url.path))
+        return RedirectResponse(f"/password?next={back}", status_code=303)
+
     @app.exception_handler(Forbidden)
     def forbidden(request: Request, exc: Forbidden) -> Response:
         if _wants_json(request):
@@ -100,5 +116,8 @@ def create_app(clock: Clock | None = None) -> FastAPI:
         return JSONResponse({"detail": f"请求内容有误：{problems}"}, status_code=422)
 
     app.include_router(api.router)
+    app.include_router(account_api.router)
+    app.include_router(intake.router)
     app.include_router(pages.router)
+    app.include_router(import_pages.router)
     return app

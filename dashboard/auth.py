@@ -8,7 +8,7 @@ import hashlib
 
 from fastapi import Request, Response
 
-from dashboard.scope import Viewer, viewer_of
+from dashboard.scope import Forbidden, Viewer, viewer_of
 from models.accounts import account_for_token, sign_out
 from models.db import read_scope, session_scope
 
@@ -19,8 +19,18 @@ class NotSignedIn(Exception):
     """No session, or an expired one: sign in again."""
 
 
+class MustChangePassword(Exception):
+    """Signed in with a password someone else chose: nothing but changing it (or signing out)
+    until it is changed."""
+
+
+INTAKE_ONLY = "无权访问：申报接口账号只能办理所绑定周期的申报（写入草稿、提交、重新提交）"
+
+
 def now_of(request: Request) -> dt.datetime:
-    return request.app.state.clock()  # type: ignore[no-any-return]
+    now = request.app.state.clock()
+    assert isinstance(now, dt.datetime)
+    return now
 
 
 def token_of(request: Request) -> str | None:
@@ -40,10 +50,43 @@ def signed_in_viewer(request: Request) -> Viewer | None:
         return viewer_of(session, account) if account is not None else None
 
 
-def current_viewer(request: Request) -> Viewer:
+def password_viewer(request: Request) -> Viewer:
+    """Anyone signed in with a password, even one who must change it first: for the change."""
     viewer = signed_in_viewer(request)
     if viewer is None:
         raise NotSignedIn()
+    if viewer.kind == "intake":
+        raise Forbidden(INTAKE_ONLY)
+    return viewer
+
+
+def current_viewer(request: Request) -> Viewer:
+    """Every page and call but the password change and the declarations' door."""
+    viewer = password_viewer(request)
+    if viewer.must_change_password:
+        raise MustChangePassword()
+    return viewer
+
+
+def acting_viewer(request: Request) -> Viewer:
+    """The actions: any account that may act, the applicants' front end included (its cycle
+    and its two actions are checked where the action is taken)."""
+    viewer = signed_in_viewer(request)
+    if viewer is None:
+        raise NotSignedIn()
+    if viewer.must_change_password:
+        raise MustChangePassword()
+    return viewer
+
+
+def intake_viewer(request: Request, cycle_id: str) -> Viewer:
+    """The applicants' front end, and only for its own cycle (any other account is refused
+    the same way as a front end bound to another cycle)."""
+    viewer = signed_in_viewer(request)
+    if viewer is None:
+        raise NotSignedIn()
+    if viewer.kind != "intake" or viewer.intake_cycle != cycle_id:
+        raise Forbidden("无权访问：只有绑定本周期的申报接口账号可以写入申报")
     return viewer
 
 

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from calendars.workdays import default_calendar
 from dashboard import figures
+from dashboard.account_api import managed_list
 from dashboard.actions import act as act_on
 from dashboard.auth import (
     COOKIE,
@@ -22,11 +23,14 @@ from dashboard.auth import (
     current_viewer,
     end_session,
     now_of,
+    password_viewer,
     signed_in_viewer,
+    token_of,
 )
 from dashboard.lookup import committee_by_key, cycle_or_404, latest_cycles, org_for_page
 from dashboard.scope import KIND_LABELS, Forbidden, Viewer, visible_orgs
 from dashboard.timeline import timeline
+from models import accounts
 from models.accounts import ROLE_LABELS, Account, Role, create_account, sign_in
 from models.context import Refused
 from models.cycle import Committee
@@ -38,6 +42,7 @@ from outputs.certificates import verify
 
 router = APIRouter(include_in_schema=False)
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+PasswordDep = Annotated[Viewer, Depends(password_viewer)]
 # What an organisation's list offers: a committee records its verdicts on its own page, and an
 # objection (which needs its grounds) comes in through the API.
 _ON_ORG_PAGE = frozenset({"submit", "resubmit", "return", "recommend", "forward"})
@@ -92,9 +97,7 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 
 @router.post("/login")
 def login(request: Request, form: FormDep) -> Response:
-    target = _field(form, "next", "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
+    target = _local(_field(form, "next", "/"))
     try:
         with session_scope() as session:
             signed = sign_in(
@@ -102,6 +105,8 @@ def login(request: Request, form: FormDep) -> Response:
             )
     except Refused as exc:
         return render(request, "login.html", status_code=401, next=target, error=exc.message)
+    if signed.account.must_change_password:
+        target = f"/password?next={quote(target)}"
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         COOKIE,
@@ -111,6 +116,43 @@ def login(request: Request, form: FormDep) -> Response:
         max_age=int((signed.expires_at - now_of(request)).total_seconds()),
     )
     return response
+
+
+def _local(target: str, default: str = "/") -> str:
+    """Only a path of this site (no open redirect through ?next=)."""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@router.get("/password")
+def password_page(request: Request, viewer: PasswordDep, next: str = "/") -> HTMLResponse:
+    return render(request, "password.html", viewer=viewer, next=_local(next), error=None)
+
+
+@router.post("/password")
+def password_change(request: Request, viewer: PasswordDep, form: FormDep) -> Response:
+    _check_csrf(request, form)
+    target = _local(_field(form, "next", "/"))
+    new = _field(form, "new_password")
+    try:
+        if new != _field(form, "confirm"):
+            raise Refused("两次输入的新密码不一致", "mismatch")
+        with session_scope() as session:
+            account = session.get(Account, viewer.account_id)
+            assert account is not None
+            accounts.change_password(
+                session,
+                account,
+                _field(form, "old_password"),
+                new,
+                now_of(request),
+                token_of(request),
+            )
+    except Refused as exc:
+        return render(
+            request, "password.html", status_code=409, viewer=viewer, next=target, error=exc.message
+        )
+    back = f"{target}{'&' if '?' in target else '?'}notice={quote('密码已修改，其他登录已退出')}"
+    return RedirectResponse(back, status_code=303)
 
 
 @router.post("/logout")
@@ -266,30 +308,31 @@ def act(cycle_id: str, request: Request, viewer: ViewerDep, form: FormDep) -> Re
     return RedirectResponse(f"{back}?notice={quote(notice)}", status_code=303)
 
 
-def _accounts_below(session: Any, viewer: Viewer) -> list[tuple[Account, str]]:
-    found = session.exec(
-        select(Account).where(Account.created_by == viewer.account_id).order_by(col(Account.id))
-    ).all()
-    out = []
-    for a in found:
-        org = session.get(Organisation, a.organisation_id) if a.organisation_id else None
-        committee = session.get(Committee, a.committee_id) if a.committee_id else None
-        out.append((a, org.name if org else (committee.name if committee else "")))
-    return out
+def _accounts_page(
+    request: Request,
+    viewer: Viewer,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    shown: dict[str, str] | None = None,
+) -> HTMLResponse:
+    with read_scope() as session:
+        rows = managed_list(session, viewer)
+    return render(
+        request,
+        "accounts.html",
+        status_code=status_code,
+        viewer=viewer,
+        rows=rows,
+        notice=request.query_params.get("notice"),
+        error=error,
+        shown=shown,
+    )
 
 
 @router.get("/accounts")
 def accounts_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
-    with read_scope() as session:
-        rows = _accounts_below(session, viewer)
-    return render(
-        request,
-        "accounts.html",
-        viewer=viewer,
-        rows=rows,
-        notice=request.query_params.get("notice"),
-        error=None,
-    )
+    return _accounts_page(request, viewer)
 
 
 @router.post("/accounts")
@@ -309,21 +352,39 @@ def accounts_create(request: Request, viewer: ViewerDep, form: FormDep) -> Respo
                 now=now_of(request),
                 org_code=None if committee_id else target,
                 committee_id=committee_id,
+                must_change=True,  # the admin chose it: its owner sets their own
             )
             name = account.username
     except Refused as exc:
-        with read_scope() as session:
-            rows = _accounts_below(session, viewer)
-        return render(
-            request,
-            "accounts.html",
-            status_code=409,
-            viewer=viewer,
-            rows=rows,
-            notice=None,
-            error=exc.message,
-        )
+        return _accounts_page(request, viewer, status_code=409, error=exc.message)
     return RedirectResponse(f"/accounts?notice={quote(f'已创建账号 {name}')}", status_code=303)
+
+
+@router.post("/accounts/manage")
+def accounts_manage(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
+    """Reset a password (the new one shown once, on this answer only), deactivate, activate."""
+    _check_csrf(request, form)
+    username, what = _field(form, "username"), _field(form, "do")
+    try:
+        with session_scope() as session:
+            me = session.get(Account, viewer.account_id)
+            assert me is not None
+            if what == "reset":
+                _, password = accounts.reset_password(session, me, username)
+                shown = {"username": username, "password": password}
+            elif what in ("deactivate", "activate"):
+                accounts.set_active(session, me, username, active=what == "activate")
+                shown = None
+            else:
+                raise Refused("不支持的操作", "bad_action")
+    except Refused as exc:
+        status = 403 if exc.code == "not_managed" else 409
+        return _accounts_page(request, viewer, status_code=status, error=exc.message)
+    if shown is not None:
+        # Not a redirect: the password must not sit in a URL or the browser's history.
+        return _accounts_page(request, viewer, shown=shown)
+    done = "已停用" if what == "deactivate" else "已启用"
+    return RedirectResponse(f"/accounts?notice={quote(f'{done}账号 {username}')}", 303)
 
 
 @router.get("/verify")

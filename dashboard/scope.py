@@ -24,7 +24,11 @@ KIND_LABELS = {
     OrgKind.unit: "用人单位",
     OrgKind.agency: "人才服务机构",
     "committee": "评委会",
+    "intake": "申报接口",
 }
+# What the applicants' front end may do besides writing drafts: hand them in, and hand them
+# in again after a return (the same actions, cut-offs and checks as everywhere).
+INTAKE_ACTIONS = frozenset({"submit", "resubmit"})
 
 
 class Forbidden(Exception):
@@ -47,6 +51,10 @@ class Viewer:
     org_path: str | None
     committee_id: int | None
     committee_cycle: str | None
+    # An intake account's one cycle; for the others, None.
+    intake_cycle: str | None = None
+    # Set until the owner changes a password someone else chose (creation, import, reset).
+    must_change_password: bool = False
 
     @property
     def kind_label(self) -> str:
@@ -58,6 +66,8 @@ class Viewer:
 
     def allowed_actions(self) -> frozenset[str]:
         """The actions this account may take on applications in its scope."""
+        if self.kind == "intake":
+            return INTAKE_ACTIONS
         return actions_taken_by(self.kind) if self.may_act else frozenset()
 
     @property
@@ -69,17 +79,21 @@ class Viewer:
 def viewer_of(session: Session, account: Account) -> Viewer:
     org = session.get(Organisation, account.organisation_id) if account.organisation_id else None
     committee = session.get(Committee, account.committee_id) if account.committee_id else None
+    assert account.id is not None
+    intake = account.role == Role.intake
     return Viewer(
-        account_id=account.id,  # type: ignore[arg-type]
+        account_id=account.id,
         username=account.username,
         display_name=account.display_name,
         role=account.role,
-        kind=org.kind if org else "committee",
+        kind="intake" if intake else org.kind if org else "committee",
         org_id=org.id if org else None,
         org_code=org.code if org else None,
         org_path=org.path if org else None,
         committee_id=committee.id if committee else None,
         committee_cycle=committee.cycle_id if committee else None,
+        intake_cycle=account.cycle_id if intake else None,
+        must_change_password=account.must_change_password,
     )
 
 
@@ -104,13 +118,15 @@ def application_filter(viewer: Viewer) -> ColumnElement[bool]:
     """Over ``Application`` joined to its unit as ``Organisation``."""
     if viewer.kind == "committee":
         return col(Application.committee_id) == viewer.committee_id
+    if viewer.kind == "intake":
+        return col(Application.cycle_id) == viewer.intake_cycle
     return org_filter(viewer.kind, viewer.org_id, viewer.org_path)
 
 
 def visible_orgs(session: Session, viewer: Viewer, ids: list[int]) -> set[int]:
     """Which of these organisations' pages the viewer may open: its own, and those the same
     unit filter that scopes every figure reaches."""
-    if viewer.kind == "committee":
+    if viewer.kind in ("committee", "intake"):
         return set()
     stmt: Any = select(col(Organisation.id)).where(
         col(Organisation.id).in_(ids), org_filter(viewer.kind, viewer.org_id, viewer.org_path)

@@ -14,10 +14,10 @@ from enum import StrEnum
 from functools import lru_cache
 
 from sqlalchemy import Column, String, UniqueConstraint, delete
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.context import Refused
-from models.cycle import Committee
+from models.cycle import Committee, Cycle
 from models.org import Organisation, OrgKind
 from models.settings import settings
 from models.timeutil import UTCDateTime, beijing_text
@@ -27,9 +27,23 @@ class Role(StrEnum):
     admin = "admin"  # 系统管理员: creates the level below and this level's operators
     operator = "operator"  # 业务管理员: reviews and acts
     viewer = "viewer"  # 只读: sees the figures, acts on nothing
+    # 申报接口: the applicants' front end, a service account bound to one cycle; it touches
+    # that cycle's declarations and nothing else, and signs in with a token, never a password.
+    intake = "intake"
 
 
-ROLE_LABELS = {Role.admin: "系统管理员", Role.operator: "业务管理员", Role.viewer: "只读查看"}
+ROLE_LABELS = {
+    Role.admin: "系统管理员",
+    Role.operator: "业务管理员",
+    Role.viewer: "只读查看",
+    Role.intake: "申报接口",
+}
+# A service token lives until it is rotated or revoked, or at the latest this long: a token
+# forgotten in a front end's configuration does not open the door for ever.
+SERVICE_TOKEN_DAYS = 400
+# Matches no password (password_matches needs "scrypt$salt$digest"): service accounts sign in
+# with their token only.
+NO_PASSWORD = "none"
 
 
 class Account(SQLModel, table=True):
@@ -43,6 +57,8 @@ class Account(SQLModel, table=True):
     role: str
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     committee_id: int | None = Field(default=None, foreign_key="committee.id", index=True)
+    # The one cycle an intake account may touch (for every other role, none).
+    cycle_id: str | None = Field(default=None, foreign_key="cycle.id", index=True)
     password_hash: str
     created_by: int | None = Field(default=None, foreign_key="account.id")
     created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
@@ -136,6 +152,11 @@ def creation_refusal(
         return "只有系统管理员可以创建账号"
     if creator_org is None:
         return "评委会账号不能创建其他账号"
+    if role == Role.intake:
+        if creator_org.kind == OrgKind.province and target_org is not None:
+            if target_org.id == creator_org.id:
+                return None
+        return "申报接口账号只能由省级系统管理员为本级创建（zhicheng account create --role intake）"
     if committee is not None:
         if creator_org.kind == OrgKind.province:
             return None
@@ -159,17 +180,23 @@ def create_account(
     org_code: str | None = None,
     committee_id: int | None = None,
     display_name: str | None = None,
+    must_change: bool = False,
 ) -> Account:
-    if not username or not username.strip() or len(username) > 60:
-        raise Refused("用户名不能为空，且不超过 60 个字符", "bad_username")
+    """``must_change``: the password was set by someone else (an admin for the level below),
+    so its owner changes it at first sign-in."""
+    _check_username(session, username)
+    if role == Role.intake:
+        raise Refused(
+            "申报接口账号没有密码，须指定周期创建：zhicheng account create 用户名 --role intake "
+            "--cycle 周期编号（或 POST /api/accounts 并给出 cycle_id）",
+            "bad_role",
+        )
     if role not in Role.__members__:
-        raise Refused(f"角色 '{role}' 无效：可选 admin、operator、viewer", "bad_role")
+        raise Refused(f"角色 '{role}' 无效：可选 admin、operator、viewer、intake", "bad_role")
     if (org_code is None) == (committee_id is None):
         raise Refused("账号须属于一个组织机构或一个评委会（二选一）", "bad_scope")
     if problem := password_problem(password):
         raise Refused(problem, "weak_password")
-    if find_account(session, username.strip()) is not None:
-        raise Refused(f"用户名 {username} 已被使用", "username_taken")
     target = committee = None
     if org_code is not None:
         target = session.exec(select(Organisation).where(Organisation.code == org_code)).first()
@@ -186,19 +213,67 @@ def create_account(
         raise Refused(why, "not_allowed")
     if by is None and session.exec(select(Account.id)).first() is not None:
         raise Refused("已有账号：新账号须由上级系统管理员创建（--by）", "not_allowed")
+    scope_name = target.name if target is not None else committee.name if committee else ""
     account = Account(
         username=username.strip(),
-        display_name=display_name or (target.name if target else committee.name),  # type: ignore[union-attr]
+        display_name=display_name or scope_name,
         role=role,
         organisation_id=target.id if target else None,
         committee_id=committee.id if committee else None,
         password_hash=hash_password(password),
         created_by=by.id if by else None,
         created_at=now,
+        must_change_password=must_change,
     )
     session.add(account)
     session.flush()
     return account
+
+
+def _check_username(session: Session, username: str) -> None:
+    if not username or not username.strip() or len(username) > 60:
+        raise Refused("用户名不能为空，且不超过 60 个字符", "bad_username")
+    if find_account(session, username.strip()) is not None:
+        raise Refused(f"用户名 {username} 已被使用", "username_taken")
+
+
+def create_intake_account(
+    session: Session,
+    *,
+    by: Account | None,
+    username: str,
+    cycle_id: str,
+    now: dt.datetime,
+    display_name: str | None = None,
+) -> SignedIn:
+    """The applicants' front end's service account: made by the province's admin, bound to
+    one cycle, without a password (nothing to guess); the answer carries its first token,
+    shown once."""
+    _check_username(session, username)
+    creator_org = (
+        session.get(Organisation, by.organisation_id) if by and by.organisation_id else None
+    )
+    if by is None:
+        raise Refused("申报接口账号须由省级系统管理员创建（--by）", "not_allowed")
+    if why := creation_refusal(by, creator_org, creator_org, None, Role.intake):
+        raise Refused(why, "not_allowed")
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise Refused(f"没有编号为 {cycle_id} 的周期", "no_cycle")
+    assert creator_org is not None
+    account = Account(
+        username=username.strip(),
+        display_name=display_name or f"申报接口（{cycle.title}）",
+        role=Role.intake,
+        organisation_id=creator_org.id,
+        cycle_id=cycle.id,
+        password_hash=NO_PASSWORD,
+        created_by=by.id,
+        created_at=now,
+    )
+    session.add(account)
+    session.flush()
+    return _new_session(session, account, now, dt.timedelta(days=SERVICE_TOKEN_DAYS))
 
 
 @dataclass(frozen=True)
@@ -228,16 +303,22 @@ def sign_in(session: Session, username: str, password: str, now: dt.datetime) ->
     session.add(account)
     session.execute(
         delete(AccountSession).where(
-            AccountSession.account_id == account.id,  # type: ignore[arg-type]
-            AccountSession.expires_at <= now,  # type: ignore[arg-type]
+            col(AccountSession.account_id) == account.id,
+            col(AccountSession.expires_at) <= now,
         )
     )
+    return _new_session(session, account, now, dt.timedelta(hours=settings().session_hours))
+
+
+def _new_session(
+    session: Session, account: Account, now: dt.datetime, lifetime: dt.timedelta
+) -> SignedIn:
+    assert account.id is not None
     token = secrets.token_urlsafe(32)
-    lifetime = dt.timedelta(hours=settings().session_hours)
     session.add(
         AccountSession(
             token_hash=_token_hash(token),
-            account_id=account.id,  # type: ignore[arg-type]
+            account_id=account.id,
             created_at=now,
             expires_at=now + lifetime,
         )
@@ -269,3 +350,110 @@ def sign_out(session: Session, token: str) -> None:
     found = _session_of(session, token)
     if found is not None:
         session.delete(found)
+
+
+def end_sessions(session: Session, account_id: int, keep: str | None = None) -> None:
+    """Signs the account out everywhere, but for the session of ``keep`` (the token of the
+    request that changed the password, so its owner stays signed in)."""
+    stmt = delete(AccountSession).where(col(AccountSession.account_id) == account_id)
+    if keep is not None:
+        stmt = stmt.where(col(AccountSession.token_hash) != _token_hash(keep))
+    session.execute(stmt)
+
+
+def change_password(
+    session: Session, account: Account, old: str, new: str, now: dt.datetime, token: str | None
+) -> None:
+    """The owner's change: the current password proves it is the owner (a session left open
+    is not enough); every other sign-in ends."""
+    assert account.id is not None
+    if account.role == Role.intake:
+        raise Refused("申报接口账号没有密码，请由省级系统管理员更换其令牌", "bad_role")
+    if account.locked_until is not None and now < account.locked_until:
+        raise Refused(
+            f"连续输错密码次数过多，已暂停至 {beijing_text(account.locked_until)}", "locked"
+        )
+    if not password_matches(old, account.password_hash):
+        _count_failure(session, account, now)
+        raise Refused("原密码不正确", "bad_credentials")
+    if problem := password_problem(new):
+        raise Refused(problem, "weak_password")
+    if new == old:
+        raise Refused("新密码不能与原密码相同", "same_password")
+    account.password_hash = hash_password(new)
+    account.must_change_password = False
+    account.failed_logins, account.locked_until = 0, None
+    session.add(account)
+    end_sessions(session, account.id, keep=token)
+
+
+def managed_account(session: Session, by: Account, username: str) -> Account:
+    """An account ``by`` may reset, deactivate or give a new token: the same top-down rule as
+    creating it. Unknown and not-yours get the same words (code "not_managed")."""
+    target = find_account(session, username.strip())
+    creator_org = session.get(Organisation, by.organisation_id) if by.organisation_id else None
+    why: str | None = "not yours"
+    if target is not None and target.id != by.id:
+        target_org = (
+            session.get(Organisation, target.organisation_id) if target.organisation_id else None
+        )
+        committee = session.get(Committee, target.committee_id) if target.committee_id else None
+        why = creation_refusal(by, creator_org, target_org, committee, Role(target.role))
+    if target is None or why is not None:
+        raise Refused(
+            f"没有用户名为 {username} 的账号，或该账号不由您管理（账号由其上级系统管理员管理）",
+            "not_managed",
+        )
+    return target
+
+
+def reset_password(session: Session, by: Account, username: str) -> tuple[Account, str]:
+    """A new generated password, handed over once and changed at the next sign-in; the
+    account's sessions end (whoever held the old password is out)."""
+    from models.imports.accounts import generated_password
+
+    target = managed_account(session, by, username)
+    assert target.id is not None
+    if target.role == Role.intake:
+        raise Refused("申报接口账号没有密码：请更换其令牌", "bad_role")
+    password = generated_password()
+    target.password_hash = hash_password(password)
+    target.must_change_password = True
+    target.failed_logins, target.locked_until = 0, None
+    session.add(target)
+    end_sessions(session, target.id)
+    return target, password
+
+
+def set_active(session: Session, by: Account, username: str, active: bool) -> Account:
+    """Deactivating ends every session and refuses every sign-in; reactivating lets the
+    account sign in again with its password."""
+    target = managed_account(session, by, username)
+    assert target.id is not None
+    target.active = active
+    session.add(target)
+    if not active:
+        end_sessions(session, target.id)
+    return target
+
+
+def rotate_token(session: Session, by: Account, username: str, now: dt.datetime) -> SignedIn:
+    """A service account's new token; the old one stops working at once."""
+    target = managed_account(session, by, username)
+    assert target.id is not None
+    if target.role != Role.intake:
+        raise Refused("只有申报接口账号使用令牌；其他账号用密码登录", "bad_role")
+    if not target.active:
+        raise Refused(f"账号 {username} 已停用：请先启用", "inactive")
+    end_sessions(session, target.id)
+    return _new_session(session, target, now, dt.timedelta(days=SERVICE_TOKEN_DAYS))
+
+
+def revoke_tokens(session: Session, by: Account, username: str) -> Account:
+    """Ends every token of a service account (it stays, and a new token can be issued)."""
+    target = managed_account(session, by, username)
+    assert target.id is not None
+    if target.role != Role.intake:
+        raise Refused("只有申报接口账号使用令牌；其他账号可重置密码或停用", "bad_role")
+    end_sessions(session, target.id)
+    return target

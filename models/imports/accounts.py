@@ -43,7 +43,11 @@ COLUMNS = [
     ImportColumn(COMMITTEE, "说明：评委会账号填评委会编码，并填周期编号"),
     ImportColumn(CYCLE, "说明：评委会所属周期的编号，如 gansu-2024"),
 ]
-ROLES = {label: role for role, label in ROLE_LABELS.items()} | {r.value: r for r in Role}
+# The people's roles: the front end's service account (intake) is made one by one, bound to
+# a cycle, with a token instead of a password.
+ROLES = {label: role for role, label in ROLE_LABELS.items() if role != Role.intake} | {
+    r.value: r for r in Role if r != Role.intake
+}
 FIELDS = ("display_name", "role", "organisation_id", "committee_id")
 # Readable when handed over on paper: no 0/O, 1/l/I.
 ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
