@@ -48,6 +48,22 @@ def test_launch_schedules_every_boundary_once(deployment: None) -> None:
     assert start == bj(2024, 10, 21, 0, 0) and state == "SCHEDULED"
 
 
+def test_scheduled_runs_pass_only_parameters_the_flow_takes(deployment: None) -> None:
+    """A parameter the flow does not take fails the run only when the worker starts it, at
+    the boundary — long after launching said all was well."""
+    import inspect
+
+    cycle_id = f"t-params-{uuid.uuid4().hex[:6]}"
+    annual_cycle(str(bundled_cycle("jiayuguan-2024")), now=bj(2024, 8, 30, 12), cycle_id=cycle_id)
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"cycle:{cycle_id}"]))
+        )
+    accepted = set(inspect.signature(phase_flow.fn).parameters)
+    assert runs and all(set(run.parameters) <= accepted for run in runs), accepted
+    assert {run.parameters["cycle_id"] for run in runs} == {cycle_id}
+
+
 def test_an_extension_moves_the_scheduled_runs(deployment: None) -> None:
     cycle_id = f"t-extend-{uuid.uuid4().hex[:6]}"
     annual_cycle(str(bundled_cycle("jiayuguan-2024")), now=bj(2024, 8, 30, 12), cycle_id=cycle_id)
