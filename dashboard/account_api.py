@@ -17,7 +17,7 @@ from dashboard.auth import now_of, password_viewer, token_of
 from dashboard.schemas import Instant
 from dashboard.scope import Forbidden, Viewer, viewer_of
 from models import accounts
-from models.accounts import ROLE_LABELS, Account, Role
+from models.accounts import ROLE_LABELS, Account, NotManaged, Role
 from models.context import Refused
 from models.cycle import Committee
 from models.db import read_scope, session_scope
@@ -82,10 +82,8 @@ def _managing() -> Iterator[Session]:
     try:
         with session_scope() as session:
             yield session
-    except Refused as exc:
-        if exc.code == "not_managed":
-            raise Forbidden(exc.message) from None
-        raise
+    except NotManaged as exc:
+        raise Forbidden(exc.message) from None
 
 
 def _me(session: Session, viewer: Viewer) -> Account:

@@ -31,7 +31,7 @@ from dashboard.lookup import committee_by_key, cycle_or_404, latest_cycles, org_
 from dashboard.scope import KIND_LABELS, Forbidden, Viewer, visible_orgs
 from dashboard.timeline import timeline
 from models import accounts
-from models.accounts import ROLE_LABELS, Account, Role, create_account, sign_in
+from models.accounts import ROLE_LABELS, Account, NotManaged, Role, create_account, sign_in
 from models.context import Refused
 from models.cycle import Committee
 from models.db import read_scope, session_scope
@@ -135,7 +135,7 @@ def password_change(request: Request, viewer: PasswordDep, form: FormDep) -> Res
     new = _field(form, "new_password")
     try:
         if new != _field(form, "confirm"):
-            raise Refused("两次输入的新密码不一致", "mismatch")
+            raise Refused("两次输入的新密码不一致", "weak_password")
         with session_scope() as session:
             account = session.get(Account, viewer.account_id)
             assert account is not None
@@ -376,9 +376,9 @@ def accounts_manage(request: Request, viewer: ViewerDep, form: FormDep) -> Respo
                 accounts.set_active(session, me, username, active=what == "activate")
                 shown = None
             else:
-                raise Refused("不支持的操作", "bad_action")
+                raise Refused("不支持的操作")
     except Refused as exc:
-        status = 403 if exc.code == "not_managed" else 409
+        status = 403 if isinstance(exc, NotManaged) else 409
         return _accounts_page(request, viewer, status_code=status, error=exc.message)
     if shown is not None:
         # Not a redirect: the password must not sit in a URL or the browser's history.

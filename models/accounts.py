@@ -276,6 +276,13 @@ def create_intake_account(
     return _new_session(session, account, now, dt.timedelta(days=SERVICE_TOKEN_DAYS))
 
 
+class NotManaged(Refused):
+    """An account this admin does not manage, or none by that name: the same refusal."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "not_allowed")
+
+
 @dataclass(frozen=True)
 class SignedIn:
     token: str
@@ -379,7 +386,7 @@ def change_password(
     if problem := password_problem(new):
         raise Refused(problem, "weak_password")
     if new == old:
-        raise Refused("新密码不能与原密码相同", "same_password")
+        raise Refused("新密码不能与原密码相同", "weak_password")
     account.password_hash = hash_password(new)
     account.must_change_password = False
     account.failed_logins, account.locked_until = 0, None
@@ -389,7 +396,7 @@ def change_password(
 
 def managed_account(session: Session, by: Account, username: str) -> Account:
     """An account ``by`` may reset, deactivate or give a new token: the same top-down rule as
-    creating it. Unknown and not-yours get the same words (code "not_managed")."""
+    creating it. Unknown and not-yours get the same words (``NotManaged``)."""
     target = find_account(session, username.strip())
     creator_org = session.get(Organisation, by.organisation_id) if by.organisation_id else None
     why: str | None = "not yours"
@@ -400,9 +407,8 @@ def managed_account(session: Session, by: Account, username: str) -> Account:
         committee = session.get(Committee, target.committee_id) if target.committee_id else None
         why = creation_refusal(by, creator_org, target_org, committee, Role(target.role))
     if target is None or why is not None:
-        raise Refused(
-            f"没有用户名为 {username} 的账号，或该账号不由您管理（账号由其上级系统管理员管理）",
-            "not_managed",
+        raise NotManaged(
+            f"没有用户名为 {username} 的账号，或该账号不由您管理（账号由其上级系统管理员管理）"
         )
     return target
 
@@ -444,7 +450,7 @@ def rotate_token(session: Session, by: Account, username: str, now: dt.datetime)
     if target.role != Role.intake:
         raise Refused("只有申报接口账号使用令牌；其他账号用密码登录", "bad_role")
     if not target.active:
-        raise Refused(f"账号 {username} 已停用：请先启用", "inactive")
+        raise Refused(f"账号 {username} 已停用：请先启用", "not_allowed")
     end_sessions(session, target.id)
     return _new_session(session, target, now, dt.timedelta(days=SERVICE_TOKEN_DAYS))
 
