@@ -170,3 +170,114 @@ def test_a_form_after_the_cut_off_shows_the_refusal(
     notice = page.inner_text("[role=status]")
     assert "已办理 0 件" in notice and "2024年10月31日24:00（北京时间）" in notice
     assert status_of(world.apps_a[1]) == "submitted"
+
+
+# --- the front door: imports from the browser, passwords ---------------------------------
+
+
+def test_a_city_fixes_two_bad_rows_and_confirms_the_import(
+    page: Any, world: World, tmp_path: Any
+) -> None:
+    import uuid
+
+    from models.db import session_scope
+    from models.org import Organisation
+    from tests.dashboard.test_import_page import city_rows
+    from tests.imports.files import write_xlsx
+
+    rows = city_rows(uuid.uuid4().hex[:6])
+    good_code, good_name = rows[2]["机构编码"], rows[3]["机构名称"]
+    rows[2]["机构编码"] = good_code[:-1] + ("0" if good_code[-1] != "0" else "1")
+    rows[3]["机构名称"] = ""
+    sign_in(page, world.users["city"])
+    page.click("header.top >> text=导入")
+    page.wait_for_load_state()
+    page.select_option("select[name=kind]", "orgs")
+    page.set_input_files("input[name=file]", str(write_xlsx(tmp_path / "机构.xlsx", rows)))
+    page.click("form.upload button[type=submit]")
+    page.wait_for_load_state()
+    shown = page.locator("table.import-errors tbody tr")
+    assert shown.count() == 2
+    assert [shown.nth(i).get_attribute("data-row") for i in range(2)] == ["5", "6"]
+    assert "机构编码" in shown.nth(0).inner_text() and "机构名称" in shown.nth(1).inner_text()
+    assert page.locator("form.confirm").count() == 0
+    rows[2]["机构编码"], rows[3]["机构名称"] = good_code, good_name
+    page.set_input_files("input[name=file]", str(write_xlsx(tmp_path / "机构-改.xlsx", rows)))
+    page.click("form.upload button[type=submit]")
+    page.wait_for_load_state()
+    assert "检查通过" in page.inner_text("[data-testid=checked]")
+    with session_scope() as session:
+        assert session.query(Organisation).filter_by(code=good_code).first() is None
+    page.click("form.confirm button[type=submit]")
+    page.wait_for_load_state()
+    assert "已导入：新增 4" in page.inner_text("[data-testid=written]")
+    with session_scope() as session:
+        assert (
+            session.query(Organisation).filter_by(code=good_code).one().name == rows[2]["机构名称"]
+        )
+
+
+def _fill_password_form(page: Any, old: str, new: str) -> None:
+    page.fill("input[name=old_password]", old)
+    page.fill("input[name=new_password]", new)
+    page.fill("input[name=confirm]", new)
+    page.click("form[action='/password'] button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_a_new_account_changes_its_password_first(page: Any, world: World) -> None:
+    import uuid
+
+    name = f"br-{uuid.uuid4().hex[:6]}"
+    sign_in(page, world.users["city"], "/accounts")
+    page.fill("form.account input[name=target]", world.unit_a)
+    page.fill("form.account input[name=username]", name)
+    page.fill("form.account input[name=password]", PASSWORD)
+    page.select_option("form.account select[name=role]", "operator")
+    page.click("form.account button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator(f"tr[data-account='{name}'][data-must-change=yes]").count() == 1
+    page.click("header.top >> text=退出")
+    page.wait_for_load_state()
+    sign_in(page, name, f"/cycles/{world.cycle_id}")
+    assert page.url.split("?")[0].endswith("/password")
+    assert page.locator("[data-testid=must-change]").count() == 1
+    # Anything else leads back to the change.
+    page.goto(f"/cycles/{world.cycle_id}")
+    assert page.url.split("?")[0].endswith("/password")
+    _fill_password_form(page, PASSWORD, "Own-choice-42")
+    assert page.inner_text("[data-testid=org-name]")  # the page it was going to
+    page.goto(f"/cycles/{world.cycle_id}")
+    assert not page.url.split("?")[0].endswith("/password")
+
+
+def test_after_a_reset_the_old_password_and_the_old_sign_in_fail(
+    page: Any, world: World, browser: Any, live_server: str
+) -> None:
+    owner = world.users["unit_a"]
+    sign_in(page, owner, f"/cycles/{world.cycle_id}")
+    assert page.locator("[data-testid=org-name]").count() == 1
+    admin = browser.new_context(base_url=live_server, locale="zh-CN").new_page()
+    try:
+        sign_in(admin, world.users["city"], "/accounts")
+        admin.click(f"tr[data-account='{owner}'] button[value=reset]")
+        admin.wait_for_load_state()
+        temporary = admin.inner_text("[data-testid=new-password] code")
+        assert temporary and temporary != PASSWORD
+        assert admin.locator(f"tr[data-account='{owner}'][data-must-change=yes]").count() == 1
+    finally:
+        admin.context.close()
+    # The owner's open sign-in is over…
+    page.goto(f"/cycles/{world.cycle_id}")
+    assert "/login" in page.url
+    # …the old password no longer opens it…
+    sign_in(page, owner)
+    assert "用户名或密码错误" in page.inner_text("[role=alert]")
+    # …and the new one must be changed first.
+    page.fill("input[name=username]", owner)
+    page.fill("input[name=password]", temporary)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert page.url.split("?")[0].endswith("/password")
+    _fill_password_form(page, temporary, "After-reset-7")
+    assert page.inner_text("[data-testid=org-name]")
