@@ -287,29 +287,34 @@ def test_deleting_a_cycle_leaves_no_row_of_it_and_no_other_row_changed(
         gone = Simulation(bundled_cycle("jiayuguan-2024"), applicants=40, seed=6).run().cycle_id
     kept = stored_cycle()
     drafts(kept, 3)
-    for cycle_id in (gone, kept):
-        _committee_accounts(cycle_id)
-    before = _snapshot()
-    owned = _rows_of(gone, before)
-    kept_rows = _rows_of(kept, before)
-    for table in ("cycle", "phase", "committee", "application", "audit_event", "message"):
-        assert owned[table], table
-    assert kept_rows["cycle"] and kept_rows["application"] and kept_rows["account_session"]
-    assert len(owned["account"]) == 2 and len(owned["account_session"]) == 1
+    try:
+        for cycle_id in (gone, kept):
+            _committee_accounts(cycle_id)
+        before = _snapshot()
+        owned = _rows_of(gone, before)
+        kept_rows = _rows_of(kept, before)
+        for table in ("cycle", "phase", "committee", "application", "audit_event", "message"):
+            assert owned[table], table
+        assert kept_rows["cycle"] and kept_rows["application"] and kept_rows["account_session"]
+        assert len(owned["account"]) == 2 and len(owned["account_session"]) == 1
 
-    with session_scope() as session:
-        delete_cycle(session, gone)
+        with session_scope() as session:
+            delete_cycle(session, gone)
 
-    after = _snapshot()
-    assert after == {
-        name: {k: row for k, row in rows.items() if k not in owned[name]}
-        for name, rows in before.items()
-    }
-    with session_scope() as session:
-        for table in SQLModel.metadata.sorted_tables:
-            if "cycle_id" in table.c:
-                left = session.execute(
-                    select(func.count()).select_from(table).where(table.c.cycle_id == gone)
-                ).scalar()
-                assert left == 0, table.name
-    assert all(k in after[name] for name, keys in kept_rows.items() for k in keys)
+        after = _snapshot()
+        assert after == {
+            name: {k: row for k, row in rows.items() if k not in owned[name]}
+            for name, rows in before.items()
+        }
+        with session_scope() as session:
+            for table in SQLModel.metadata.sorted_tables:
+                if "cycle_id" in table.c:
+                    left = session.execute(
+                        select(func.count()).select_from(table).where(table.c.cycle_id == gone)
+                    ).scalar()
+                    assert left == 0, table.name
+        assert all(k in after[name] for name, keys in kept_rows.items() for k in keys)
+    finally:  # accounts left behind would make the next test's first admin not the first
+        with session_scope() as session:
+            delete_cycle(session, gone)
+            delete_cycle(session, kept)
