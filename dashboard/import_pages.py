@@ -19,7 +19,16 @@ from dashboard.auth import csrf_token, current_viewer, now_of
 from dashboard.lookup import latest_cycles
 from dashboard.pages import FormDep, _check_csrf, _field, render
 from dashboard.scope import Forbidden, Viewer, org_filter
-from dashboard.uploads import BadUpload, Kept, field, forget, keep, kept, parse_multipart
+from dashboard.uploads import (
+    MAX_BYTES,
+    BadUpload,
+    Kept,
+    field,
+    forget,
+    keep,
+    kept,
+    parse_multipart,
+)
 from models.accounts import Account, Role
 from models.db import read_scope, session_scope
 from models.imports import declarations
@@ -138,9 +147,12 @@ def imports_page(request: Request, viewer: ImporterDep) -> HTMLResponse:
 
 @router.post("/imports")
 async def imports_upload(request: Request, viewer: ImporterDep) -> HTMLResponse:
-    body = await request.body()
     chosen = {"kind": "orgs", "cycle": ""}
     try:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BYTES + 64 * 1024:
+            raise BadUpload(f"文件过大：最多 {MAX_BYTES // 1024 // 1024} MB")
+        body = await request.body()
         fields = parse_multipart(request.headers.get("content-type", ""), body)
         if field(fields, "csrf") != csrf_token(request):
             raise Forbidden("表单已失效，请刷新页面后重试")
