@@ -29,9 +29,15 @@ class Channels:
     codes: dict[str, list[str]] = field(default_factory=dict)
     everything: tuple[str, ...] = ()
 
-    def urls_for(self, kind: str, code: str, phone: str | None = None) -> list[str]:
+    def urls_for(
+        self, kind: str, code: str, phone: str | None = None, imported: str | None = None
+    ) -> list[str]:
+        """``imported`` is the organisation's own address from the organisations import: the
+        office that loaded it knows it better than the file's defaults."""
         if self.everything:
             return list(self.everything)
+        if imported:
+            return [imported]
         urls = self.codes.get(code) or self.kinds.get(kind) or []
         out = []
         for url in urls:

@@ -19,6 +19,7 @@ import notifications.sms  # noqa: F401  (registers the zhsms:// plugin with appr
 from calendars.cyclefile import NotificationsSpec
 from models.application import Person
 from models.cycle import Cycle
+from models.org import notify_urls
 from models.outbox import Message
 from notifications.channels import Channels
 from notifications.schedule import in_quiet_hours, quiet_hours_end
@@ -130,6 +131,10 @@ class _Claimed:
     attempts: int
 
 
+def _imported_addresses(session: Session, rows: list[_Claimed]) -> dict[str, str]:
+    return notify_urls(session, [r.recipient for r in rows if r.recipient_kind != "applicant"])
+
+
 def _claimed_rows(session: Session, ids: list[int]) -> tuple[list[_Claimed], dict[str, str | None]]:
     rows = [
         _Claimed(*r)
@@ -182,11 +187,17 @@ def deliver(
         with session_factory() as session:
             ids = claim(session, cycle_id, now, token)
             rows, phones = _claimed_rows(session, ids) if ids else ([], {})
+            addresses = _imported_addresses(session, rows) if ids else {}
         if not ids:
             return result
         unreachable = []
         for row in rows:
-            urls = channels.urls_for(row.recipient_kind, row.recipient, phones.get(row.recipient))
+            urls = channels.urls_for(
+                row.recipient_kind,
+                row.recipient,
+                phones.get(row.recipient),
+                addresses.get(row.recipient),
+            )
             if not urls:
                 unreachable.append(row.id)
                 continue

@@ -211,3 +211,49 @@ def test_channels_come_from_configuration(tmp_path) -> None:
         "zhsms://acct:key@127.0.0.1:9/send?to=13800000000"
     ]
     assert channels.urls_for("applicant", "620201198001010016", None) == []
+
+
+def test_an_imported_address_wins_over_the_channels_file() -> None:
+    """An organisation's own address (organisations import) beats channels.yaml for it; an
+    organisation without one still uses the file's address for its kind."""
+    from models.org import Organisation
+
+    cycle = stored_cycle()
+    suffix = cycle[-6:]
+    codes = [f"U0{suffix}", f"U1{suffix}"]
+    with HttpReceiver() as own, HttpReceiver() as default:
+        with session_scope() as session:
+            session.add(
+                Organisation(
+                    code=codes[0],
+                    name="单位0",
+                    kind="unit",
+                    path=f"620000/{codes[0]}",
+                    notify_url=f"json://127.0.0.1:{own.port}/own",
+                )
+            )
+        rows = [
+            message_row(
+                cycle,
+                "unit_pending",
+                code,
+                "unit",
+                code,
+                bj(2024, 11, 1),
+                Offset("d-3@09:00", bj(2024, 10, 28, 9)),
+                bj(2024, 10, 28, 9),
+                2,
+                True,
+                org_name=code,
+                phase_title="单位审核推荐",
+                return_limit=3,
+            )
+            for code in codes
+        ]
+        with session_scope() as session:
+            insert_messages(session, rows)
+        channels = Channels(kinds={"unit": [f"json://127.0.0.1:{default.port}/default"]})
+        result = deliver(session_scope, cycle, bj(2024, 10, 28, 9, 5), channels, RETRY)
+    assert result.counts["sent"] == 2
+    assert [m["message"].count(codes[0]) > 0 for m in own.received] == [True]
+    assert [m["message"].count(codes[1]) > 0 for m in default.received] == [True]
