@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Column, Text
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from calendars.beijing import last_day
 from calendars.committee_deadlines import finish_by, too_late_to_issue
@@ -44,6 +44,14 @@ def _committee(session: Session, cycle_id: str, key: str) -> Committee:
     if found is None:
         raise Refused(f"本周期没有评委会 {key}", "no_committee")
     return found
+
+
+def meetings_in_force(session: Session, cycle_id: str) -> dict[str, dt.date]:
+    """Each committee's meeting day as it stands (the cycle file's, or the plan in force)."""
+    rows = session.exec(
+        select(Committee).where(Committee.cycle_id == cycle_id, col(Committee.meeting).is_not(None))
+    ).all()
+    return {c.key: c.meeting for c in rows if c.meeting is not None}
 
 
 def current_plan(session: Session, committee_id: int) -> CommitteeMeeting | None:
