@@ -44,6 +44,15 @@ def _current_phase(cycle_id: str, now: dt.datetime) -> str:
     return current
 
 
+def _run_instant() -> pendulum.DateTime:
+    """The real clock, but never before the instant the run was scheduled for: the server
+    rounds its wait to whole seconds and may start a boundary run half a second early, which
+    would leave the boundary for the next run."""
+    clock = pendulum.now("UTC")
+    scheduled = flow_run.get_scheduled_start_time()
+    return max(clock, pendulum.instance(scheduled)) if scheduled is not None else clock
+
+
 @flow(name="cycle-phase", flow_run_name="{cycle_id}-{run_label}", log_prints=False)
 def phase_flow(
     cycle_id: str,
@@ -56,7 +65,7 @@ def phase_flow(
     report. ``run_label`` only names the run (``declaration-close``, ``sweep``): what is done
     depends on ``now`` alone — everything due by then and not yet done.
     ``notify_url`` sends every message to one apprise URL (a rehearsal)."""
-    now = pendulum.instance(now) if now is not None else pendulum.now("UTC")
+    now = pendulum.instance(now) if now is not None else _run_instant()
     logger = get_run_logger()
     run_name = flow_run.get_name()
     report: dict[str, Any] = {"boundaries": {}, "swept": {}, "notified": {}}

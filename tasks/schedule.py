@@ -47,7 +47,7 @@ def schedule_boundaries(
         try:
             run = run_deployment(
                 PHASE_DEPLOYMENT,
-                parameters={"cycle_id": cycle_id, "phase": event.slug},
+                parameters={"cycle_id": cycle_id, "run_label": event.slug},
                 scheduled_time=event.due,
                 timeout=0,
                 as_subflow=False,

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from models.context import Refused
+from models.db import DatabaseUnavailable
 from tasks.retry import retry_on_db_hiccup
 
 
@@ -29,11 +30,12 @@ def raising(exc: Exception) -> Callable[[], object]:
     ("result", "retried"),
     [
         (raising(OperationalError("SELECT 1", {}, Exception("database is locked"))), True),
+        (raising(DatabaseUnavailable("无法使用数据库 postgresql+psycopg2://…：连接被拒绝")), True),
         (raising(IntegrityError("INSERT", {}, Exception("duplicate key"))), False),
         (raising(Refused("申报已截止", "closed")), False),
         (raising(ValueError("a bug")), False),
         (lambda: 3, False),
     ],
 )
-def test_only_an_operational_error_is_retried(result: Callable[[], object], retried: bool) -> None:
+def test_only_a_database_hiccup_is_retried(result: Callable[[], object], retried: bool) -> None:
     assert retry_on_db_hiccup(None, None, FinishedState(result)) is retried
