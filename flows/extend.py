@@ -1,4 +1,4 @@
-"""Extending a phase on the server: record it, then move the scheduled boundary runs."""
+"""Extending a phase on the server: record it, then move the scheduled runs it moved."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from prefect import flow
 from calendars.workdays import default_calendar
 from models.db import session_scope
 from models.extension import extend_phase
-from tasks.schedule import cancel_superseded, schedule_boundaries
+from tasks.schedule import cancel_superseded, schedule_runs
 
 
 @flow(name="extend-phase", flow_run_name="extend-{cycle_id}-{phase}")
@@ -24,7 +24,8 @@ def extend(
     now: dt.datetime | None = None,
     reschedule: bool = True,
 ) -> dict[str, Any]:
-    """Moves the boundary and everything tied to it; superseded runs are cancelled."""
+    """Moves the boundary and everything tied to it (reminders, escalations, publicity ends
+    counted from it); superseded runs are cancelled, the new instants scheduled."""
     now = pendulum.instance(now) if now is not None else pendulum.now("UTC")
     with session_scope() as session:
         moves = extend_phase(
@@ -37,10 +38,8 @@ def extend(
             now=now,
             calendar=default_calendar(),
         )
-    moved_top = [m.phase for m in moves if m.top_level]
     rescheduled: list[str] = []
-    if reschedule and moved_top:
-        for key in moved_top:
-            cancel_superseded(cycle_id, key)
-        rescheduled = schedule_boundaries(cycle_id, now, moved_top)
+    if reschedule and moves:
+        cancel_superseded(cycle_id)
+        rescheduled = schedule_runs(cycle_id, now)
     return {"moved": [m.describe() for m in moves], "rescheduled": rescheduled}

@@ -1,4 +1,4 @@
-"""The yearly cycle: plan the file, store it, schedule a run at every boundary."""
+"""The yearly cycle: plan the file, store it, schedule a run at every instant of its schedule."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from prefect import flow
 from calendars.planner import Plan, plan_file
 from calendars.workdays import default_calendar
 from models.context import Refused
-from tasks.schedule import schedule_boundaries
+from tasks.schedule import schedule_runs
 from tasks.store import store_cycle
 
 
@@ -38,5 +38,5 @@ def annual_cycle(
     plan = checked_plan(cycle_file)
     cycle_id = cycle_id or plan.spec.id
     created = store_cycle(plan, now, by, cycle_id)
-    scheduled = schedule_boundaries(cycle_id, now) if schedule else []
+    scheduled = schedule_runs(cycle_id, now) if schedule else []
     return {"cycle_id": cycle_id, "created": created, "scheduled": scheduled}

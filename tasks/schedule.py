@@ -1,4 +1,6 @@
-"""Scheduling the boundary runs on the Prefect server, and moving them after an extension."""
+"""Scheduling a cycle's runs on the Prefect server — one at every instant of its schedule
+(notifications.cycle_schedule) — and moving them when the schedule changes (an extension, a
+committee meeting planned or postponed)."""
 
 from __future__ import annotations
 
@@ -16,76 +18,97 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
 from prefect.states import Cancelled
+from sqlmodel import Session
 
+from calendars.workdays import default_calendar
+from models.committees import meetings_in_force
 from models.context import Refused
 from models.db import session_scope
-from tasks.events import BoundaryEvent, boundary_events
+from models.plans import stored_plan
+from notifications.cycle_schedule import Run, cycle_schedule, runs
 
 PHASE_DEPLOYMENT = "cycle-phase/cycle-phase"
+PAGE = 200  # the API's default page size
 
 
-def idempotency_key(cycle_id: str, event: BoundaryEvent) -> str:
-    return f"{cycle_id}-{event.phase}-{event.edge}-{event.stamp}"
+def stored_runs(session: Session, cycle_id: str) -> list[Run]:
+    """The runs the stored cycle needs: its plan as extended, its meetings as planned."""
+    _, plan = stored_plan(session, cycle_id)
+    return runs(cycle_schedule(plan, default_calendar(), meetings_in_force(session, cycle_id)))
 
 
-def _tags(cycle_id: str, event: BoundaryEvent) -> list[str]:
-    return [f"cycle:{cycle_id}", f"boundary:{event.phase}.{event.edge}"]
-
-
-@task(cache_policy=NO_CACHE, name="schedule-boundaries", task_run_name="schedule-{cycle_id}")
-def schedule_boundaries(
-    cycle_id: str, now: dt.datetime, phases: list[str] | None = None
-) -> list[str]:
-    """Creates one scheduled run per future boundary; the idempotency key makes a rerun
-    return the same runs instead of new ones."""
-    with session_scope() as session:
-        events = [e for e in boundary_events(session, cycle_id) if e.due > now]
-    if phases is not None:
-        events = [e for e in events if e.phase in phases]
-    created = []
-    for event in events:
-        try:
-            run = run_deployment(
-                PHASE_DEPLOYMENT,
-                parameters={"cycle_id": cycle_id, "run_label": event.slug},
-                scheduled_time=event.due,
-                timeout=0,
-                as_subflow=False,
-                idempotency_key=idempotency_key(cycle_id, event),
-                tags=_tags(cycle_id, event),
-            )
-        except ObjectNotFound:
-            raise Refused(
-                f"Prefect 中没有部署 {PHASE_DEPLOYMENT}：请先运行 `prefect deploy --all` 或 `zhicheng serve`，"
-                "或用 --no-schedule 只保存周期",
-                "no_deployment",
-            ) from None
-        if not isinstance(run, FlowRun):  # only an async caller gets a coroutine; a task is sync
-            raise TypeError("schedule_boundaries runs outside an event loop")
-        created.append(f"{event.key} → {run.name}")
-    return created
-
-
-@task(cache_policy=NO_CACHE, name="cancel-superseded", task_run_name="cancel-{cycle_id}-{phase}")
-def cancel_superseded(cycle_id: str, phase: str) -> int:
-    """Cancels the still-scheduled runs of this phase's boundaries whose instant is no longer
-    a boundary of the cycle (an extension moved it)."""
-    with session_scope() as session:
-        current = {(e.phase, e.edge, e.due) for e in boundary_events(session, cycle_id)}
-    cancelled = 0
+def scheduled_runs(cycle_id: str, states: list[StateType] | None = None) -> list[FlowRun]:
+    """The cycle's runs on the server (by its tag), in the given states."""
+    state = FlowRunFilterState(type=FlowRunFilterStateType(any_=states)) if states else None
+    flow_run_filter = FlowRunFilter(tags=FlowRunFilterTags(all_=[f"cycle:{cycle_id}"]), state=state)
+    found: list[FlowRun] = []
     with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(
-                tags=FlowRunFilterTags(all_=[f"cycle:{cycle_id}"]),
-                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
-            ),
+        while True:
+            page = client.read_flow_runs(
+                flow_run_filter=flow_run_filter, limit=PAGE, offset=len(found)
+            )
+            found += page
+            if len(page) < PAGE:
+                return found
+
+
+def _schedule(cycle_id: str, run: Run) -> FlowRun:
+    try:
+        flow_run = run_deployment(
+            PHASE_DEPLOYMENT,
+            parameters={"cycle_id": cycle_id, "run_label": run.phase},
+            scheduled_time=run.at,
+            timeout=0,
+            as_subflow=False,
+            idempotency_key=run.key(cycle_id),
+            tags=run.tags(cycle_id),
         )
-        for run in runs:
-            boundary = next((t.split(":", 1)[1] for t in run.tags if t.startswith("boundary:")), "")
-            run_phase, _, edge = boundary.partition(".")
-            if run_phase == phase and (phase, edge, run.expected_start_time) not in current:
-                client.set_flow_run_state(
-                    run.id, Cancelled(message="阶段已延期，改期运行"), force=True
-                )
-                cancelled += 1
-    return cancelled
+    except ObjectNotFound:
+        raise Refused(
+            f"Prefect 中没有部署 {PHASE_DEPLOYMENT}：请先运行 `prefect deploy --all` 或 `zhicheng serve`，"
+            "或用 --no-schedule 只保存周期",
+            "no_deployment",
+        ) from None
+    if not isinstance(flow_run, FlowRun):  # only an async caller gets a coroutine; a task is sync
+        raise TypeError("schedule_runs runs outside an event loop")
+    return flow_run
+
+
+@task(cache_policy=NO_CACHE, name="schedule-runs", task_run_name="schedule-{cycle_id}")
+def schedule_runs(cycle_id: str, now: dt.datetime) -> list[str]:
+    """Creates a scheduled run at every future instant of the cycle that has none yet (the
+    idempotency key also makes a concurrent rerun return the same run, not a new one)."""
+    with session_scope() as session:
+        planned = [r for r in stored_runs(session, cycle_id) if r.at > now]
+    present = {r.idempotency_key for r in scheduled_runs(cycle_id)}
+    return [
+        f"{run.label} → {_schedule(cycle_id, run).name}"
+        for run in planned
+        if run.key(cycle_id) not in present
+    ]
+
+
+@task(cache_policy=NO_CACHE, name="cancel-superseded", task_run_name="cancel-{cycle_id}")
+def cancel_superseded(cycle_id: str) -> int:
+    """Cancels the cycle's still-scheduled runs whose instant its schedule no longer has (an
+    extension or a postponed meeting moved it)."""
+    with session_scope() as session:
+        current = {r.key(cycle_id) for r in stored_runs(session, cycle_id)}
+    stale = [
+        r
+        for r in scheduled_runs(cycle_id, [StateType.SCHEDULED])
+        if r.idempotency_key not in current
+    ]
+    with get_client(sync_client=True) as client:
+        for flow_run in stale:
+            client.set_flow_run_state(
+                flow_run.id, Cancelled(message="时间表已变（延期或会议改期），改期运行"), force=True
+            )
+    return len(stale)
+
+
+def reschedule(cycle_id: str, now: dt.datetime) -> list[str]:
+    """After the cycle's schedule changed: cancels what it no longer has and schedules what
+    is new; a run whose instant stayed keeps its key and is left alone."""
+    cancel_superseded(cycle_id)
+    return schedule_runs(cycle_id, now)
