@@ -1,6 +1,8 @@
 """The time-skipping simulation: a synthetic province lives through a whole cycle on a
-simulated clock that jumps from event to event. Actors act through the service layer and the
-real Prefect flows run at every boundary and sweep — the same code as live, no sleeping."""
+simulated clock that jumps from event to event. Actors act through the service layer; the
+cycle's schedule is driven as live runs it (notifications.cycle_schedule, the runs `launch`
+schedules): a real Prefect run at every boundary, the same flow function in this process at
+every other instant, and the 00:30 catch-up run on nights it has something to catch up."""
 
 from __future__ import annotations
 
@@ -18,22 +20,24 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from calendars.beijing import BEIJING
-from calendars.workdays import default_calendar
 from flows.cycle import phase_flow
 from flows.launch import annual_cycle, checked_plan
 from models.application import Application
 from models.db import session_scope
 from models.purge import delete_cycle
-from notifications.schedule import notification_schedule
+from notifications.cycle_schedule import Run
 from simulation.actors import Actors
 from simulation.behaviour import Scripted, Windows, script_application
 from simulation.clock import Event, EventQueue, beijing_at, beijing_day
+from simulation.in_process import run_in_process
 from simulation.prefect_sync import RunRecorder, no_tls_setup_for_a_plain_http_server
 from simulation.province import add_applicants, build_province, committees_by_series
 from simulation.report import Report
 from simulation.waiting import has_open_applications, sweep_has_work
+from tasks.schedule import stored_runs
 
 BUCKET_HOURS = 4  # actors' actions are applied in batches this wide, never across midnight
+CATCH_UP = (0, 30)  # the daily-sweep deployment's cron (prefect.yaml), Beijing time
 
 
 def simulation_id(cycle: str, seed: int, applicants: int) -> str:
@@ -122,10 +126,6 @@ class Simulation:
             self.queue.push(
                 max(s.at for s in steps), Event.BATCH, (kind, reason, [s.app_id for s in steps])
             )
-        for phase in self.plan.phases:
-            if phase.parent is None and phase.start is not None and phase.end is not None:
-                self.queue.push(phase.start, Event.FLOW, f"{phase.key}-open")
-                self.queue.push(phase.end, Event.FLOW, f"{phase.key}-close")
         day = beijing_day(decl_start)
         last = beijing_day(unit_end)
         while day <= last:
@@ -134,21 +134,17 @@ class Simulation:
         review_start, _ = self.window("committee_review")
         planned_at, _ = self.window(self.plan.phases[0].key)
         self.actors.plan_meetings(beijing_day(review_start), planned_at)
-        self._schedule_sweeps(decl_start)
+        self._schedule_runs(planned_at)
 
-    def _schedule_sweeps(self, first: dt.datetime) -> None:
-        """Daily sweeps at 09:00 (when the morning reminders are due), and a run at every
-        other instant the cycle file's reminders or escalations fall due."""
-        self.sweep_day = beijing_day(first)
-        self.last_sweep = first
-        self.queue.push(beijing_at(self.sweep_day, 9), Event.SWEEP, None)
-        self.notify_instants = sorted(
-            {due.at for due in notification_schedule(self.plan, default_calendar())}
-        )
-        for instant in self.notify_instants:
-            local = pendulum.instance(instant).in_timezone(BEIJING)
-            if (local.hour, local.minute) != (9, 0):
-                self.queue.push(instant, Event.FLOW, "remind")
+    def _schedule_runs(self, first: dt.datetime) -> None:
+        """The runs `launch` would schedule now that the meetings are planned, and the
+        nightly catch-up from the first night on."""
+        with session_scope() as session:
+            self.runs = stored_runs(session, self.cycle_id)
+        for run in self.runs:
+            self.queue.push(run.at, Event.FLOW, run)
+        self.catch_up_day = beijing_day(first) + dt.timedelta(days=1)
+        self.queue.push(beijing_at(self.catch_up_day, *CATCH_UP), Event.SWEEP, None)
 
     # ------------------------------------------------------------------ running
 
@@ -192,27 +188,29 @@ class Simulation:
         else:
             self._batch(now, *payload)
 
-    def _flow(self, name: str, now: dt.datetime) -> None:
-        state = phase_flow(self.cycle_id, name, now, self.notify_url, return_state=True)
-        result = state.result()
-        self.report.flow_runs.append(name)
-        self.report.flow_run_ids.append(str(state.state_details.flow_run_id))
-        self.recorder.wait(state.state_details.flow_run_id, result.get("task_runs", 0))
+    def _flow(self, run: Run, now: dt.datetime) -> None:
+        """A boundary as a real Prefect run (what the office watches); any other instant
+        in this process, as the same flow function."""
+        self.report.instants.append(run.key(self.cycle_id))
+        if run.boundary:
+            state = phase_flow(self.cycle_id, run.phase, now, self.notify_url, return_state=True)
+            result = state.result()
+            self.report.flow_runs.append(run.phase)
+            self.report.flow_run_ids.append(str(state.state_details.flow_run_id))
+            self.recorder.wait(state.state_details.flow_run_id, result.get("task_runs", 0))
+        else:
+            run_in_process(self.cycle_id, run.phase, now, self.notify_url)
+            self.report.in_process_runs += 1
 
     def _sweep(self, now: dt.datetime) -> None:
-        """The daily 00:30 sweep, as the cron deployment runs it — skipped on days when
-        nothing is waiting, since such a run would change nothing."""
-        if self._sweep_due(now):
-            self._flow("sweep", now)
-        self.last_sweep = now
+        """The 00:30 catch-up, as the daily-sweep deployment runs it — skipped on nights
+        when nothing is waiting, since such a run would change nothing."""
+        if sweep_has_work(self.cycle_id, now):
+            run_in_process(self.cycle_id, "sweep", now, self.notify_url)
+            self.report.catch_up_runs += 1
         if self._open_work():
-            self.sweep_day += dt.timedelta(days=1)
-            self.queue.push(beijing_at(self.sweep_day, 9), Event.SWEEP, None)
-
-    def _sweep_due(self, now: dt.datetime) -> bool:
-        if any(self.last_sweep < t <= now for t in self.notify_instants):
-            return True
-        return sweep_has_work(self.cycle_id, now)
+            self.catch_up_day += dt.timedelta(days=1)
+            self.queue.push(beijing_at(self.catch_up_day, *CATCH_UP), Event.SWEEP, None)
 
     def _open_work(self) -> bool:
         """Keep sweeping while any application is not final or anything is still scheduled."""

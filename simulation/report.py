@@ -1,5 +1,6 @@
 """What a simulation reports: the plan it ran, how every application ended, what was refused,
-the flow runs, messages and escalations."""
+the runs of the cycle's schedule (real Prefect runs at the boundaries, in-process at every
+other instant) and the nightly catch-ups, messages and escalations."""
 
 from __future__ import annotations
 
@@ -31,13 +32,20 @@ class Report:
     late_first_submissions_refused: int = 0
     late_first_submissions_accepted: int = 0
     locked: int = 0
-    flow_runs: list[str] = field(default_factory=list)
+    flow_runs: list[str] = field(default_factory=list)  # the real Prefect runs (boundaries)
     flow_run_ids: list[str] = field(default_factory=list)
+    instants: list[str] = field(default_factory=list)  # every schedule run's idempotency key
+    in_process_runs: int = 0
+    catch_up_runs: int = 0  # the 00:30 daily sweep, on nights it had something to do
     messages: dict[str, int] = field(default_factory=dict)
     escalations: dict[str, int] = field(default_factory=dict)
     not_final: int = 0
     simulated_until: str = ""
     seconds: float = 0.0
+
+    @property
+    def prefect_runs(self) -> int:
+        return len(self.flow_runs)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +59,10 @@ class Report:
             "late_first_submissions_refused": self.late_first_submissions_refused,
             "late_first_submissions_accepted": self.late_first_submissions_accepted,
             "locked": self.locked,
+            "instants": len(self.instants),
+            "prefect_runs": self.prefect_runs,
+            "in_process_runs": self.in_process_runs,
+            "catch_up_runs": self.catch_up_runs,
             "flow_runs": len(self.flow_runs),
             "flow_run_names": self.flow_runs,
             "messages": self.messages,
