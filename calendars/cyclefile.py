@@ -36,27 +36,68 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-# A date field holds a day (00:00 for a start, 24:00 for a last day), a Beijing datetime, or a
-# reference to another phase's edge ("declaration.end"): references are the ties that an
-# extension of one phase carries into the phases that follow it.
+# A date field holds a day (00:00 for a start, 24:00 for a last day), an instant (an ISO
+# datetime; with an offset it is that instant, without one it is Beijing time), or a reference
+# to another phase's edge ("declaration.end"): references are the ties that an extension of one
+# phase carries into the phases that follow it.
 Moment = dt.date | dt.datetime | str | None
+_DATE_TEXT = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+_DATETIME_TEXT = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[T ]")
+# A stored cycle read back from JSON writes seconds: only ":00" is accepted.
+_CLOCK = re.compile(r"^(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(:00)?$")
 
 
 def _moment(value: Moment) -> Moment:
-    """Dates may arrive as text (a stored cycle read back from JSON): parse them here."""
+    """Dates may arrive as text (YAML keeps them so, and a stored cycle read back from JSON):
+    parse them here."""
     if not isinstance(value, str) or REFERENCE.match(value):
         return value
     text = value.strip()
-    for parse in (dt.date.fromisoformat, dt.datetime.fromisoformat):
+    if _DATE_TEXT.match(text):
         try:
-            return parse(text)
+            return dt.date.fromisoformat(text)
         except ValueError:
-            continue
-    if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", text):
-        raise ValueError(f"'{value}' 不是有效日期（该日不存在）")
+            raise ValueError(f"'{value}' 不是有效日期（该日不存在）") from None
+    if _DATETIME_TEXT.match(text):
+        try:
+            return dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                f"'{value}' 不是有效的时刻（应写作如 2024-09-11T09:30:00+08:00，"
+                "不写时区即为北京时间）"
+            ) from None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
     raise ValueError(
-        f"'{value}' 既不是日期（如 2024-09-11）也不是对其他阶段的引用（如 declaration.end）"
+        f"'{value}' 既不是日期（如 2024-09-11）或时刻（如 2024-09-11T09:30:00+08:00），"
+        "也不是对其他阶段的引用（如 declaration.end）"
     )
+
+
+def _day(value: Moment) -> Moment:
+    """A last day is a day, closing at its 24:00: an instant belongs in ``end``."""
+    value = _moment(value)
+    if isinstance(value, dt.datetime):
+        raise ValueError(
+            f"'{value.isoformat()}' 是时刻；last_day 只写日期（该日24:00截止），"
+            "要精确到时刻请写 end"
+        )
+    return value
+
+
+def _clock(value: object) -> object:
+    """A time of day on the Beijing clock, to the minute ("09:30"). YAML 1.1 reads an unquoted
+    15:30 as the number 930 (base 60): the loader keeps it as text, so it arrives here."""
+    if isinstance(value, dt.time):
+        if value.tzinfo is not None or value.second or value.microsecond:
+            raise ValueError(f"'{value}' 应为北京时间的时:分（如 09:30），不写秒和时区")
+        return value
+    match = _CLOCK.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"'{value}' 应为北京时间的时:分（如 09:30、15:00），精确到分钟")
+    return dt.time(int(match["hour"]), int(match["minute"]))
 
 
 class PhaseSpec(_Strict):
@@ -74,10 +115,15 @@ class PhaseSpec(_Strict):
     quote: str | None = None
     note: str | None = None
 
-    @field_validator("start", "last_day", "end", mode="before")
+    @field_validator("start", "end", mode="before")
     @classmethod
     def _moment(cls, value: Moment) -> Moment:
         return _moment(value)
+
+    @field_validator("last_day", mode="before")
+    @classmethod
+    def _last_day(cls, value: Moment) -> Moment:
+        return _day(value)
 
 
 class RegionSpec(_Strict):
@@ -190,8 +236,8 @@ class FilingItem(_Strict):
 
     @field_validator("last_day", mode="before")
     @classmethod
-    def _moment(cls, value: Moment) -> Moment:
-        return _moment(value)
+    def _last_day(cls, value: Moment) -> Moment:
+        return _day(value)
 
 
 class ReminderRule(_Strict):
@@ -205,6 +251,11 @@ class ReminderRule(_Strict):
     workdays_before: list[int] = Field(default_factory=list)
     daily: bool = False
     at: dt.time
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _at(cls, value: object) -> object:
+        return _clock(value)
 
 
 class EscalationStep(_Strict):
@@ -226,6 +277,11 @@ class NotificationsSpec(_Strict):
     retry_minutes: list[int]
     reminders: list[ReminderRule]
     escalation: EscalationSpec | None
+
+    @field_validator("quiet_start", "quiet_end", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> object:
+        return _clock(value)
 
 
 class PolicySpec(_Strict):
@@ -340,7 +396,15 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
     return str(loader.construct_scalar(node))
 
 
+def _int_or_clock(loader: yaml.SafeLoader, node: yaml.Node) -> int | str:
+    """YAML 1.1's base-60 integers (15:30 is 930) are clock times here: kept as text."""
+    assert isinstance(node, yaml.ScalarNode)
+    text = str(loader.construct_scalar(node))
+    return text if ":" in text else int(loader.construct_yaml_int(node))
+
+
 _TextDates.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+_TextDates.add_constructor("tag:yaml.org,2002:int", _int_or_clock)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

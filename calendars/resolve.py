@@ -56,10 +56,10 @@ def _instant(
         target = resolve(ref["key"])
         return target.start if ref["edge"] == "start" else target.end
     if isinstance(value, dt.datetime):
-        naive = value.replace(tzinfo=None) if value.tzinfo is None else value
-        if naive.tzinfo is None:
-            return pendulum.instance(naive, tz=BEIJING)
-        return pendulum.instance(naive).in_timezone(BEIJING)
+        # An instant as written: with its offset, or on the Beijing clock when it has none.
+        if value.tzinfo is None:
+            return pendulum.instance(value, tz=BEIJING)
+        return pendulum.instance(value).in_timezone(BEIJING)
     return day_end(value) if edge == "last_day" else day_start(value)
 
 
@@ -128,7 +128,7 @@ def resolve_filing(
         due: dt.date | None = None
         rule = item.note or ""
         if item.last_day is not None and not isinstance(item.last_day, str):
-            due = item.last_day if isinstance(item.last_day, dt.date) else None
+            due = item.last_day  # a day: the cycle file refuses an instant here
             rule = rule or f"{due.isoformat() if due else ''} 前"
         elif item.after and item.within_workdays and plan.has(item.after):
             anchor = plan.phase(item.after).last_day

@@ -139,7 +139,12 @@ def write_cycle(tmp_path: Path, name: str, changes: dict, base: str = "gansu-202
         ),
         ({"committees.gs-01.meeting": "2024-11-20"}, "meeting_outside_window", "error", "gs-01"),
         ({"committees.gs-01.window": "10月下旬"}, "committee_outside_phase", "error", "gs-01"),
-        ({"committees.gs-01.scope": "city"}, "committee_after_finish_by", "warning", "gs-01"),
+        (
+            {"committees.gs-01.scope": "city", "committees.gs-01.region": "620200"},
+            "committee_after_finish_by",
+            "warning",
+            "gs-01",
+        ),
         ({"phases.prep.declared_days": 12}, "length_mismatch", "warning", "prep"),
     ],
 )
