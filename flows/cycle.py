@@ -6,10 +6,15 @@ earlier boundaries undone (the server was down for three days) carries them out 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pendulum
-from prefect import flow, get_run_logger
+from prefect import flow, get_client, get_run_logger
+from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+from prefect.concurrency.sync import concurrency
+from prefect.exceptions import ObjectAlreadyExists
 from prefect.runtime import flow_run
 from sqlmodel import select
 
@@ -17,6 +22,7 @@ from models.db import session_scope
 from models.org import Organisation
 from tasks.boundaries import carry_out
 from tasks.events import due_events
+from tasks.failures import on_run_completed, on_run_failed
 from tasks.notify import deliver_messages, remind_and_escalate
 from tasks.progress import publish_progress
 from tasks.sweeps import sweep
@@ -53,7 +59,53 @@ def _run_instant() -> pendulum.DateTime:
     return max(clock, pendulum.instance(scheduled)) if scheduled is not None else clock
 
 
-@flow(name="cycle-phase", flow_run_name="{cycle_id}-{run_label}", log_prints=False)
+# A worker killed mid-run holds its cycle's slot until the lease runs out: the shortest lease
+# the server grants, renewed by a thread while the run is alive.
+SLOT_LEASE_SECONDS = 60
+
+
+def cycle_limit(cycle_id: str) -> str:
+    return f"cycle-{cycle_id}"
+
+
+def ensure_cycle_limit(cycle_id: str) -> str:
+    """The cycle's one-slot global concurrency limit, created on first use. Prefect lets a run
+    through without any limit when the named one is missing, so it must exist; two runs
+    creating it at once both succeed (the second finds it there)."""
+    name = cycle_limit(cycle_id)
+    with get_client(sync_client=True) as client:
+        try:
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+        except ObjectAlreadyExists:
+            pass
+    return name
+
+
+@contextmanager
+def one_run_per_cycle(cycle_id: str) -> Iterator[None]:
+    """Runs of one cycle wait for each other (several workers may pick up its runs at once);
+    runs of different cycles do not. Outside a flow run (the rehearsal calls the flow function
+    in its own process, between its Prefect runs) nothing can overlap, so nothing is taken."""
+    if flow_run.get_id() is None:
+        yield
+        return
+    with concurrency(
+        ensure_cycle_limit(cycle_id),
+        occupy=1,
+        lease_duration=SLOT_LEASE_SECONDS,
+        strict=True,
+        raise_on_lease_renewal_failure=False,
+    ):
+        yield
+
+
+@flow(
+    name="cycle-phase",
+    flow_run_name="{cycle_id}-{run_label}",
+    log_prints=False,
+    on_failure=[on_run_failed],
+    on_crashed=[on_run_failed],
+)
 def phase_flow(
     cycle_id: str,
     run_label: str = "sweep",
@@ -64,8 +116,18 @@ def phase_flow(
     the reminders and escalations due by then), the delivery of due messages, the progress
     report. ``run_label`` only names the run (``declaration-close``, ``sweep``): what is done
     depends on ``now`` alone — everything due by then and not yet done.
-    ``notify_url`` sends every message to one apprise URL (a rehearsal)."""
-    now = pendulum.instance(now) if now is not None else _run_instant()
+    ``notify_url`` sends every message to one apprise URL (a rehearsal).
+    A failed or crashed run is recorded and the province alerted (``tasks.failures``); a later
+    successful run of the same ``run_label`` settles it."""
+    with one_run_per_cycle(cycle_id):
+        # The instant is read once the slot is held: a run that waited sees what the other did.
+        instant = pendulum.instance(now) if now is not None else _run_instant()
+        report = _run(cycle_id, instant, notify_url)
+        on_run_completed(cycle_id, run_label, instant)
+        return report
+
+
+def _run(cycle_id: str, now: dt.datetime, notify_url: str | None) -> dict[str, Any]:
     logger = get_run_logger()
     run_name = flow_run.get_name()
     report: dict[str, Any] = {"boundaries": {}, "swept": {}, "notified": {}}
