@@ -163,64 +163,75 @@ def route(applicant: Applicant, committees: Iterable[Committee], chosen: str | N
 
 
 def _candidates(applicant: Applicant, committees: list[Committee]) -> list[Committee]:
-    fitting = [c for c in committees if _misfit(applicant, c) is None]
-    chosen: list[Committee] = []
+    fitting = [c for c in committees if _misfit_code(applicant, c) is None]
+    chosen: set[int] = set()
     for grassroots in (False, True):
         group = [c for c in fitting if c.grassroots is grassroots]
         if group:
             best = min(_particularity(c) for c in group)
-            chosen.extend(c for c in group if _particularity(c) == best)
-    return [c for c in committees if c in chosen]
+            chosen.update(id(c) for c in group if _particularity(c) == best)
+    return [c for c in fitting if id(c) in chosen]
 
 
 def _particularity(committee: Committee) -> tuple[int, int]:
     return _LOCALITY[committee.scope], 0 if committee.specialties is not None else 1
 
 
-def _misfit(applicant: Applicant, c: Committee) -> RoutingRefused | None:
+def _misfit_code(applicant: Applicant, c: Committee) -> RefusalCode | None:
     """Why ``c`` cannot hear ``applicant`` (the first reason in the order a person checks), or
-    None when it can."""
+    None when it can. Cheap: a file's routing asks it for every committee of every case."""
     if c.series != applicant.series:
-        return RoutingRefused(
-            RefusalCode.WRONG_SERIES,
-            f"{c.name}评审{c.series}系列，申报人申报的是{applicant.series}系列",
-        )
+        return RefusalCode.WRONG_SERIES
     if c.specialties is not None and applicant.specialty not in c.specialties:
-        return RoutingRefused(
-            RefusalCode.WRONG_SPECIALTY,
-            f"{c.name}只评审{'、'.join(sorted(c.specialties))}专业，"
-            f"申报人的专业是{applicant.specialty}",
-        )
+        return RefusalCode.WRONG_SPECIALTY
     if applicant.level not in c.grants:
-        sought = LEVEL_ORDER.index(applicant.level)
-        higher = all(LEVEL_ORDER.index(g) < sought for g in c.grants)
-        return RoutingRefused(
-            RefusalCode.LEVEL_TOO_HIGH if higher else RefusalCode.LEVEL_TOO_LOW,
-            f"{c.name}只能评审{'、'.join(c.grants)}，不能评审申报人申报的{applicant.level}"
-            + ("（中级评委会不能评审副高级、正高级）" if higher and "中级" in c.grants else ""),
-        )
+        return RefusalCode.LEVEL_TOO_HIGH if _above(applicant, c) else RefusalCode.LEVEL_TOO_LOW
     if c.scope == "city" and applicant.city != c.region:
-        return RoutingRefused(
-            RefusalCode.OTHER_REGION,
-            f"{c.name}是{c.region_name or c.region}的评委会，只评审本市（州）的申报人；"
-            f"申报人属{_city(applicant)}",
-        )
+        return RefusalCode.OTHER_REGION
     if c.scope != "city" and applicant.city[:2] != c.region[:2]:
-        return RoutingRefused(
-            RefusalCode.OTHER_REGION,
-            f"{c.name}只评审{c.region_name or c.region}的申报人；申报人属{_city(applicant)}",
-        )
+        return RefusalCode.OTHER_REGION
     if c.scope == "self" and not (c.owners & applicant.units):
-        return RoutingRefused(
-            RefusalCode.NOT_OWN_UNIT,
-            f"{c.name}是{'、'.join(sorted(c.owners))}的自主评审评委会，只评审本单位人员",
-        )
+        return RefusalCode.NOT_OWN_UNIT
     if c.grassroots and not applicant.grassroots:
-        return RoutingRefused(
-            RefusalCode.NOT_GRASSROOTS,
-            f"{c.name}为县以下基层有效评委会，只评审县以下基层单位的申报人",
-        )
+        return RefusalCode.NOT_GRASSROOTS
     return None
+
+
+def _above(applicant: Applicant, c: Committee) -> bool:
+    """The level sought is above every level ``c`` grants."""
+    sought = LEVEL_ORDER.index(applicant.level)
+    return all(LEVEL_ORDER.index(g) < sought for g in c.grants)
+
+
+def _misfit(applicant: Applicant, c: Committee) -> RoutingRefused | None:
+    """The refusal, with its reason in Chinese, when ``c`` cannot hear ``applicant``."""
+    code = _misfit_code(applicant, c)
+    if code is None:
+        return None
+    if code == RefusalCode.WRONG_SERIES:
+        why = f"{c.name}评审{c.series}系列，申报人申报的是{applicant.series}系列"
+    elif code == RefusalCode.WRONG_SPECIALTY:
+        why = (
+            f"{c.name}只评审{'、'.join(sorted(c.specialties or ()))}专业，"
+            f"申报人的专业是{applicant.specialty}"
+        )
+    elif code in (RefusalCode.LEVEL_TOO_HIGH, RefusalCode.LEVEL_TOO_LOW):
+        higher = code == RefusalCode.LEVEL_TOO_HIGH
+        why = f"{c.name}只能评审{'、'.join(c.grants)}，不能评审申报人申报的{applicant.level}" + (
+            "（中级评委会不能评审副高级、正高级）" if higher and "中级" in c.grants else ""
+        )
+    elif code == RefusalCode.OTHER_REGION and c.scope == "city":
+        why = (
+            f"{c.name}是{c.region_name or c.region}的评委会，只评审本市（州）的申报人；"
+            f"申报人属{_city(applicant)}"
+        )
+    elif code == RefusalCode.OTHER_REGION:
+        why = f"{c.name}只评审{c.region_name or c.region}的申报人；申报人属{_city(applicant)}"
+    elif code == RefusalCode.NOT_OWN_UNIT:
+        why = f"{c.name}是{'、'.join(sorted(c.owners))}的自主评审评委会，只评审本单位人员"
+    else:
+        why = f"{c.name}为县以下基层有效评委会，只评审县以下基层单位的申报人"
+    return RoutingRefused(code, why)
 
 
 def _listing(committees: list[Committee]) -> str:

@@ -1,13 +1,21 @@
-"""Synthetic behaviour: when each applicant and unit acts. Seeded, so the same seed gives the
-same year: most declare in time with a rush in the last hours, some try after the cut-off,
-some units are late, returns go up to and beyond the limit."""
+"""Synthetic behaviour: what each applicant seeks and when each applicant and unit acts. Seeded,
+so the same seed gives the same year: most seek 副高级, a grassroots applicant picks between the
+committees open to them, most declare in time with a rush in the last hours, some try after the
+cut-off, some units are late, returns go up to and beyond the limit."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rules.routing import Committee
+
+# How often each level is sought, where a committee for it hears the applicant.
+LEVEL_WEIGHTS = {"中级": 0.18, "副高级": 0.70, "正高级": 0.12}
+NAMES_ITS_ONLY_COMMITTEE = 0.1  # share who write the committee in although routing would find it
+GRASSROOTS_CHOICE = 0.6  # share of grassroots applicants who pick their grassroots committee
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 RETURN_REASONS = (
@@ -30,6 +38,32 @@ class Windows:
     declaration_start: dt.datetime
     declaration_end: dt.datetime
     unit_end: dt.datetime
+
+
+def level_sought(rng: random.Random, levels: Sequence[str]) -> str:
+    """One of ``levels`` (those some committee hears for the applicant), by LEVEL_WEIGHTS."""
+    total = sum(LEVEL_WEIGHTS[level] for level in levels)
+    r = rng.random() * total
+    for level in levels:
+        r -= LEVEL_WEIGHTS[level]
+        if r < 0:
+            return level
+    return levels[-1]
+
+
+def chosen_committee(rng: random.Random, candidates: Sequence[Committee]) -> str | None:
+    """The committee's name as the applicant writes it, or None to leave it to routing.
+    Several may hear them (a grassroots applicant: the grassroots or the province-wide
+    committee, 000 二(三)6): they must pick one."""
+    if len(candidates) == 1:
+        return candidates[0].name if rng.random() < NAMES_ITS_ONLY_COMMITTEE else None
+    grassroots = [c for c in candidates if c.grassroots]
+    others = [c for c in candidates if not c.grassroots]
+    if grassroots and others:
+        pool = grassroots if rng.random() < GRASSROOTS_CHOICE else others
+    else:
+        pool = list(candidates)
+    return pool[rng.randrange(len(pool))].name
 
 
 def _between(rng: random.Random, first: dt.datetime, last: dt.datetime) -> dt.datetime:

@@ -27,11 +27,12 @@ from models.db import session_scope
 from models.purge import delete_cycle
 from notifications.cycle_schedule import Run
 from simulation.actors import Actors
+from simulation.applicants import add_applicants
 from simulation.behaviour import Scripted, Windows, script_application
 from simulation.clock import Event, EventQueue, beijing_at, beijing_day
 from simulation.in_process import run_in_process
 from simulation.prefect_sync import RunRecorder, no_tls_setup_for_a_plain_http_server
-from simulation.province import add_applicants, build_province, committees_by_series
+from simulation.province import build_province, committees_by_series
 from simulation.report import Report
 from simulation.waiting import has_open_applications, sweep_has_work
 from tasks.schedule import stored_runs
@@ -82,9 +83,10 @@ class Simulation:
         faker.seed_instance(self.seed)
         with session_scope() as session:
             committees = committees_by_series(session, self.cycle_id)
-            series = sorted(committees)
             units_wanted = max(40, min(3000, self.applicants // 4))
-            province = build_province(session, self.rng, series, units_wanted, tag=f"S{self.seed}")
+            province = build_province(
+                session, self.rng, committees, units_wanted, tag=f"S{self.seed}"
+            )
             self.city_names = province.city_names
             ids = add_applicants(
                 session,
