@@ -54,9 +54,9 @@ class Application(SQLModel, table=True):
     result_publicity_ends: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     objection_due: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     # What the applicant declared for the eligibility rules (rules.eligibility.FACT_FIELDS).
-    facts: dict | None = Field(default=None, sa_column=Column(JSON))  # type: ignore[type-arg]
+    facts: dict | None = Field(default=None, sa_column=Column(JSON))
     # The summary sheet's columns (参加工作时间, 学历, 现任职务 …) as the applicant filled them in.
-    profile: dict | None = Field(default=None, sa_column=Column(JSON))  # type: ignore[type-arg]
+    profile: dict | None = Field(default=None, sa_column=Column(JSON))
 
 
 class AuditEvent(SQLModel, table=True):

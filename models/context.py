@@ -39,7 +39,7 @@ class CycleContext:
     def load(cls, session: Session, cycle_id: str) -> CycleContext:
         """Cached per stored revision: every action reads it, an extension makes a new one."""
         row = session.execute(
-            select(Cycle.revision, Cycle.launched_at).where(Cycle.id == cycle_id)  # type: ignore[arg-type]
+            select(Cycle.revision, Cycle.launched_at).where(Cycle.id == cycle_id)
         ).first()
         if row is None:
             raise Refused(

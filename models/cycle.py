@@ -20,7 +20,7 @@ class Cycle(SQLModel, table=True):
     region_code: str
     region_name: str
     parent_id: str | None = None
-    spec: dict = Field(sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    spec: dict = Field(sa_column=Column(JSON, nullable=False))
     file: str
     revision: int = 0
     launched_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pendulum
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from calendars.workdays import day_end, default_calendar
@@ -67,7 +67,7 @@ def _rows(session: Session, cycle_id: str, ids: Sequence[int]) -> dict[int, _Row
             col(Application.result_publicity_ends),
             col(Application.person_id),
             col(Application.facts),
-        ).where(col(Application.cycle_id) == cycle_id, col(Application.id).in_(ids[i : i + CHUNK]))  # type: ignore[union-attr, arg-type]
+        ).where(col(Application.cycle_id) == cycle_id, col(Application.id).in_(ids[i : i + CHUNK]))
         for row in session.execute(stmt):
             found[row[0]] = _Row(*row)
     return found
@@ -163,16 +163,16 @@ def _records(session: Session, ctx: CycleContext, people: Sequence[str]) -> _Rec
         for pid, until, why in session.execute(
             select(col(Person.id_number), col(Person.barred_until), col(Person.bar_reason)).where(
                 col(Person.id_number).in_(chunk),
-                col(Person.barred_until).is_not(None),  # type: ignore[attr-defined, union-attr]
+                col(Person.barred_until).is_not(None),
             )
         ):
             barred[pid] = (until, why)
         failed.update(
             session.execute(
                 select(col(Application.person_id)).where(
-                    col(Application.person_id).in_(chunk),  # type: ignore[attr-defined]
-                    col(Application.year) == ctx.year - 1,  # type: ignore[arg-type]
-                    col(Application.status) == Status.failed.value,  # type: ignore[arg-type]
+                    col(Application.person_id).in_(chunk),
+                    col(Application.year) == ctx.year - 1,
+                    col(Application.status) == Status.failed.value,
                 )
             ).scalars()
         )
@@ -343,9 +343,7 @@ def _lock(
         return
     rows = _rows(session, cycle_id, ids)
     session.execute(
-        Application.__table__.update()  # type: ignore[attr-defined]
-        .where(col(Application.id).in_(ids))  # type: ignore[union-attr]
-        .values(locked=True, updated_at=now)
+        update(Application).where(col(Application.id).in_(ids)).values(locked=True, updated_at=now)
     )
     note(
         session,
@@ -460,7 +458,8 @@ def record_result(
 
 def _committee_windows(session: Session, cycle_id: str) -> dict[int, Window]:
     out = {}
-    for c in session.exec(select(Committee).where(col(Committee.cycle_id) == cycle_id)).scalars():  # type: ignore[call-overload]
+    for c in session.scalars(select(Committee).where(col(Committee.cycle_id) == cycle_id)):
+        assert c.id is not None
         if c.window_start and c.window_last_day:
             start = pendulum.datetime(
                 c.window_start.year, c.window_start.month, c.window_start.day, tz=BEIJING

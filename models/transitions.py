@@ -42,14 +42,14 @@ def transition(
         for source in sorted(sources):
             stmt = (
                 update(Application)
-                .where(col(Application.cycle_id) == cycle_id)  # type: ignore[arg-type]
-                .where(col(Application.status) == source.value)  # type: ignore[arg-type]
+                .where(col(Application.cycle_id) == cycle_id)
+                .where(col(Application.status) == source.value)
                 .where(*conditions)
                 .values(status=target.value, updated_at=now, **(values or {}))
-                .returning(col(Application.id))  # type: ignore[arg-type]
+                .returning(col(Application.id))
             )
             if chunk is not None:
-                stmt = stmt.where(col(Application.id).in_(chunk))  # type: ignore[union-attr]
+                stmt = stmt.where(col(Application.id).in_(chunk))
             changed = [row[0] for row in session.execute(stmt)]
             if changed:
                 _audit(

@@ -43,7 +43,7 @@ def split(code: str) -> tuple[str, bytes]:
     text = code.strip().upper()
     try:
         raw = base64.b32decode(text + "=" * (-len(text) % 8))
-    except (ValueError, base64.binascii.Error):  # type: ignore[attr-defined]
+    except ValueError:  # binascii.Error (bad padding or letters) is a ValueError
         raise MalformedCode("验证码格式错误") from None
     number, dot, mac = raw.partition(b".")
     if not dot or len(mac) != MAC_BYTES:

@@ -19,7 +19,7 @@ from models.states import LABELS, Status, progress_percent, through_count
 def counts_by_city(cycle_id: str) -> dict[str, dict[str, int]]:
     stmt = (
         select(col(Application.city_code), col(Application.status), func.count())
-        .where(col(Application.cycle_id) == cycle_id)  # type: ignore[arg-type]
+        .where(col(Application.cycle_id) == cycle_id)
         .group_by(col(Application.city_code), col(Application.status))
     )
     table: dict[str, dict[str, int]] = defaultdict(dict)

@@ -6,7 +6,7 @@ import datetime as dt
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.application import Application
 from models.context import CycleContext
@@ -46,7 +46,7 @@ def close_unit_publicity(session: Session, ctx: CycleContext, now: dt.datetime) 
             now=now,
             actor=SYSTEM,
             reason="单位公示期满无异议，报主管部门审核",
-            where=[Application.unit_publicity_ends <= now],  # type: ignore[operator,list-item]
+            where=[col(Application.unit_publicity_ends) <= now],
         )
     )
 
@@ -62,7 +62,7 @@ def issue_after_publicity(session: Session, ctx: CycleContext, now: dt.datetime)
             now=now,
             actor=SYSTEM,
             reason="结果公示期满无异议，印发资格文件、制发电子证书",
-            where=[Application.result_publicity_ends <= now],  # type: ignore[operator,list-item]
+            where=[col(Application.result_publicity_ends) <= now],
         )
     )
 
