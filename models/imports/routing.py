@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 
 from calendars.cyclefile import DEFAULT_GRANTS, CommitteeSpec
 from models.cycle import Committee, Cycle
+from models.imports.regions import region_orgs
 from models.imports.report import Problems
-from models.org import Organisation
+from models.org import Organisation, OrgKind
 from rules.idcard import gansu_regions
 from rules.routing import LEVEL_ORDER, Applicant, RefusalCode, RoutingRefused, route
 from rules.routing import Committee as Hearing
@@ -82,7 +83,10 @@ def _from_row(c: Committee, cycle: Cycle, owner_city: str | None, owner: str | N
 
 
 def places(session: Session, paths: dict[str, str]) -> dict[str, UnitPlace]:
-    """Each unit's place (by unit code, from its path), in one query for all the names."""
+    """Each unit's place (by unit code, from its path), in one query for all the names. A
+    unit with no city above it (a provincial unit, directly under the province or under a
+    provincial department) belongs to the province: the province-wide committees hear it,
+    no city's committee does."""
     codes = sorted({part for path in paths.values() for part in path.split("/")})
     names = dict(
         session.exec(
@@ -92,25 +96,29 @@ def places(session: Session, paths: dict[str, str]) -> dict[str, UnitPlace]:
         ).all()
     )
     counties = {k.code for c in gansu_regions() for k in c.counties if k.county_level}
+    cities = {r.code for r in region_orgs().values() if r.kind == OrgKind.city}
     out = {}
     for unit, path in paths.items():
         parts = path.split("/")
-        city = parts[1] if len(parts) > 1 else parts[0]
+        city = parts[1] if len(parts) > 1 and parts[1] in cities else parts[0]
         out[unit] = UnitPlace(
             city,
-            names.get(city, city),
+            PROVINCIAL if city == parts[0] else names.get(city, city),
             any(p in counties for p in parts),
             frozenset(names[p] for p in parts if p in names),
         )
     return out
 
 
+PROVINCIAL = "省直单位"  # where a provincial unit's applicants belong, in a refusal's words
+
 Outcome = int | tuple[str, str, str]  # a committee id, or (column, value, why)
 
 
 class Router:
-    """Routes rows; applicants of one unit seeking the same thing route alike, so each
-    distinct case is decided once (a 100,000-row file has a few thousand)."""
+    """Routes rows; applicants of one place (city, grassroots standing, the self-review
+    owners above them) seeking the same thing route alike, so each distinct case is decided
+    once (a 100,000-row file has a few hundred)."""
 
     def __init__(
         self, committees: dict[str, tuple[int, Hearing]], columns: tuple[str, str, str, str]
@@ -118,12 +126,26 @@ class Router:
         self.committees = committees
         self.columns = columns
         self.by_name = {h.name: key for key, (_, h) in committees.items()}
+        # Only the names a self-review committee is owned by tell units apart: applicants of
+        # units that share their city, grassroots standing and those names route alike.
+        self.owners = frozenset().union(
+            *(h.owners for _, h in committees.values() if h.scope == "self")
+        )
         self.decided: dict[tuple[object, ...], Outcome] = {}
 
     def route(self, row: DeclaredRow, place: UnitPlace, problems: Problems) -> int | None:
         """The id of the committee that hears the row, or None with the refusal recorded
         against the row (in the column the applicant would change)."""
-        case = (place, row.series, row.specialty, row.level, row.committee)
+        case = (
+            place.city,
+            place.city_name,
+            place.grassroots,
+            place.names & self.owners,
+            row.series,
+            row.specialty,
+            row.level,
+            row.committee,
+        )
         outcome = self.decided.get(case)
         if outcome is None:
             outcome = self.decided[case] = self._decide(row, place)
