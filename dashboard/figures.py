@@ -9,7 +9,7 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from calendars.cyclefile import TOP_LEVEL_PHASES
 from dashboard.schemas import (
@@ -79,7 +79,7 @@ def _unit_status_counts(
             col(Application.status),
         )
     )
-    return [tuple(r) for r in session.execute(stmt)]  # type: ignore[misc]
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in session.execute(stmt)]
 
 
 def phases_of(session: Session, cycle_id: str) -> dict[str, Phase]:
@@ -152,17 +152,17 @@ def next_deadlines(
 ) -> list[Deadline]:
     """The coming phase ends (sub-steps too), with what still waits on each."""
     upcoming = sorted(
-        (p for p in phases.values() if p.end is not None and p.end > now),
-        key=lambda p: (p.end, p.position),
+        ((p.end, p) for p in phases.values() if p.end is not None and p.end > now),
+        key=lambda pair: (pair[0], pair[1].position),
     )
     return [
         Deadline(
             key=p.key,
             title=p.title,
-            at=p.end,  # type: ignore[arg-type]
+            at=end,
             pending=_pending(counts, p.parent_key or p.key),
         )
-        for p in upcoming[:limit]
+        for end, p in upcoming[:limit]
     ]
 
 
@@ -179,7 +179,7 @@ def _escalations_by_unit(
         .where(col(Escalation.cycle_id) == cycle_id, where)
         .group_by(col(Escalation.unit_id))
     )
-    return dict(session.execute(stmt).all())  # type: ignore[arg-type]
+    return {key: count for key, count in session.execute(stmt).all()}
 
 
 def _rows_for(
@@ -257,7 +257,7 @@ def _orgs(session: Session, where: ColumnElement[bool], key: str) -> dict[Any, O
 def escalation_rows(
     session: Session, cycle_id: str, where: ColumnElement[bool], limit: int = 20
 ) -> list[EscalationRow]:
-    target = Organisation.__table__.alias("target")  # type: ignore[attr-defined]
+    target = SQLModel.metadata.tables[Organisation.__tablename__].alias("target")
     stmt: Any = (
         select(
             col(Organisation.name),
@@ -297,7 +297,7 @@ def message_counts(
         .group_by(col(Message.status))
     )
     if org is not None and org.kind == OrgKind.province:
-        return dict(session.execute(stmt).all())  # type: ignore[arg-type]
+        return {key: count for key, count in session.execute(stmt).all()}
     people = (
         select(col(Application.person_id))
         .join(Organisation, col(Organisation.id) == col(Application.unit_id))
@@ -309,7 +309,7 @@ def message_counts(
     else:
         addressed = col(Message.recipient).in_(select(col(Organisation.code)).where(_under(org)))
     stmt = stmt.where(or_(col(Message.recipient).in_(people), addressed))
-    return dict(session.execute(stmt).all())  # type: ignore[arg-type]
+    return {key: count for key, count in session.execute(stmt).all()}
 
 
 def overview(
@@ -426,7 +426,7 @@ def committees(
     for c in found:
         if not committee_visible(viewer, c, c.id in counts):
             continue
-        mine = counts.get(c.id, {})  # type: ignore[call-overload]
+        mine = counts.get(c.id, {}) if c.id is not None else {}
         rows.append(
             CommitteeRow(
                 key=c.key,

@@ -136,7 +136,8 @@ def visible_orgs(session: Session, viewer: Viewer, ids: list[int]) -> set[int]:
 
 
 def org_visible(session: Session, viewer: Viewer, org: Organisation) -> bool:
-    return org.id in visible_orgs(session, viewer, [org.id])  # type: ignore[list-item]
+    assert org.id is not None
+    return org.id in visible_orgs(session, viewer, [org.id])
 
 
 def committee_visible(viewer: Viewer, committee: Committee, has_applications: bool) -> bool:

@@ -62,7 +62,9 @@ def _span(start: dt.date, last: dt.date) -> str:
 
 
 def timeline(phases: list[Phase], now: dt.datetime, calendar: WorkdayCalendar) -> Timeline:
-    dated = [p for p in sorted(phases, key=lambda p: p.position) if p.start and p.end]
+    dated = [
+        (p, p.start, p.end) for p in sorted(phases, key=lambda p: p.position) if p.start and p.end
+    ]
     chart = Timeline(
         width=LABEL_WIDTH + CHART_WIDTH,
         height=TOP + ROW_HEIGHT * len(dated) + 8,
@@ -70,8 +72,8 @@ def timeline(phases: list[Phase], now: dt.datetime, calendar: WorkdayCalendar) -
     )
     if not dated:
         return chart
-    first = min(_day(p.start) for p in dated)  # type: ignore[arg-type]
-    last = max(_last_day(p.end) for p in dated)  # type: ignore[arg-type]
+    first = min(_day(start) for _, start, _ in dated)
+    last = max(_last_day(end) for _, _, end in dated)
     days = (last - first).days + 1
     per_day = CHART_WIDTH / days
 
@@ -94,9 +96,9 @@ def timeline(phases: list[Phase], now: dt.datetime, calendar: WorkdayCalendar) -
         except YearNotCovered:
             continue
         chart.shades.append(Shade(x_of(day), per_day, name or "周末", name is not None))
-    for row, p in enumerate(dated):
-        start, end = _day(p.start), _last_day(p.end)  # type: ignore[arg-type]
-        state = "done" if now >= p.end else ("open" if now >= p.start else "coming")  # type: ignore[operator]
+    for row, (p, opens, closes) in enumerate(dated):
+        start, end = _day(opens), _last_day(closes)
+        state = "done" if now >= closes else ("open" if now >= opens else "coming")
         chart.bars.append(
             Bar(
                 key=p.key,
