@@ -64,7 +64,7 @@ def main() -> None:
             select(func.count()).where(col(Application.cycle_id) == cycle.id)
         ).scalar_one()
         province = session.execute(
-            select(Organisation).where(Organisation.kind == "province")
+            select(Organisation).where(col(Organisation.kind) == "province")
         ).scalar_one()
         city = session.execute(
             select(Organisation).where(
@@ -80,14 +80,15 @@ def main() -> None:
                 col(Organisation.path).startswith(city.path + "/"),
             ),
         )
-        county = session.get(Organisation, unit.parent_id)  # type: ignore[union-attr]
+        assert unit is not None
+        county = session.get(Organisation, unit.parent_id)
         committee_id = busiest(session, cycle.id, col(Application.committee_id))
         levels = [
             ("province", _viewer("province", province), province, None),
             ("city", _viewer("city", city), city, None),
             ("county", _viewer("county", county), county, None),
             ("unit", _viewer("unit", unit), unit, None),
-            ("committee", _viewer("committee", None, committee_id), None, committee_id),  # type: ignore[arg-type]
+            ("committee", _viewer("committee", None, committee_id), None, committee_id),
         ]
         for name, viewer, org, committee in levels:
             ms = _best(

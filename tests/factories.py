@@ -5,17 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
+from typing import Any
 
 import pendulum
 from sqlalchemy import insert, select
+from sqlmodel import Session, col
 
 from calendars.cyclefile import bundled_cycle
 from calendars.planner import plan_file
-from calendars.workdays import default_calendar
 from models.application import Application, Person
 from models.cycle import Committee
 from models.db import session_scope
 from models.org import Organisation
+from models.settings import workday_calendar
 from rules.idcard import make_id_number
 from tasks.store import write_cycle
 
@@ -29,15 +31,15 @@ def bj(*args: int) -> pendulum.DateTime:
 def stored_cycle(name: str = "jiayuguan-2024") -> str:
     """The bundled cycle stored under a fresh id, so tests never share one."""
     cycle_id = f"t-{name}-{uuid.uuid4().hex[:8]}"
-    plan = plan_file(bundled_cycle(name), default_calendar())
+    plan = plan_file(bundled_cycle(name), workday_calendar())
     with session_scope() as session:
         write_cycle(session, plan, now=bj(2024, 9, 1), by="测试", cycle_id=cycle_id)
     return cycle_id
 
 
-def _org(session, code: str, **values) -> Organisation:  # type: ignore[no-untyped-def]
+def _org(session: Session, code: str, **values: Any) -> Organisation:
     found = session.execute(
-        select(Organisation).where(Organisation.code == code)
+        select(Organisation).where(col(Organisation.code) == code)
     ).scalar_one_or_none()
     if found is None:
         found = Organisation(code=code, **values)
@@ -83,7 +85,8 @@ def unit_in_tree(
             city_code=city_code,
             path=f"620000/{city_code}/U-{tag}",
         )
-        return unit.id  # type: ignore[return-value]
+        assert unit.id is not None
+        return unit.id
 
 
 def drafts(
@@ -95,9 +98,10 @@ def drafts(
     unit_id = unit_id or unit_in_tree(tag)
     with session_scope() as session:
         unit = session.get(Organisation, unit_id)
+        assert unit is not None
         committee = session.execute(
-            select(Committee.id).where(
-                Committee.cycle_id == cycle_id, Committee.key == committee_key
+            select(col(Committee.id)).where(
+                col(Committee.cycle_id) == cycle_id, col(Committee.key) == committee_key
             )
         ).scalar_one()
         rng = random.Random(tag)
@@ -134,9 +138,9 @@ def drafts(
         session.execute(insert(Application), rows)
         ids = (
             session.execute(
-                select(Application.id)
-                .where(Application.unit_id == unit.id)
-                .order_by(Application.id)
+                select(col(Application.id))
+                .where(col(Application.unit_id) == unit.id)
+                .order_by(col(Application.id))
             )
             .scalars()
             .all()
@@ -146,4 +150,6 @@ def drafts(
 
 def status_of(app_id: int) -> str:
     with session_scope() as session:
-        return session.get(Application, app_id).status  # type: ignore[union-attr]
+        application = session.get(Application, app_id)
+        assert application is not None
+        return application.status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.message
 import json
 import socket
 import threading
@@ -55,11 +56,11 @@ class SmtpReceiver:
         from aiosmtpd.controller import Controller
         from aiosmtpd.handlers import Message
 
-        self.messages: list = []
+        self.messages: list[email.message.Message] = []
         outer = self
 
         class Keep(Message):
-            def handle_message(self, message) -> None:  # type: ignore[no-untyped-def]
+            def handle_message(self, message: email.message.Message) -> None:
                 outer.messages.append(message)
 
         self.port = free_port()

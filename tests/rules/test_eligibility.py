@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import pytest
 
@@ -86,10 +87,10 @@ def test_a_woman_with_original_age_50_born_1975_retires_in_2025() -> None:
     ],
 )
 def test_paper_duplicate_rates_by_journal_level(
-    cycle: str, level: str, rate: float, counted: bool
+    cycle: str, level: Literal["core", "provincial"], rate: float, counted: bool
 ) -> None:
     policy = load_cycle(bundled_cycle(cycle)).policy
-    applicant = Applicant(MAN_1980, papers=(Paper("论文甲", level, rate, dt.date(2023, 5, 1)),))  # type: ignore[arg-type]
+    applicant = Applicant(MAN_1980, papers=(Paper("论文甲", level, rate, dt.date(2023, 5, 1)),))
     verdict = check(applicant, policy, year=2024, on=ON)
     assert verdict.eligible  # a paper that does not count is not a refusal
     assert ("paper_duplicate_rate" not in {f.code for f in verdict.findings}) is counted
