@@ -1,4 +1,5 @@
-"""Storing a planned cycle: the cycle, its phases as UTC instants, its committees."""
+"""Storing a planned cycle: the cycle, its phases as UTC instants, its committees (with whom
+each hears, for routing imported declarations)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from sqlmodel import Session
 
-from calendars.planner import Plan
+from calendars.plan import Plan
 from models.context import Refused
 from models.cycle import Committee, Cycle, Phase
 from models.db import session_scope
@@ -62,6 +63,7 @@ def write_cycle(
             )
         )
     for c in plan.committees:
+        filed = spec.committees[c.key]
         session.add(
             Committee(
                 cycle_id=cycle_id,
@@ -69,6 +71,10 @@ def write_cycle(
                 name=c.name,
                 organiser=c.organiser,
                 series=c.series,
+                specialties=None if filed.specialties == "all" else list(filed.specialties),
+                grants=list(filed.granted_levels()),
+                region=filed.region,
+                owners=list(filed.owners) or None,
                 level=c.level,
                 scope=c.scope,
                 window_start=c.window_start,
