@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from calendars.beijing import beijing_text
 from calendars.cyclefile import PolicySpec
 from models.cycle import Cycle, Phase
 from models.refusals import RefusalCode, Refused
-from models.timeutil import beijing_text
 
 __all__ = ["CycleContext", "Refused", "Window", "require_open"]
 

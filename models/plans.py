@@ -10,14 +10,14 @@ from sqlmodel import Session
 from calendars.cyclefile import CycleSpec
 from calendars.plan import Plan
 from calendars.planner import plan_cycle
-from calendars.workdays import default_calendar
 from models.cycle import Cycle
+from models.settings import workday_calendar
 
 
 @lru_cache(maxsize=64)
 def _plan(cycle_id: str, revision: int, spec_json: str) -> tuple[CycleSpec, Plan]:
     spec = CycleSpec.model_validate(json.loads(spec_json))
-    return spec, plan_cycle(spec, default_calendar())
+    return spec, plan_cycle(spec, workday_calendar())
 
 
 def stored_plan(session: Session, cycle_id: str) -> tuple[CycleSpec, Plan]:

@@ -13,14 +13,15 @@ import pendulum
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
-from calendars.workdays import day_end, default_calendar
+from calendars.beijing import BEIJING, beijing_text
+from calendars.workdays import day_end
 from models.application import Application, Person
 from models.context import CycleContext, Window, require_open
 from models.cycle import Committee
 from models.org import OrgKind
 from models.refusals import Refusal, RefusalCode, Refused
+from models.settings import workday_calendar
 from models.states import ACTIONS, LABELS, Status
-from models.timeutil import BEIJING, beijing_text
 from models.transitions import CHUNK, note, transition
 from rules.eligibility import FactsError, applicant_from_facts, check, integrity_bar_until
 from rules.idcard import mask
@@ -559,7 +560,7 @@ def one(outcome: Outcome, app_id: int) -> None:
 
 def unit_publicity_end(start: dt.datetime, workdays: int) -> pendulum.DateTime:
     """Publicity posted on a day counts that day when it is a working day (Monday to Friday)."""
-    return day_end(default_calendar().add_workdays(_local_day(start), workdays))
+    return day_end(workday_calendar().add_workdays(_local_day(start), workdays))
 
 
 @dataclass(frozen=True)

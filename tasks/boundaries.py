@@ -9,9 +9,9 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from calendars.beijing import beijing_text
 from models.cycle import CycleEvent
 from models.db import session_scope
-from models.timeutil import beijing_text
 from models.transitions import transition
 from tasks.events import BoundaryEvent
 from tasks.retry import retry_on_db_hiccup

@@ -8,9 +8,9 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from calendars.workdays import default_calendar
 from models.db import session_scope
 from models.plans import stored_plan
+from models.settings import workday_calendar
 from notifications.channels import load_channels
 from notifications.delivery import deliver
 from notifications.escalation import escalate
@@ -31,7 +31,7 @@ def remind_and_escalate(cycle_id: str, now: dt.datetime) -> dict[str, int]:
     escalation step key make a rerun write nothing new."""
     with session_scope() as session:
         spec, plan = stored_plan(session, cycle_id)
-        reminders = ReminderWriter(session, cycle_id, spec, plan, default_calendar()).write(now)
+        reminders = ReminderWriter(session, cycle_id, spec, plan, workday_calendar()).write(now)
         steps = escalate(session, cycle_id, spec, plan, now)
         overdue = overdue_filings(session, cycle_id, spec, plan, now)
     return {"reminders": reminders, "escalations": len(steps), "filing_overdue": overdue}

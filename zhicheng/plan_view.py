@@ -8,7 +8,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from calendars.planner import Plan, PlannedPhase
+from calendars.plan import Plan, PlannedPhase
 
 LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 LEVEL_LABEL = {"error": "错误", "warning": "警告", "info": "提示"}

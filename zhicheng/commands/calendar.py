@@ -13,9 +13,9 @@ app = typer.Typer(no_args_is_help=True, help="中国大陆工作日日历（含�
 @friendly
 def is_workday(day: str = typer.Argument(..., help="日期，如 2025-10-11")) -> None:
     """打印 true 或 false：该日是否为工作日（调休上班的周末算工作日）。"""
-    from calendars.workdays import default_calendar
+    from models.settings import workday_calendar
 
-    typer.echo("true" if default_calendar().is_workday(parse_day(day)) else "false")
+    typer.echo("true" if workday_calendar().is_workday(parse_day(day)) else "false")
 
 
 @app.command("add-workdays")
@@ -25,20 +25,20 @@ def add_workdays(
     n: int = typer.Argument(..., help="第几个工作日（≥1）"),
 ) -> None:
     """打印从该日起（含当日）的第 N 个工作日。"""
-    from calendars.workdays import default_calendar
+    from models.settings import workday_calendar
 
     if n < 1:
         raise UserError(f"工作日数须为正整数（收到 {n}）")
-    typer.echo(default_calendar().add_workdays(parse_day(day), n).isoformat())
+    typer.echo(workday_calendar().add_workdays(parse_day(day), n).isoformat())
 
 
 @app.command("next-workday")
 @friendly
 def next_workday(day: str = typer.Argument(..., help="日期")) -> None:
     """打印该日之后的第一个工作日。"""
-    from calendars.workdays import default_calendar
+    from models.settings import workday_calendar
 
-    typer.echo(default_calendar().next_workday(parse_day(day)).isoformat())
+    typer.echo(workday_calendar().next_workday(parse_day(day)).isoformat())
 
 
 @app.command("between")
@@ -48,9 +48,9 @@ def between(
     last: str = typer.Argument(..., help="最后一天（含）"),
 ) -> None:
     """打印两日之间（含首尾）的工作日数。"""
-    from calendars.workdays import default_calendar
+    from models.settings import workday_calendar
 
-    typer.echo(str(default_calendar().workdays_between(parse_day(first), parse_day(last))))
+    typer.echo(str(workday_calendar().workdays_between(parse_day(first), parse_day(last))))
 
 
 @app.command("status")
@@ -61,9 +61,9 @@ def calendar_status(
     """列出已录入节假日安排的年份；11月起若下一年安排仍缺，给出提醒。"""
     import pendulum
 
-    from calendars.workdays import default_calendar
+    from models.settings import workday_calendar
 
-    calendar = default_calendar()
+    calendar = workday_calendar()
     day = parse_day(today) if today else pendulum.now("Asia/Shanghai").date()
     for year in calendar.years():
         console.print(f"{year}  {calendar.source(year)}", highlight=False)

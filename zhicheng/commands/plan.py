@@ -16,10 +16,10 @@ def plan(
 ) -> None:
     """检查周期文件并列出时间表：各阶段的北京时间起止、天数，以及发现的问题。"""
     from calendars.planner import plan_file
-    from calendars.workdays import default_calendar
+    from models.settings import workday_calendar
     from zhicheng.plan_view import findings_view, plan_table, timeline
 
-    calendar = default_calendar()
+    calendar = workday_calendar()
     result = plan_file(resolve_cycle_path(file), calendar)
     if as_json:
         typer.echo(json.dumps(result.as_dict(calendar), ensure_ascii=False, indent=2))
