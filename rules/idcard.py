@@ -68,6 +68,8 @@ class IdNumber:
 
 
 def _normalise(text: str) -> str:
+    if type(text) is str and text.isascii() and text.isalnum():  # as typed, most of the time
+        return text.replace("x", "X")
     return "".join(str(text or "").split()).translate(_NORMALISE)
 
 
@@ -79,7 +81,16 @@ def check_digit(first17: str) -> str:
     """The 18th character for the first 17 digits (ISO 7064 MOD 11-2)."""
     if len(first17) != 17 or not _is_digits(first17):
         raise InvalidIdNumber(f"计算校验码需要17位数字（收到 {len(first17)} 个字符）")
-    return CHECK[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
+    return _check_character(first17)
+
+
+# Each position's weighted digit, looked up by the digit character: a 100,000-row import
+# checks every number, and a table look-up per digit is several times faster than int().
+_WEIGHED = tuple({str(d): d * w for d in range(10)} for w in WEIGHTS)
+
+
+def _check_character(first17: str) -> str:
+    return CHECK[sum(map(dict.__getitem__, _WEIGHED, first17)) % 11]
 
 
 def mask(text: str) -> str:
@@ -146,28 +157,42 @@ def parse_id_number(text: str, on: dt.date | None = None) -> IdNumber:
         raise InvalidIdNumber("身份证号为空")
     if len(value) != 18:
         raise InvalidIdNumber(f"身份证号应为18位（输入为 {len(value)} 位）")
-    for position, char in enumerate(value[:17], start=1):
-        if char not in _DIGITS:
-            raise InvalidIdNumber(f"身份证号前17位应全部为数字（第{position}位为 “{char}”）")
-    if value[17] not in _DIGITS and value[17] != "X":
-        raise InvalidIdNumber(f"身份证号第18位应为数字或 X（实际为 “{value[17]}”）")
-    kind = _kind(value[:6])
-    try:
-        birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        raise InvalidIdNumber(f"身份证号第7–14位 {value[6:14]} 是不存在的出生日期") from None
-    if birth < EARLIEST_BIRTH:
-        raise InvalidIdNumber(
-            f"身份证号中的出生日期 {birth.isoformat()} 早于 {EARLIEST_BIRTH.isoformat()}，不合理"
-        )
+    first17 = value[:17]
+    if not (first17.isascii() and first17.isdigit()):
+        for position, char in enumerate(first17, start=1):
+            if char not in _DIGITS:
+                raise InvalidIdNumber(f"身份证号前17位应全部为数字（第{position}位为 “{char}”）")
+    last = value[17]
+    if last not in _DIGITS and last != "X":
+        raise InvalidIdNumber(f"身份证号第18位应为数字或 X（实际为 “{last}”）")
+    kind = _region_kind(value[:6])
+    birth = _birth(value[6:14])
     if on is not None and birth > on:
         raise InvalidIdNumber(
             f"身份证号中的出生日期 {birth.isoformat()} 晚于核验日 {on.isoformat()}，不合理"
         )
-    expected = check_digit(value[:17])
-    if value[17] != expected:
-        raise InvalidIdNumber(f"身份证号校验码错误：第18位应为 {expected}，实际为 {value[17]}")
+    expected = _check_character(first17)
+    if last != expected:
+        raise InvalidIdNumber(f"身份证号校验码错误：第18位应为 {expected}，实际为 {last}")
     return IdNumber(value, value[:6], birth, value[14:17], kind)
+
+
+# Many applicants share a region code and a birthday: each is checked once.
+_region_kind = lru_cache(maxsize=8192)(_kind)
+
+
+@lru_cache(maxsize=65536)
+def _birth(digits: str) -> dt.date:
+    """The birth date of digits 7–14, or why it cannot be one."""
+    try:
+        birth = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        raise InvalidIdNumber(f"身份证号第7–14位 {digits} 是不存在的出生日期") from None
+    if birth < EARLIEST_BIRTH:
+        raise InvalidIdNumber(
+            f"身份证号中的出生日期 {birth.isoformat()} 早于 {EARLIEST_BIRTH.isoformat()}，不合理"
+        )
+    return birth
 
 
 def make_id_number(region: str, birth: dt.date, sequence: int) -> str:
