@@ -15,9 +15,10 @@ import pytest
 from calendars.beijing import BEIJING
 from calendars.plan import Plan
 from calendars.planner import plan_file
-from calendars.workdays import day_end, default_calendar
+from calendars.workdays import day_end
 from models.cycle import boundary_key
 from models.services import unit_publicity_end
+from models.settings import workday_calendar
 from notifications.cycle_schedule import (
     Entry,
     cycle_schedule,
@@ -31,12 +32,12 @@ CYCLES = sorted((Path(__file__).parents[2] / "calendars" / "cycles").glob("*.yam
 
 
 def planned(path: Path) -> Plan:
-    return plan_file(path, default_calendar())
+    return plan_file(path, workday_calendar())
 
 
 def schedule(plan: Plan, meetings: dict[str, dt.date] | None = None) -> list[Entry]:
     return cycle_schedule(
-        plan, default_calendar(), planned_meetings(plan) if meetings is None else meetings
+        plan, workday_calendar(), planned_meetings(plan) if meetings is None else meetings
     )
 
 
@@ -71,7 +72,7 @@ def test_every_boundary_of_the_plan_is_there_keyed_as_stored(plan: Plan) -> None
 
 def test_every_reminder_and_escalation_step_is_there(plan: Plan) -> None:
     entries = schedule(plan)
-    dues = notification_schedule(plan, default_calendar())
+    dues = notification_schedule(plan, workday_calendar())
     reminders = {(e.at, e.what) for e in entries if e.kind == "reminder"}
     steps = {(e.at, e.what) for e in entries if e.kind == "escalation"}
     assert reminders == {
