@@ -17,7 +17,10 @@ from sqlmodel import Session, col
 from models.cycle import Cycle
 from models.db import session_scope
 from models.org import Organisation
+from models.plans import stored_plan
 from models.run_failures import record_failure, resolve_failures
+from notifications.channels import load_channels
+from notifications.delivery import deliver
 from notifications.reminders import insert_messages, message_row
 from notifications.schedule import Offset
 
@@ -113,13 +116,22 @@ def record_run_failure(
     return True
 
 
+def _retry_minutes(cycle_id: str) -> list[int]:
+    """The cycle's retry waits; none (delivery's own default) when its spec is what broke."""
+    try:
+        with session_scope() as session:
+            spec, _ = stored_plan(session, cycle_id)
+    except Exception:  # the failed run may have failed on exactly this
+        return []
+    return spec.notifications.retry_minutes if spec.notifications else []
+
+
 def _deliver_now(cycle_id: str, now: dt.datetime, parameters: dict[str, Any]) -> None:
     """The alert goes out at once, not at the cycle's next run (which may be a night away).
-    Best effort: if the database or the spec is what failed, the next run delivers it."""
-    from tasks.notify import deliver_messages
-
+    Best effort: if the database is what failed, the next run delivers it."""
     try:
-        deliver_messages.fn(cycle_id, now, parameters.get("notify_url"))
+        channels = load_channels(everything=parameters.get("notify_url"))
+        deliver(session_scope, cycle_id, now, channels, _retry_minutes(cycle_id))
     except Exception as exc:  # the alert is stored; its delivery waits for the next run
         log.warning("运行失败提醒暂未发出（%s），将在下次运行时投递：%s", cycle_id, exc)
 
