@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
+from typing import Any
 
+import yaml
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
@@ -13,10 +16,18 @@ from models.imports.report import chunks
 from models.org import Organisation, OrgKind
 from rules.idcard import gansu_regions
 
-PROVINCE_OFFICE = "甘肃省人力资源和社会保障厅"
-# 兰州新区 is a national new area, not a division of GB/T 2260 (so not in regions.yaml), but it
-# runs its own title work as a city-level body; 620171 is its statistical code.
-CITY_LEVEL_AREAS = (("620171", "兰州新区"),)
+
+@lru_cache
+def _organisation_data() -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The province office's name and the city-level areas that are no GB/T 2260 division
+    (兰州新区 runs its own title work): organisations, read here and never by ID validation."""
+    text = (resources.files("rules") / "data" / "regions.yaml").read_text(encoding="utf-8")
+    raw: dict[str, Any] = yaml.safe_load(text)
+    office = raw.get("province_office")
+    areas = raw.get("city_level_areas")
+    if not isinstance(office, str) or not office or not isinstance(areas, list):
+        raise ValueError("rules/data/regions.yaml：缺少 province_office 或 city_level_areas")
+    return office, tuple((str(a["code"]), str(a["name"])) for a in areas)
 
 
 @dataclass(frozen=True)
@@ -31,9 +42,10 @@ class RegionOrg:
 @lru_cache
 def region_orgs() -> dict[str, RegionOrg]:
     """Every organisation the region data defines, by code, parents before children."""
+    office, city_level_areas = _organisation_data()
     top = gansu_regions()[0].code[:2] + "0000"
-    out = {top: RegionOrg(top, PROVINCE_OFFICE, OrgKind.province, None, top)}
-    cities = [(c.code, c.name) for c in gansu_regions()] + list(CITY_LEVEL_AREAS)
+    out = {top: RegionOrg(top, office, OrgKind.province, None, top)}
+    cities = [(c.code, c.name) for c in gansu_regions()] + list(city_level_areas)
     for code, name in cities:
         out[code] = RegionOrg(code, name, OrgKind.city, code, f"{top}/{code}")
     for city in gansu_regions():
