@@ -74,7 +74,12 @@ def show(report: Report) -> None:
     console.print(final)
     console.print(
         f"截止后首次提交：拒绝 {report.late_first_submissions_refused} 件，误收 {report.late_first_submissions_accepted} 件；"
-        f"退回超限锁定 {report.locked} 件；Prefect 流程运行 {len(report.flow_runs)} 次；未办结 {report.not_final} 件。",
+        f"退回超限锁定 {report.locked} 件；未办结 {report.not_final} 件。",
+        highlight=False,
+    )
+    console.print(
+        f"日程时刻 {len(report.instants)} 个：Prefect 流程运行 {report.prefect_runs} 次（阶段边界），"
+        f"进程内运行 {report.in_process_runs} 次；00:30 补跑 {report.catch_up_runs} 次。",
         highlight=False,
     )
     if report.messages:

@@ -93,7 +93,7 @@ def test_the_flow_runs_are_in_prefect(sim: dict) -> None:
     assert all(r.state.is_completed() for r in runs)
     assert {r.name for r in runs} >= {
         f"{report.cycle_id}-declaration-close",
-        f"{report.cycle_id}-unit_review-close",
+        f"{report.cycle_id}-unit-review-close",
     }
 
 

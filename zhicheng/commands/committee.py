@@ -8,6 +8,16 @@ from zhicheng.cli_support import console, ensure_database, friendly, instant_or_
 
 app = typer.Typer(no_args_is_help=True, help="评委会会议：计划与延期（延期须市人社局同意并公告）。")
 
+SCHEDULE_HELP = "是否在 Prefect 服务器上为结果公示结束排定（或改期）运行"
+
+
+def _reschedule(cycle: str, now: str | None) -> None:
+    """A meeting day moves the end of its result publicity: the cycle's runs follow it."""
+    from tasks.schedule import reschedule
+
+    for line in reschedule(cycle, instant_or_now(now)):
+        console.print(f"已排定：{line}", highlight=False)
+
 
 @app.command("plan")
 @friendly
@@ -17,6 +27,7 @@ def committee_plan(
     day: str = typer.Option(..., "--day", help="会议日期，如 2024-12-15"),
     by: str = typer.Option(..., "--by", help="计划人"),
     now: str = typer.Option(None, "--now", help="以此时刻办理（默认现在）"),
+    schedule: bool = typer.Option(True, "--schedule/--no-schedule", help=SCHEDULE_HELP),
 ) -> None:
     """计划评委会会议：须在其评审时间内；若公示和发证来不及在发证截止前完成，当即提示。"""
     from models.committees import plan_meeting
@@ -30,6 +41,8 @@ def committee_plan(
     console.print(f"已计划：{committee} 于 {meeting.meeting_day.isoformat()} 开会", highlight=False)
     if meeting.flag:
         console.print(f"[yellow]提示：{meeting.flag}[/]", highlight=False)
+    if schedule:
+        _reschedule(cycle, now)
 
 
 @app.command("postpone")
@@ -43,6 +56,7 @@ def committee_postpone(
     notice: str = typer.Option("", "--notice", help="向社会公布的公告（标题或网址，必填）"),
     reason: str = typer.Option("", "--reason", help="推迟原因（必填）"),
     now: str = typer.Option(None, "--now", help="以此时刻办理（默认现在）"),
+    schedule: bool = typer.Option(True, "--schedule/--no-schedule", help=SCHEDULE_HELP),
 ) -> None:
     """推迟评委会会议：原则上不得推迟，确需调整须经市人社局同意并向社会公布。"""
     from models.committees import postpone_meeting
@@ -67,3 +81,5 @@ def committee_postpone(
     )
     if meeting.flag:
         console.print(f"[yellow]提示：{meeting.flag}[/]", highlight=False)
+    if schedule:
+        _reschedule(cycle, now)
