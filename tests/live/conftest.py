@@ -155,35 +155,60 @@ def workers_online(api_url: str) -> set[str]:
     return {w["name"] for w in response.json() if w["status"] == "ONLINE"}
 
 
-@pytest.fixture(scope="session")
-def worker(live: Live) -> Iterator[Service]:
-    """A process worker on the pool (it creates the pool with the process job template) and
-    the deployments of prefect.yaml, registered as in live operation."""
-    name = f"live-test-{uuid.uuid4().hex[:6]}"
-    proc = Service(
-        "worker",
-        [
-            str(BIN / "prefect"),
-            "worker",
-            "start",
-            "--pool",
-            POOL,
-            "--type",
-            "process",
-            "--name",
-            name,
-        ],
-        {
-            **live.env,
-            "PREFECT_WORKER_PREFETCH_SECONDS": "60",
-            "PREFECT_WORKER_QUERY_SECONDS": "1",
-        },
-        live.logs,
-    )
-    try:
-        live.timings["worker start"] = proc.wait_until(
-            lambda: name in workers_online(live.api_url), "worker online in the pool"
+class Workers:
+    """The process worker of the live tests, which a test may kill and replace (the drill):
+    ``current`` is the one running now, and the fixture stops whichever that is."""
+
+    def __init__(self, live: Live) -> None:
+        self.live = live
+        self.current = self.start()
+
+    @property
+    def log(self) -> Path:
+        return self.current.log
+
+    def start(self) -> Service:
+        name = f"live-test-{uuid.uuid4().hex[:6]}"
+        proc = Service(
+            f"worker-{name}",
+            [
+                str(BIN / "prefect"),
+                "worker",
+                "start",
+                "--pool",
+                POOL,
+                "--type",
+                "process",
+                "--name",
+                name,
+            ],
+            {
+                **self.live.env,
+                # The worker starts a run's process this long before its instant: a fresh
+                # process needs 5 s to import Prefect and the flows on a quiet machine and
+                # 20-35 s on this 2-core one under load; the server holds it until its instant.
+                "PREFECT_WORKER_PREFETCH_SECONDS": "60",
+                "PREFECT_WORKER_QUERY_SECONDS": "1",
+            },
+            self.live.logs,
         )
+        self.live.timings[f"worker start ({name})"] = proc.wait_until(
+            lambda: name in workers_online(self.live.api_url), "worker online in the pool"
+        )
+        return proc
+
+    def replace(self) -> Service:
+        """A new worker after the current one died (its log stays beside the new one's)."""
+        self.current = self.start()
+        return self.current
+
+
+@pytest.fixture(scope="session")
+def worker(live: Live) -> Iterator[Workers]:
+    """A process worker on the pool (it creates the pool with the process job template) and
+    the deployments of prefect.yaml, registered as in live operation; one for the session."""
+    workers = Workers(live)
+    try:
         began = time.monotonic()
         deployed = subprocess.run(
             [str(BIN / "prefect"), "--no-prompt", "deploy", "--all"],
@@ -195,6 +220,6 @@ def worker(live: Live) -> Iterator[Service]:
         )
         assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
         live.timings["prefect deploy --all"] = time.monotonic() - began
-        yield proc
+        yield workers
     finally:
-        proc.stop()
+        workers.current.stop()

@@ -126,3 +126,28 @@ class Service:
         self.proc.wait(timeout=5)
         left = alive(pids)
         assert not left, f"{self.name}: processes {sorted(left)} survived SIGKILL"
+
+
+def kill_hard(service: Service) -> set[int]:
+    """SIGKILL to the service and everything it spawned at once, as a machine that loses
+    power would: nothing gets to clean up. Returns the pids it ended."""
+    pids = family([service.proc.pid])
+    groups = {_table().get(pid, (0, 0, ""))[1] for pid in pids} - {0}
+    for group in groups:
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for pid in alive(pids):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 10
+    while alive(pids) and time.monotonic() < deadline:
+        service.proc.poll()
+        time.sleep(0.05)
+    service.proc.wait(timeout=5)
+    left = alive(pids)
+    assert not left, f"{service.name}: {sorted(left)} survived SIGKILL"
+    return pids

@@ -41,3 +41,30 @@ def deployment(api_url: str, name: str) -> Any:
         get_client(sync_client=True) as client,
     ):
         return client.read_deployment_by_name(name)
+
+
+def cycle_runs(api_url: str, cycle_id: str) -> list[FlowRun]:
+    """Every run of the cycle on the server (launch tags them ``cycle:<id>``), by instant."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+
+    with (
+        temporary_settings(updates={PREFECT_API_URL: api_url}),
+        get_client(sync_client=True) as client,
+    ):
+        found = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"cycle:{cycle_id}"]))
+        )
+    return sorted(found, key=lambda r: (r.expected_start_time or dt.datetime.max, r.name))
+
+
+def cancel_scheduled(api_url: str, runs: list[FlowRun]) -> None:
+    """Leaves no run of a finished test to fire later against a dropped database."""
+    from prefect.states import Cancelled
+
+    with (
+        temporary_settings(updates={PREFECT_API_URL: api_url}),
+        get_client(sync_client=True) as client,
+    ):
+        for run in runs:
+            if run.state is not None and not run.state.is_final():
+                client.set_flow_run_state(run.id, Cancelled(message="测试结束"), force=True)

@@ -6,12 +6,12 @@ import datetime as dt
 import os
 import time
 
-from tests.live.conftest import LEAD, ON_TIME, POOL, Live
-from tests.live.processes import Service, alive
+from tests.live.conftest import LEAD, ON_TIME, POOL, Live, Workers
+from tests.live.processes import alive
 from tests.live.runs import deployment, finished, schedule
 
 
-def test_a_scheduled_run_is_executed_by_the_worker_on_time(live: Live, worker: Service) -> None:
+def test_a_scheduled_run_is_executed_by_the_worker_on_time(live: Live, worker: Workers) -> None:
     sweep = deployment(live.api_url, "daily-sweep/daily-sweep")
     assert sweep.work_pool_name == POOL and sweep.pull_steps  # as prefect.yaml says
     at = dt.datetime.now(dt.UTC) + LEAD

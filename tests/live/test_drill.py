@@ -1,0 +1,432 @@
+"""The live drill: a cycle a few minutes long, run by the real server and a real process
+worker exactly as a year would be run — launched by `zhicheng launch`, a province imported from
+rows, declarations submitted through the service layer, messages to a local HTTP receiver —
+and then the worker killed with SIGKILL in the middle of a boundary run.
+
+The timetable, generated at the start (instants on the Beijing clock):
+
+    open     declaration.open           LEAD after setup (see below)
+    M-1min   reminder B (`at`), inside quiet hours [M-1min, M): held to M
+    M        reminder A (`at`), outside them: sent at M. Quiet hours and `at` are whole
+             minutes, so M is the first whole minute 5 s or more after ``open``
+    M+30s    declaration.close (and unit_review.open): the worker and the runs' processes are
+             killed while the run's transaction waits on a lock the test holds on cycle_event
+    M+60s    unit_review.close: its runs were already taken by the dead worker (prefetch) and
+             stay Pending; the daily sweep (the 00:30 catch-up), run once this has passed,
+             carries out both boundaries
+
+Why these numbers: a run's process is a fresh Python that imports Prefect and the flows — about
+5 s on a quiet machine, 20-35 s measured on this 2-core machine under load. The worker starts it
+up to PREFETCH (60 s, tests/live/conftest.py) before its instant and the server holds it until
+then, so only the first run needs a lead: LEAD is 15 s on a quiet machine and 40 s when the load
+average is above the core count. The kill comes 30 s after M so that the reminder run at M has
+finished before the test takes its lock. Measured at load 8 on 2 cores: every run before the
+kill started 0.4 s or less from its instant, the reminders went out 5.6 s after M, the new
+worker was up 14 s after the kill and the catch-up started 19 s after the last boundary; the
+drill took 169 s (about 2 minutes on a quiet machine, where LEAD is 15 s).
+
+Prefect does not mark the killed run: nothing is left to report it (a heartbeat automation
+would, after 90 s — longer than the drill). It stays Running, the runs the dead worker had
+prefetched stay Pending, and the catch-up does their work, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pendulum
+import pytest
+from prefect.client.schemas.objects import FlowRun
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from sqlalchemy import Connection, create_engine, text
+from sqlmodel import col, func, select
+from typer.testing import CliRunner
+
+from calendars.beijing import beijing, beijing_text
+from models.accounts import create_account
+from models.application import Application, AuditEvent
+from models.cycle import Cycle, CycleEvent
+from models.db import session_scope
+from models.imports.committees import import_committees
+from models.imports.declarations import import_declarations
+from models.imports.orgs import import_orgs
+from models.org import Organisation
+from models.outbox import Message
+from models.services import submit
+from rules.idcard import parse_id_number
+from tests.imports.makers import committee_rows, declaration_rows, numbered, province_rows
+from tests.live.conftest import ON_TIME, Live, Workers
+from tests.live.processes import kill_hard
+from tests.live.runs import cancel_scheduled, cycle_runs, finished, schedule
+from tests.notifications.receivers import HttpReceiver
+from zhicheng.cli import app as cli
+
+QUIET_LEAD = dt.timedelta(seconds=15)
+LOADED_LEAD = dt.timedelta(seconds=40)
+SETUP = dt.timedelta(seconds=10)  # import, launch (about 10 scheduled runs), committees, drafts
+APPLICANTS = 6
+EARLY = 3  # submitted before the cut-off; the rest stay drafts, one tries after it
+
+
+def lead() -> dt.timedelta:
+    busy = os.getloadavg()[0] > (os.cpu_count() or 1)
+    return LOADED_LEAD if busy else QUIET_LEAD
+
+
+def clock(instant: dt.datetime) -> str:
+    return beijing(instant).strftime("%H:%M")
+
+
+def timetable(start: pendulum.DateTime) -> dict[str, pendulum.DateTime]:
+    """The drill's instants (UTC), all on one Beijing day (the reminders count days back from
+    the declaration's last day)."""
+    open_at = start + SETUP + lead()
+    while True:
+        minute = pendulum.from_timestamp(math.ceil((open_at.timestamp() + 5) / 60) * 60)
+        times = {
+            "open": max(open_at, minute - dt.timedelta(seconds=30)),
+            "quiet": minute - dt.timedelta(minutes=1),
+            "minute": minute,
+            "close": minute + dt.timedelta(seconds=30),
+            "review_end": minute + dt.timedelta(seconds=60),
+        }
+        if beijing(times["quiet"]).date() == beijing(times["review_end"]).date():
+            return times
+        open_at = minute  # not across Beijing midnight: a minute later, it is the next day
+
+
+def cycle_file(folder: Path, cycle_id: str, t: dict[str, pendulum.DateTime]) -> Path:
+    def iso(instant: dt.datetime) -> str:
+        return beijing(instant).isoformat()
+
+    path = folder / f"{cycle_id}.yaml"
+    path.write_text(
+        f"""\
+id: {cycle_id}
+title: 上线演练
+year: {beijing(t["open"]).year}
+region: {{code: "620000", name: 甘肃省, level: province}}
+parent: null
+source: {{issuer: 甘肃省人力资源和社会保障厅, number: null, date: null, notice: null}}
+phases:
+  declaration:
+    title: 个人申报
+    start: {iso(t["open"])}
+    end: {iso(t["close"])}
+  unit_review:
+    title: 单位审核推荐
+    start: declaration.end
+    end: {iso(t["review_end"])}
+committees: {{}}
+push_months: []
+filing_items: {{}}
+policy:
+  return_limit: 3
+  unit_publicity_min_workdays: null
+  result_publicity_min_days: null
+  objection_investigation_months: null
+  achievement_cutoff: null
+  tenure_cutoff: null
+  retirement_reference_day: null
+  plagiarism: null
+  expert_recommendation_min_approval: null
+  integrity_bar_years: null
+  village_senior_quota: null
+  remote_village_years_intermediate: null
+  remote_village_years_senior: null
+  committees_finish_by: null
+  series_transfer_min_years: null
+notifications:
+  quiet_start: {clock(t["quiet"])}
+  quiet_end: {clock(t["minute"])}
+  retry_minutes: [1]
+  reminders:
+    - kind: declaration_draft
+      audience: applicant
+      phase: declaration
+      states: [draft]
+      days_before: [0]
+      at: {clock(t["minute"])}
+    - kind: declaration_final
+      audience: applicant
+      phase: declaration
+      states: [draft]
+      days_before: [0]
+      at: {clock(t["quiet"])}
+  escalation: null
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def zhicheng_live(live: Live, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
+    """This process works on the live database and home, as the flows' processes do."""
+    from models.settings import settings
+
+    for key in ("ZHICHENG_DATABASE_URL", "ZHICHENG_HOME"):
+        monkeypatch.setenv(key, live.env[key])
+    settings.cache_clear()
+    yield live
+    settings.cache_clear()
+
+
+def wait_for(what: str, ready: Callable[[], bool], until: dt.datetime) -> None:
+    while not ready():
+        assert pendulum.now("UTC") < until, f"{what}: not by {until.isoformat()}"
+        time.sleep(0.2)
+
+
+def sleep_until(instant: dt.datetime) -> None:
+    time.sleep(max(0.0, instant.timestamp() - time.time()))
+
+
+def runs_at(api_url: str, cycle_id: str, instant: dt.datetime) -> list[FlowRun]:
+    return [
+        r
+        for r in cycle_runs(api_url, cycle_id)
+        if r.expected_start_time is not None and r.expected_start_time == instant
+    ]
+
+
+def all_final(runs: list[FlowRun]) -> bool:
+    return bool(runs) and all(r.state is not None and r.state.is_final() for r in runs)
+
+
+def lock_waiters(conn: Connection) -> int:
+    """Other sessions waiting for the lock the test holds on cycle_event."""
+    return int(
+        conn.execute(
+            text(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "WHERE NOT l.granted AND c.relname = 'cycle_event'"
+            )
+        ).scalar_one()
+    )
+
+
+def test_the_live_drill(
+    zhicheng_live: Live, worker: Workers, tmp_path: Path, receiver: HttpReceiver
+) -> None:
+    live = zhicheng_live
+    began = time.monotonic()
+    t = timetable(pendulum.now("UTC"))
+    tag = uuid.uuid4().hex[:6]
+    cycle_id = f"drill-{tag}"
+    path = cycle_file(tmp_path, cycle_id, t)
+    (Path(live.env["ZHICHENG_HOME"]) / "channels.yaml").write_text(
+        f'kinds:\n  applicant: ["json://127.0.0.1:{receiver.port}/applicant"]\n',
+        encoding="utf-8",
+    )
+
+    # A small province from rows, as an office imports it; the cycle launched as in live
+    # operation (the real CLI command, its runs scheduled on the server).
+    orgs = province_rows(1, tag)
+    units = [r for r in orgs if r["机构类别"] == "用人单位"]
+    with session_scope() as session:
+        assert import_orgs(session, numbered(orgs)).errors == []
+    with temporary_settings(updates={PREFECT_API_URL: live.api_url}):
+        launched = CliRunner().invoke(cli, ["launch", str(path)])
+    assert launched.exit_code == 0, launched.output
+    today = beijing(t["open"]).date().isoformat()
+    committees = [
+        row | {"评审开始日期": today, "评审结束日期": today} for row in committee_rows(tag)
+    ]
+    # Men first: the rules cannot tell a woman's retirement age from her ID number, and the
+    # import has no column for it, so only the men's submissions would pass.
+    made = declaration_rows(units, 4 * APPLICANTS, tag)
+    men = [r for r in made if parse_id_number(r["身份证号"]).is_male]
+    rows = men[: EARLY + 1] + [r for r in made if r not in men][: APPLICANTS - EARLY - 1]
+    with session_scope() as session:
+        assert import_committees(session, numbered(committees), cycle_id=cycle_id).errors == []
+    with session_scope() as session:
+        found = import_declarations(
+            session, numbered(rows), cycle_id=cycle_id, now=pendulum.now("UTC")
+        )
+        assert found.errors == [] and found.added == APPLICANTS
+    with session_scope() as session:
+        by_person = {
+            person: i
+            for i, person in session.exec(
+                select(Application.id, Application.person_id).where(
+                    Application.cycle_id == cycle_id
+                )
+            )
+            if i is not None
+        }
+    ids = [by_person[r["身份证号"]] for r in rows]
+    live.timings["drill: setup"] = time.monotonic() - began
+    assert pendulum.now("UTC") < t["open"], "setup overran the first boundary: raise SETUP"
+    scheduled = {r.expected_start_time for r in cycle_runs(live.api_url, cycle_id)}
+    assert {t["open"], t["minute"], t["close"], t["review_end"]} <= scheduled
+
+    # Submissions before the cut-off.
+    sleep_until(t["open"] + dt.timedelta(seconds=1))
+    with session_scope() as session:
+        early = submit(session, cycle_id, ids[:EARLY], now=pendulum.now("UTC"), actor="申报人")
+    assert sorted(early.done) == sorted(ids[:EARLY]), early.refused
+
+    # The reminders' run has done its work before the test holds cycle_event.
+    wait_for(
+        "the runs up to the reminders",
+        lambda: all_final(runs_at(live.api_url, cycle_id, t["minute"])),
+        t["close"] - dt.timedelta(seconds=2),
+    )
+    engine = create_engine(live.env["ZHICHENG_DATABASE_URL"])
+    killed_at: float
+    try:
+        with engine.connect() as conn:
+            held = conn.begin()
+            conn.execute(text("LOCK TABLE cycle_event IN SHARE MODE"))
+            assert pendulum.now("UTC") < t["close"], "the lock came after the boundary"
+            # The boundary run gets as far as recording the boundary, then waits: mid-run.
+            wait_for(
+                "the declaration.close run waiting on cycle_event",
+                lambda: lock_waiters(conn) > 0,
+                t["close"] + dt.timedelta(seconds=60),
+            )
+            in_flight = runs_at(live.api_url, cycle_id, t["close"])
+            killed = kill_hard(worker.current)
+            killed_at = time.monotonic()
+            held.rollback()
+    finally:
+        engine.dispose()
+    live.timings["drill: killed after the boundary"] = time.time() - t["close"].timestamp()
+    assert all(r.state is not None and r.state.is_running() for r in in_flight), in_flight
+
+    # The cut-off holds whatever the runs do: the late submission names the deadline.
+    with session_scope() as session:
+        late = submit(session, cycle_id, [ids[EARLY]], now=pendulum.now("UTC"), actor="申报人")
+    assert late.done == [] and beijing_text(t["close"]) in late.refused[ids[EARLY]]
+    with session_scope() as session:
+        done = session.exec(select(CycleEvent.key).where(CycleEvent.cycle_id == cycle_id)).all()
+    assert not [k for k in done if k.startswith("declaration.close")]  # rolled back
+
+    worker.replace()
+    live.timings["drill: new worker up after the kill"] = time.monotonic() - killed_at
+    # The dead worker had already taken every run due within its prefetch (those at
+    # unit_review.close): they stay Pending with no process, and no worker takes them again.
+    # What catches up is the daily sweep (00:30 in live operation), run here once the last
+    # boundary has passed, as an office restarting after a crash would.
+    catch_up = schedule(
+        live.api_url,
+        "daily-sweep/daily-sweep",
+        max(pendulum.now("UTC"), t["review_end"]) + dt.timedelta(seconds=1),
+    )
+    swept = finished(live.api_url, catch_up, timeout=240)
+    assert swept.state is not None and swept.state.is_completed(), swept.state
+    assert swept.start_time is not None
+    live.timings["drill: catch-up started after the last boundary"] = (
+        swept.start_time - t["review_end"]
+    ).total_seconds()
+    live.timings["drill: total"] = time.monotonic() - began
+    runs = cycle_runs(live.api_url, cycle_id)
+    orphans = [r for r in runs if r.expected_start_time == t["review_end"]]
+
+    # Every run before the kill started within ON_TIME of its instant (not early: the flow's
+    # now is never before it) and completed, except the killed ones, left running.
+    for run in runs:
+        assert run.expected_start_time is not None and run.state is not None, run
+        if run.expected_start_time > t["close"]:
+            continue
+        assert run.start_time is not None, run
+        late_by = (run.start_time - run.expected_start_time).total_seconds()
+        live.timings[f"drill run {run.name}: start after its instant"] = late_by
+        assert -1 <= late_by <= ON_TIME.total_seconds(), (run.name, late_by)
+        if run.id in {r.id for r in in_flight}:
+            assert run.state.is_running(), run.state
+        else:
+            assert run.state.is_completed(), (run.name, run.state)
+    assert orphans and not any(r.state and r.state.is_completed() for r in orphans)
+    assert killed  # the worker and the run's process
+
+    with session_scope() as session:
+        events = Counter(
+            k.split("@")[0]
+            for k in session.exec(select(CycleEvent.key).where(CycleEvent.cycle_id == cycle_id))
+        )
+        closed_by = session.exec(
+            select(CycleEvent.flow_run).where(
+                CycleEvent.cycle_id == cycle_id, col(CycleEvent.key).startswith("declaration.close")
+            )
+        ).one()
+        changes = Counter(
+            (a.application_id, a.to_status)
+            for a in session.exec(select(AuditEvent).where(AuditEvent.cycle_id == cycle_id))
+        )
+        statuses = dict(
+            session.exec(
+                select(Application.status, func.count())
+                .where(Application.cycle_id == cycle_id)
+                .group_by(col(Application.status))
+            ).all()
+        )
+        messages = list(session.exec(select(Message).where(Message.cycle_id == cycle_id)))
+    # Nothing lost, nothing twice: every boundary once, each application's changes once each.
+    assert events == Counter(
+        ["declaration.open", "declaration.close", "unit_review.open", "unit_review.close"]
+    )
+    assert closed_by == f"{cycle_id}-sweep"  # the catch-up's, not the killed run's
+    drafts, submitted = ids[EARLY:], ids[:EARLY]
+    assert changes == Counter(
+        [(i, "expired") for i in drafts]
+        + [(i, s) for i in submitted for s in ("submitted", "not_recommended")]
+    )
+    assert statuses == {"expired": len(drafts), "not_recommended": len(submitted)}
+
+    # Reminder A (outside quiet hours) went out once at its instant; B, due in quiet hours, was
+    # held to their end — the same instant here — and never before it.
+    by_kind = {
+        kind: [m for m in messages if m.kind == kind]
+        for kind in ("declaration_draft", "declaration_final")
+    }
+    assert by_kind["declaration_final"][0].offset.endswith(f"@{clock(t['quiet'])}")
+    assert by_kind["declaration_draft"][0].offset.endswith(f"@{clock(t['minute'])}")
+    for kind, sent in by_kind.items():
+        assert sorted(m.recipient for m in sent) == sorted(r["身份证号"] for r in rows[EARLY:])
+        for m in sent:
+            assert m.status == "sent" and m.attempts == 1 and m.sent_at is not None, kind
+            after = (m.sent_at - t["minute"]).total_seconds()
+            live.timings[f"drill {kind}: sent after quiet hours end"] = after
+            assert 0 <= after <= ON_TIME.total_seconds(), (kind, after)
+    assert len(receiver.received) == len(messages) == 2 * len(drafts)
+    titles = Counter(r.get("title") for r in receiver.received)
+    assert titles == Counter(m.title for m in messages)
+
+    # The dashboard's figures, as the province's account sees them, are the database's.
+    from dashboard.figures import overview
+    from dashboard.scope import viewer_of
+
+    now = pendulum.now("UTC")
+    with session_scope() as session:
+        account = create_account(
+            session,
+            by=None,
+            username=f"drill-{tag}",
+            password="Drill-2026-Pass!",
+            role="admin",  # the database's first account must be the province's admin
+            now=now,
+            org_code="620000",
+        )
+        viewer = viewer_of(session, account)
+        province = session.exec(select(Organisation).where(Organisation.code == "620000")).one()
+        cycle = session.get(Cycle, cycle_id)
+        assert cycle is not None
+        figures = overview(session, cycle, viewer, province, now)
+    assert figures.total == APPLICANTS
+    assert {s.status: s.count for s in figures.statuses} == statuses
+    assert figures.messages == dict(Counter(m.status for m in messages))
+    cancel_scheduled(live.api_url, cycle_runs(live.api_url, cycle_id))
+
+
+@pytest.fixture
+def receiver() -> Iterator[HttpReceiver]:
+    with HttpReceiver() as r:
+        yield r
