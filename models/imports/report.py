@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 
 Rows = list[tuple[int, dict[str, str]]]
 FILE_ROW = 0  # a problem of the whole file (empty, wrong template), not of one row
@@ -67,7 +68,9 @@ def check_template(
     """The file's columns against the template's: a missing required column, an unknown
     column or no data at all make every row meaningless, so nothing else is checked."""
     known = {c.header: c for c in columns}
-    present = header if header is not None else list(dict.fromkeys(k for _, r in rows for k in r))
+    if header is None:  # rows in memory: the columns any row uses, in first-seen order
+        header = list(dict.fromkeys(chain.from_iterable(r for _, r in rows)))
+    present = header
     present = [h.strip() for h in present if h and h.strip()]
     for name in present:
         if name not in known:
