@@ -24,6 +24,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     def process_bind_param(self, value: Any, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None
+        if value.__class__ is dt.datetime and value.tzinfo is dt.UTC:  # already plain UTC
+            return value.replace(tzinfo=None)
         if not isinstance(value, dt.datetime) or value.tzinfo is None:
             raise ValueError(f"时间必须带时区（收到 {value!r}）")
         return value.astimezone(dt.UTC).replace(tzinfo=None)

@@ -28,6 +28,7 @@ import io
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -131,8 +132,9 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             for cell in element.iter(_CELL):
                 ref = cell.get("r")
                 if ref:
-                    column = column_index_from_string(ref.rstrip("0123456789")) - 1
-                    values.extend([""] * (column - len(values)))
+                    column = _column(ref.rstrip("0123456789"))
+                    if column > len(values):
+                        values.extend([""] * (column - len(values)))
                 values.append(_cell_text(cell, shared, dates, epoch))
             element.clear()
             yield row_number, values
@@ -146,6 +148,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _ROW, _CELL, _VALUE, _TEXT = f"{_NS}row", f"{_NS}c", f"{_NS}v", f"{_NS}t"
+_INLINE = f"{_NS}is"
 
 
 def _first_sheet(book: zipfile.ZipFile) -> tuple[str, bool]:
@@ -200,18 +203,28 @@ def _date_styles(book: zipfile.ZipFile) -> frozenset[int]:
     return frozenset(dates)
 
 
+@lru_cache(maxsize=1024)
+def _column(letters: str) -> int:
+    """The 0-based index of a column's letters (the same few letters on every row)."""
+    return column_index_from_string(letters) - 1
+
+
 def _cell_text(
     cell: ElementTree.Element, shared: list[str], dates: frozenset[int], epoch: dt.datetime
 ) -> str:
     kind = cell.get("t", "n")
     if kind == "inlineStr":
-        inline = cell.find(f"{_NS}is")
-        return _text(_rich_text(inline) if inline is not None else "")
+        inline = cell.find(_INLINE)
+        if inline is None:
+            return ""
+        if len(inline) == 1 and inline[0].tag == _TEXT:  # one plain run, as writers mostly do
+            return (inline[0].text or "").strip()
+        return _rich_text(inline).strip()
     raw = cell.findtext(_VALUE)
     if raw is None or raw == "":
         return ""
     if kind == "s":
-        return _text(shared[int(raw)])
+        return shared[int(raw)].strip()
     if kind == "b":
         return _text(raw == "1")
     if kind in ("str", "e", "d"):
