@@ -20,10 +20,10 @@ Why these numbers: a run's process is a fresh Python that imports Prefect and th
 up to PREFETCH (60 s, tests/live/conftest.py) before its instant and the server holds it until
 then, so only the first run needs a lead: LEAD is 15 s on a quiet machine and 40 s when the load
 average is above the core count. The kill comes 30 s after M so that the reminder run at M has
-finished before the test takes its lock. Measured at load 8 on 2 cores: every run before the
-kill started 0.4 s or less from its instant, the reminders went out 5.6 s after M, the new
-worker was up 14 s after the kill and the catch-up started 19 s after the last boundary; the
-drill took 169 s (about 2 minutes on a quiet machine, where LEAD is 15 s).
+finished before the test takes its lock. Measured on 2 cores at load 3-8 (three runs): every
+run before the kill started within 0.4 s of its instant, the reminders went out 0.5-5.6 s after
+M, a new worker was up 7-14 s after the kill and the catch-up started 4-19 s after the last
+boundary; the drill took 169-204 s, of which up to 60 s is waiting for M's whole minute.
 
 Prefect does not mark the killed run: nothing is left to report it (a heartbeat automation
 would, after 90 s — longer than the drill). It stays Running, the runs the dead worker had
