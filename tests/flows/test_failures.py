@@ -7,9 +7,10 @@ import datetime as dt
 import uuid
 
 import pytest
-from prefect.client.schemas.objects import FlowRun
+from prefect.client.schemas.objects import FlowRun, State
 from prefect.states import Crashed
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from flows.cycle import phase_flow
 from models.cycle import Cycle
@@ -28,7 +29,7 @@ def _set_spec(cycle_id: str, spec: dict) -> dict:
         before = session.get(Cycle, cycle_id)
         assert before is not None
         kept = dict(before.spec)
-        session.execute(update(Cycle).where(Cycle.id == cycle_id).values(spec=spec))
+        session.execute(update(Cycle).where(col(Cycle.id) == cycle_id).values(spec=spec))
     return kept
 
 
@@ -36,7 +37,9 @@ def _alerts(cycle_id: str) -> list[Message]:
     with session_scope() as session:
         return list(
             session.execute(
-                select(Message).where(Message.cycle_id == cycle_id, Message.kind == "run_failed")
+                select(Message).where(
+                    col(Message.cycle_id) == cycle_id, col(Message.kind) == "run_failed"
+                )
             ).scalars()
         )
 
@@ -72,7 +75,9 @@ def test_a_failed_run_is_recorded_alerted_and_cleared_by_a_later_success() -> No
         assert phase_flow(cycle, "declaration-open", later, url, return_state=True).is_completed()
     with session_scope() as session:
         assert open_run_failures(session, cycle) == []
-        [row] = session.execute(select(RunFailure).where(RunFailure.cycle_id == cycle)).scalars()
+        [row] = session.execute(
+            select(RunFailure).where(col(RunFailure.cycle_id) == cycle)
+        ).scalars()
     assert row.resolved_at == later
     assert len(_alerts(cycle)) == 1
 
@@ -88,7 +93,7 @@ def test_a_crash_is_recorded_once_even_if_the_hook_runs_twice() -> None:
             "now": "2024-10-21T01:00:00+00:00",
         },
     )
-    crashed = Crashed(message="Execution was aborted by an interrupt signal.")
+    crashed: State[None] = Crashed(message="Execution was aborted by an interrupt signal.")
     on_run_failed(phase_flow, run, crashed)
     on_run_failed(phase_flow, run, crashed)
     with session_scope() as session:
