@@ -8,5 +8,6 @@ export PREFECT_SERVER_ANALYTICS_ENABLED=false
 .venv/bin/ruff check .
 .venv/bin/mypy
 # pytest exits 5 when it collects no tests: with `set -e` that fails the run, as it should.
-# Two workers, one per backend (tests/conftest.py groups them): SQLite and PostgreSQL side by side.
-.venv/bin/python -m pytest -q -n 2 --dist loadgroup "$@"
+# Three workers: one per backend (tests/conftest.py groups them) and one for the live drill against a
+# real Prefect server, which mostly waits for its scheduled instants.
+.venv/bin/python -m pytest -q -n 3 --dist loadgroup "$@"
