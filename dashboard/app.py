@@ -31,7 +31,7 @@ def _wants_json(request: Request) -> bool:
 
 def _swagger_assets() -> Path | None:
     try:
-        import swagger_ui_bundle  # type: ignore[import-untyped]
+        import swagger_ui_bundle
     except ImportError:
         return None
     return Path(swagger_ui_bundle.swagger_ui_path)

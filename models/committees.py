@@ -35,7 +35,7 @@ class CommitteeMeeting(SQLModel, table=True):
 
 def find_committee(session: Session, cycle_id: str, key: str) -> Committee | None:
     return session.exec(
-        select(Committee).where(Committee.cycle_id == cycle_id, Committee.key == key)
+        select(Committee).where(col(Committee.cycle_id) == cycle_id, col(Committee.key) == key)
     ).first()
 
 
@@ -49,7 +49,9 @@ def _committee(session: Session, cycle_id: str, key: str) -> Committee:
 def meetings_in_force(session: Session, cycle_id: str) -> dict[str, dt.date]:
     """Each committee's meeting day as it stands (the cycle file's, or the plan in force)."""
     rows = session.exec(
-        select(Committee).where(Committee.cycle_id == cycle_id, col(Committee.meeting).is_not(None))
+        select(Committee).where(
+            col(Committee.cycle_id) == cycle_id, col(Committee.meeting).is_not(None)
+        )
     ).all()
     return {c.key: c.meeting for c in rows if c.meeting is not None}
 
@@ -57,8 +59,8 @@ def meetings_in_force(session: Session, cycle_id: str) -> dict[str, dt.date]:
 def current_plan(session: Session, committee_id: int) -> CommitteeMeeting | None:
     return session.exec(
         select(CommitteeMeeting)
-        .where(CommitteeMeeting.committee_id == committee_id)
-        .order_by(CommitteeMeeting.id.desc())  # type: ignore[union-attr]
+        .where(col(CommitteeMeeting.committee_id) == committee_id)
+        .order_by(col(CommitteeMeeting.id).desc())
     ).first()
 
 
@@ -139,7 +141,8 @@ def postpone_meeting(
     """原则上不得推迟评审：a postponement needs the city office's approval and a public notice."""
     ctx = CycleContext.load(session, cycle_id)
     committee = _committee(session, cycle_id, key)
-    planned = current_plan(session, committee.id)  # type: ignore[arg-type]
+    assert committee.id is not None  # a committee found in the database has its key
+    planned = current_plan(session, committee.id)
     if planned is None:
         raise Refused(f"{committee.name}尚未计划会议，无从延期", "no_plan")
     missing = [

@@ -38,16 +38,16 @@ def expire_overdue(session: Session, cycle_id: str, now: dt.datetime) -> int:
     result = session.execute(
         update(Message)
         .where(
-            col(Message.cycle_id) == cycle_id,  # type: ignore[arg-type]
-            col(Message.expires_at) <= now,  # type: ignore[operator]
+            col(Message.cycle_id) == cycle_id,
+            col(Message.expires_at) <= now,
             or_(
-                col(Message.status).in_(["pending", "failed"]),  # type: ignore[attr-defined]
-                and_(col(Message.status) == "sending", col(Message.claimed_at) <= now - LEASE),  # type: ignore[arg-type, operator]
+                col(Message.status).in_(["pending", "failed"]),
+                and_(col(Message.status) == "sending", col(Message.claimed_at) <= now - LEASE),
             ),
         )
         .values(status="expired")
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return _count(result)
 
 
 def _quiet_hours(session: Session, cycle_id: str) -> NotificationsSpec | None:
@@ -81,23 +81,23 @@ def claim(session: Session, cycle_id: str, now: dt.datetime, token: str) -> list
     """Takes up to BATCH due rows in one statement: a concurrent run never gets the same row.
     A row still "sending" after the lease was lost in a crash and is taken again."""
     claimable = or_(
-        and_(col(Message.status).in_(["pending", "failed"]), col(Message.next_attempt_at) <= now),  # type: ignore[attr-defined, operator]
-        and_(col(Message.status) == "sending", col(Message.claimed_at) <= now - LEASE),  # type: ignore[arg-type, operator]
+        and_(col(Message.status).in_(["pending", "failed"]), col(Message.next_attempt_at) <= now),
+        and_(col(Message.status) == "sending", col(Message.claimed_at) <= now - LEASE),
     )
     due = (
         select(col(Message.id))
-        .where(col(Message.cycle_id) == cycle_id, claimable)  # type: ignore[arg-type]
-        .where(or_(col(Message.expires_at).is_(None), col(Message.expires_at) > now))  # type: ignore[union-attr, operator]
-        .order_by(col(Message.due), col(Message.id))  # type: ignore[arg-type]
+        .where(col(Message.cycle_id) == cycle_id, claimable)
+        .where(or_(col(Message.expires_at).is_(None), col(Message.expires_at) > now))
+        .order_by(col(Message.due), col(Message.id))
         .limit(BATCH)
     )
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     claimed = session.execute(
         update(Message)
-        .where(col(Message.id).in_(due.scalar_subquery()), claimable)  # type: ignore[union-attr]
+        .where(col(Message.id).in_(due.scalar_subquery()), claimable)
         .values(status="sending", claim=token, claimed_at=now, attempts=col(Message.attempts) + 1)
-        .returning(col(Message.id))  # type: ignore[arg-type]
+        .returning(col(Message.id))
     )
     return sorted(r[0] for r in claimed)
 
@@ -147,8 +147,8 @@ def _claimed_rows(session: Session, ids: list[int]) -> tuple[list[_Claimed], dic
                 col(Message.body),
                 col(Message.attempts),
             )
-            .where(col(Message.id).in_(ids))  # type: ignore[union-attr]
-            .order_by(col(Message.id))  # type: ignore[arg-type]
+            .where(col(Message.id).in_(ids))
+            .order_by(col(Message.id))
         )
     ]
     people = [r.recipient for r in rows if r.recipient_kind == "applicant"]
@@ -162,13 +162,13 @@ def _claimed_rows(session: Session, ids: list[int]) -> tuple[list[_Claimed], dic
         )
         if people
         else {}
-    )  # type: ignore[attr-defined]
+    )
     return rows, phones
 
 
 def deliver(
     session_factory, cycle_id: str, now: dt.datetime, channels: Channels, retry_minutes: list[int]
-) -> Delivery:  # type: ignore[no-untyped-def]
+) -> Delivery:
     """Claims due rows batch by batch; rows nobody can be reached for are marked at once,
     the rest are sent and marked one by one."""
     result = Delivery()
@@ -208,7 +208,7 @@ def deliver(
             with session_factory() as session:
                 session.execute(
                     update(Message)
-                    .where(col(Message.id).in_(unreachable), col(Message.claim) == token)  # type: ignore[union-attr, arg-type]
+                    .where(col(Message.id).in_(unreachable), col(Message.claim) == token)
                     .values(status="no_channel", last_error="未配置该收件人的通知渠道", claim=None)
                 )
             result.counts["no_channel"] += len(unreachable)
@@ -221,7 +221,7 @@ def _send_and_mark(
     token: str,
     now: dt.datetime,
     retry_minutes: list[int],
-) -> str:  # type: ignore[no-untyped-def]
+) -> str:
     ok, error = send_one(row.title, row.body, urls)
     values: dict[str, object] = {
         "status": "sent" if ok else "failed",
@@ -239,5 +239,5 @@ def _send_and_mark(
             update(Message)
             .where(col(Message.id) == row.id, col(Message.claim) == token)
             .values(**values)
-        )  # type: ignore[arg-type]
+        )
     return str(values["status"])

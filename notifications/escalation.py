@@ -22,7 +22,7 @@ from notifications.schedule import Offset, outside_quiet_hours
 def _pending_units(session: Session, cycle_id: str, states: list[str]) -> dict[int, int]:
     stmt = (
         select(col(Application.unit_id), func.count())
-        .where(col(Application.cycle_id) == cycle_id, col(Application.status).in_(states))  # type: ignore[arg-type, attr-defined]
+        .where(col(Application.cycle_id) == cycle_id, col(Application.status).in_(states))
         .group_by(col(Application.unit_id))
     )
     return {unit: count for unit, count in session.execute(stmt)}
@@ -31,7 +31,7 @@ def _pending_units(session: Session, cycle_id: str, states: list[str]) -> dict[i
 def _steps_taken(session: Session, cycle_id: str, deadline: dt.datetime) -> dict[int, int]:
     stmt = (
         select(col(Escalation.unit_id), func.max(col(Escalation.step)))
-        .where(col(Escalation.cycle_id) == cycle_id, col(Escalation.deadline) == deadline)  # type: ignore[arg-type]
+        .where(col(Escalation.cycle_id) == cycle_id, col(Escalation.deadline) == deadline)
         .group_by(col(Escalation.unit_id))
     )
     return {unit: step for unit, step in session.execute(stmt)}
@@ -43,7 +43,7 @@ def _targets(session: Session, unit_ids: list[int]) -> dict[int, dict[str, Any]]
         u.id: u
         for u in session.execute(
             select(Organisation).where(col(Organisation.id).in_(unit_ids))
-        ).scalars()  # type: ignore[union-attr]
+        ).scalars()
     }
     wanted = {u.department_id for u in units.values() if u.department_id}
     codes = {u.city_code for u in units.values() if u.city_code}
@@ -51,14 +51,14 @@ def _targets(session: Session, unit_ids: list[int]) -> dict[int, dict[str, Any]]
         o.id: o
         for o in session.execute(
             select(Organisation).where(col(Organisation.id).in_(wanted))
-        ).scalars()  # type: ignore[union-attr]
+        ).scalars()
     }
     cities = {
         o.code: o
         for o in session.execute(
             select(Organisation).where(
                 col(Organisation.kind) == "city", col(Organisation.code).in_(codes)
-            )  # type: ignore[arg-type, attr-defined]
+            )
         ).scalars()
     }
     province = (

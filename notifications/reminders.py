@@ -112,8 +112,8 @@ class ReminderWriter:
         are those pending at that moment."""
         stmt = (
             select(col(Message.id))
-            .where(col(Message.cycle_id) == self.cycle_id, col(Message.kind) == kind)  # type: ignore[arg-type]
-            .where(col(Message.offset) == offset, col(Message.deadline) == deadline)  # type: ignore[arg-type]
+            .where(col(Message.cycle_id) == self.cycle_id, col(Message.kind) == kind)
+            .where(col(Message.offset) == offset, col(Message.deadline) == deadline)
             .limit(1)
         )
         return self.session.execute(stmt).first() is not None
@@ -139,11 +139,11 @@ class ReminderWriter:
         for offset in self.due_offsets(rule, *window, now):
             stmt = (
                 select(col(Application.id), col(Person.id_number), col(Person.name))
-                .join(Person, col(Person.id_number) == col(Application.person_id))  # type: ignore[arg-type]
+                .join(Person, col(Person.id_number) == col(Application.person_id))
                 .where(
                     col(Application.cycle_id) == self.cycle_id,
                     col(Application.status).in_(rule.states),
-                )  # type: ignore[arg-type, attr-defined]
+                )
             )
             days_left = (pendulum.instance(window[1]) - pendulum.instance(offset.due)).in_days()
             for app_id, id_number, name in self.session.execute(stmt):
@@ -176,11 +176,11 @@ class ReminderWriter:
             stmt = (
                 select(col(Organisation.code), col(Organisation.name), func.count())
                 .select_from(Application)
-                .join(Organisation, col(Organisation.id) == org_column)  # type: ignore[arg-type]
+                .join(Organisation, col(Organisation.id) == org_column)
                 .where(
                     col(Application.cycle_id) == self.cycle_id,
                     col(Application.status).in_(rule.states),
-                )  # type: ignore[arg-type, attr-defined]
+                )
                 .group_by(col(Organisation.code), col(Organisation.name))
             )
             for code, name, count in self.session.execute(stmt):
@@ -225,10 +225,10 @@ class ReminderWriter:
                 col(Committee.window_last_day),
                 func.count(),
             )
-            .join(Application, col(Application.committee_id) == col(Committee.id))  # type: ignore[arg-type]
+            .join(Application, col(Application.committee_id) == col(Committee.id))
             .where(
                 col(Committee.cycle_id) == self.cycle_id, col(Application.status).in_(rule.states)
-            )  # type: ignore[arg-type, attr-defined]
+            )
             .group_by(
                 col(Committee.key),
                 col(Committee.name),

@@ -80,8 +80,10 @@ class World:
 def _code(unit_id: int) -> tuple[str, str]:
     with session_scope() as session:
         unit = session.get(Organisation, unit_id)
-        dept = session.get(Organisation, unit.department_id)  # type: ignore[union-attr]
-        return unit.code, dept.code  # type: ignore[union-attr]
+        assert unit is not None
+        dept = session.get(Organisation, unit.department_id)
+        assert dept is not None
+        return unit.code, dept.code
 
 
 @pytest.fixture
@@ -109,11 +111,18 @@ def world(db: str, root_account: str) -> World:
     return w
 
 
-def _once(username: str, **kwargs: object) -> str:
+def _once(
+    username: str,
+    *,
+    by: str | None,
+    org: str | None = None,
+    committee: int | None = None,
+    role: str = "admin",
+) -> str:
     with session_scope() as session:
         if find_account(session, username) is not None:
             return username
-    return account(username, **kwargs)  # type: ignore[arg-type]
+    return account(username, by=by, org=org, committee=committee, role=role)
 
 
 Clock = Callable[[], dt.datetime]

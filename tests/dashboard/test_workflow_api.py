@@ -3,6 +3,7 @@ pages around it: committees, filing, certificate verification, sign-in redirects
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
@@ -120,7 +121,9 @@ def test_a_form_without_its_token_is_refused(client: TestClient, world: World) -
     assert status_of(world.apps_a[0]) == "submitted"
 
 
-def test_certificate_verification_needs_no_sign_in(client: TestClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_certificate_verification_needs_no_sign_in(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ZHICHENG_SIGNING_KEY", "test-key-for-verification")
     from models.settings import settings
 
