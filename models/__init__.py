@@ -8,6 +8,7 @@ from models.cycle import Committee, Cycle, CycleEvent, Phase, PhaseExtension
 from models.filing import FilingRecord
 from models.org import Organisation, OrgKind
 from models.outbox import Escalation, Message
+from models.run_failures import RunFailure
 
 __all__ = [
     "Account",
@@ -27,4 +28,5 @@ __all__ = [
     "Person",
     "Phase",
     "PhaseExtension",
+    "RunFailure",
 ]

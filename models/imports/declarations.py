@@ -29,16 +29,18 @@ from models.imports.routing import Router, committees_of, places
 from models.org import Organisation, OrgKind
 from outputs.summary_sheet import COLUMNS as SHEET_COLUMNS
 from rules.credit_code import InvalidCreditCode, check_credit_code
-from rules.idcard import InvalidIdNumber, parse_id_number
+from rules.idcard import IdNumber, InvalidIdNumber, parse_id_number
 from rules.mobile import InvalidMobile, check_mobile
+from rules.retirement import default_rules
 
-UNIT_CODE, SERIES, SPECIALTY, LEVEL, COMMITTEE, MOBILE = (
+UNIT_CODE, SERIES, SPECIALTY, LEVEL, COMMITTEE, MOBILE, ORIGINAL_AGE = (
     "单位统一社会信用代码",
     "系列",
     "专业",
     "申报级别",
     "评委会",
     "手机号",
+    "原法定退休年龄（女）",
 )
 DATES = {"work_start", "title_obtained", "title_appointed"}
 COUNTS = {"years_in_field", "paper_count"}
@@ -76,6 +78,9 @@ COLUMNS = [
     ImportColumn(LEVEL, "说明：正高级、副高级、中级 或 初级", True),
     ImportColumn(COMMITTEE, "说明：申报人选定的评委会名称；不填则自动匹配唯一适合的评委会"),
     ImportColumn(MOBILE, "说明：申报人11位手机号"),
+    # The retirement reform's group of a woman depends on her original statutory age (50 or
+    # 55, by post), which no ID number tells: without it her declaration cannot be submitted.
+    ImportColumn(ORIGINAL_AGE, "说明：女性申报人填原法定退休年龄（周岁，按原岗位）；男性不填"),
 ]
 
 
@@ -95,6 +100,7 @@ class Declared:
     title_sought: str | None
     profile: dict[str, Any]
     unit_name: str  # as written in the row ('' when not)
+    female_original_age: int | None = None
 
 
 def _profile_value(key: str, text: str) -> tuple[Any, str | None]:
@@ -179,6 +185,7 @@ def _read_row(
             phone = _mobile(phone)
         except InvalidMobile as exc:
             problems.add(number, MOBILE, phone, str(exc))
+    original_age = _original_age(number, get(ORIGINAL_AGE), parsed, problems)
     profile: dict[str, Any] = {}
     for header, key, check in PROFILE_CELLS:
         text = get(header)
@@ -209,7 +216,26 @@ def _read_row(
         profile.get("title_sought"),
         profile,
         get(HEADER_OF["#unit"], ""),
+        original_age,
     )
+
+
+def _original_age(
+    number: int, text: str | None, parsed: IdNumber | None, problems: Problems
+) -> int | None:
+    """A woman's original statutory retirement age, one of the ages the retirement data
+    knows; a man's row leaves the column empty."""
+    if not text:
+        return None
+    if parsed is not None and parsed.is_male:
+        problems.add(number, ORIGINAL_AGE, text, "男性申报人不填原法定退休年龄")
+        return None
+    ages = sorted(g.original_years for g in default_rules().groups.values() if g.sex == "female")
+    if not text.isdigit() or int(text) not in ages:
+        allowed = " 或 ".join(str(a) for a in ages)
+        problems.add(number, ORIGINAL_AGE, text, f"原法定退休年龄只能是 {allowed}（周岁）")
+        return None
+    return int(text)
 
 
 @dataclass
@@ -297,21 +323,56 @@ def import_declarations(
                 d.id_number,
                 f"此人本年度已在周期 {app['cycle_id']} 申报（每年只能向一个评委会申报）",
             )
-        elif app["status"] != "draft":
-            problems.add(
-                d.row,
-                ID,
-                d.id_number,
-                "此人的申报已提交，不能再通过导入修改（请在工作台退回后修改）",
-            )
+    new_people, changed_people, new_apps, changed_apps = _writes(
+        declared, stored_people, stored_apps, units, choices, cycle_id, cycle.year, now, problems
+    )
     if problems:
         result.errors = problems.sorted()
         return result
+    result.added = len(new_apps)
+    result.updated = len(changed_apps)
+    result.unchanged = len(declared) - len(new_apps) - len(changed_apps)
+    if dry_run:
+        return result
+    # new rows through the tables themselves: one executemany each, without the ORM's
+    # per-row bookkeeping
+    if new_people:
+        session.execute(insert(Person.metadata.tables["person"]), new_people)
+    if changed_people:
+        session.execute(update(Person), changed_people)
+    if new_apps:
+        session.execute(insert(Application.metadata.tables["application"]), new_apps)
+    if changed_apps:
+        session.execute(update(Application), changed_apps)
+    return result
+
+
+Writes = list[dict[str, Any]]
+
+
+def _writes(
+    declared: dict[str, Declared],
+    stored_people: dict[str, dict[str, Any]],
+    stored_apps: dict[str, dict[str, Any]],
+    units: dict[str, UnitInfo],
+    choices: dict[str, int],
+    cycle_id: str,
+    year: int,
+    now: dt.datetime,
+    problems: Problems,
+) -> tuple[Writes, Writes, Writes, Writes]:
+    """The people and drafts to insert or update. A submitted declaration re-imported as it
+    stands is unchanged; one the file would change is refused (it is no longer a draft)."""
     # one plain UTC instant for every draft: a pendulum ``now`` converts slowly, and the
     # column type would convert it again for each of 100,000 rows
     stamp = _plain_utc(now)
-    new_people, changed_people, new_apps, changed_apps = [], [], [], []
+    new_people: Writes = []
+    changed_people: Writes = []
+    new_apps: Writes = []
+    changed_apps: Writes = []
     for d in declared.values():
+        if d.unit not in units or d.id_number not in choices:
+            continue  # already reported: no unit or no committee for it
         person = {
             "id_number": d.id_number,
             "name": d.name,
@@ -336,12 +397,17 @@ def import_declarations(
             "profile": d.profile,
         }
         old = stored_apps.get(d.id_number)
+        # the declared age merges into what is stored: other facts of the draft stay as they are
+        facts = (old or {}).get("facts")
+        if d.female_original_age is not None:
+            facts = dict(facts or {}) | {"female_original_age": d.female_original_age}
+        app["facts"] = facts
         if old is None:
             new_apps.append(
                 app
                 | {
                     "cycle_id": cycle_id,
-                    "year": cycle.year,
+                    "year": year,
                     "person_id": d.id_number,
                     "status": "draft",
                     "created_at": stamp,
@@ -351,23 +417,16 @@ def import_declarations(
                 }
             )
         elif any(old[k] != v for k, v in app.items()) or stored != person:
+            if old["status"] != "draft":
+                problems.add(
+                    d.row,
+                    ID,
+                    d.id_number,
+                    "此人的申报已提交，不能再通过导入修改（请在工作台退回后修改）",
+                )
+                continue
             changed_apps.append(app | {"id": old["id"], "updated_at": stamp})
-    result.added = len(new_apps)
-    result.updated = len(changed_apps)
-    result.unchanged = len(declared) - len(new_apps) - len(changed_apps)
-    if dry_run:
-        return result
-    # new rows through the tables themselves: one executemany each, without the ORM's
-    # per-row bookkeeping
-    if new_people:
-        session.execute(insert(Person.metadata.tables["person"]), new_people)
-    if changed_people:
-        session.execute(update(Person), changed_people)
-    if new_apps:
-        session.execute(insert(Application.metadata.tables["application"]), new_apps)
-    if changed_apps:
-        session.execute(update(Application), changed_apps)
-    return result
+    return new_people, changed_people, new_apps, changed_apps
 
 
 def _plain_utc(instant: dt.datetime) -> dt.datetime:
@@ -402,6 +461,7 @@ APP_FIELDS = (
     "level_sought",
     "title_sought",
     "profile",
+    "facts",
 )
 
 

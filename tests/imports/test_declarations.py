@@ -244,3 +244,49 @@ def test_after_the_declaration_cut_off_nothing_is_imported(db: str) -> None:
     (error,) = result.errors
     assert "2024年10月20日24:00" in error.why and "截止" in error.why
     assert on_time.errors == [] and on_time.added == 3
+
+
+def test_a_womans_original_retirement_age_lets_her_declaration_be_submitted(db: str) -> None:
+    """No ID number tells a woman's original statutory age (50 or 55, by post): the import
+    carries it, and without it the rules refuse her submission (rules/retirement.py)."""
+    from models.services import submit
+
+    w = world()
+    rows = declaration_rows(w.units, 12, w.tag)
+    women = [r for r in rows if not parse_id_number(r["身份证号"]).is_male]
+    men = [r for r in rows if parse_id_number(r["身份证号"]).is_male]
+    assert len(women) >= 2 and men
+    women[0]["原法定退休年龄（女）"] = "55"
+    bad = [
+        dict(men[0], **{"原法定退休年龄（女）": "55"}),
+        dict(women[1], **{"原法定退休年龄（女）": "60"}),
+    ]
+    with session_scope() as session:
+        refused = import_declarations(session, numbered(bad), cycle_id=w.cycle_id, now=NOW)
+    assert sorted((e.column, e.why) for e in refused.errors) == [
+        ("原法定退休年龄（女）", "原法定退休年龄只能是 50 或 55（周岁）"),
+        ("原法定退休年龄（女）", "男性申报人不填原法定退休年龄"),
+    ]
+    with session_scope() as session:
+        done = import_declarations(session, numbered(rows), cycle_id=w.cycle_id, now=NOW)
+        assert done.errors == []
+        ids = dict(
+            session.exec(
+                select(col(Application.person_id), col(Application.id)).where(
+                    col(Application.cycle_id) == w.cycle_id
+                )
+            ).all()
+        )
+    with session_scope() as session:
+        outcome = submit(
+            session,
+            w.cycle_id,
+            [ids[women[0]["身份证号"]], ids[women[1]["身份证号"]]],
+            now=NOW,
+            actor="测试",
+        )
+    assert [i for i in outcome.done] == [ids[women[0]["身份证号"]]]
+    assert "原法定退休年龄" in outcome.refused[ids[women[1]["身份证号"]]]
+    with session_scope() as session:  # a re-import keeps the age (and every other fact)
+        again = import_declarations(session, numbered(rows), cycle_id=w.cycle_id, now=NOW)
+    assert again.errors == [] and again.updated == 0
