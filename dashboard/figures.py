@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlmodel import Session, SQLModel, col
 
+from calendars.beijing import beijing
 from calendars.cyclefile import TOP_LEVEL_PHASES
 from dashboard.schemas import (
     ApplicationRow,
@@ -31,7 +32,6 @@ from models.org import Organisation, OrgKind
 from models.outbox import Escalation, Message
 from models.plans import stored_plan
 from models.states import LABELS, MISSED, PASSED, PENDING, Status, through_count
-from models.timeutil import beijing
 from rules.idcard import mask
 
 # --- scope of one page: the viewer's scope narrowed to the organisation being looked at ---

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import col, select
 
-from calendars.workdays import default_calendar
+from calendars.beijing import beijing_text
 from dashboard import figures
 from dashboard.account_api import managed_list
 from dashboard.actions import act as act_on
@@ -37,7 +37,7 @@ from models.cycle import Committee
 from models.db import read_scope, session_scope
 from models.org import Organisation
 from models.services import ACTION_LABELS
-from models.timeutil import beijing_short
+from models.settings import workday_calendar
 from outputs.certificates import verify
 
 router = APIRouter(include_in_schema=False)
@@ -49,7 +49,7 @@ _ON_ORG_PAGE = frozenset({"submit", "resubmit", "return", "recommend", "forward"
 
 
 def _when(value: dt.datetime | None) -> str:
-    return beijing_short(value) if value is not None else "—"
+    return beijing_text(value, short=True) if value is not None else "—"
 
 
 _env = Environment(loader=PackageLoader("dashboard", "templates"), autoescape=select_autoescape())
@@ -209,7 +209,7 @@ def org_page(
             where = figures.page_filter(viewer, org)
             apps = figures.applications(session, cycle_id, where, status=status)
         chart = timeline(
-            list(figures.phases_of(session, cycle_id).values()), now, default_calendar()
+            list(figures.phases_of(session, cycle_id).values()), now, workday_calendar()
         )
         crumbs = _breadcrumb(session, viewer, org)
         cycles = latest_cycles(session, viewer)

@@ -8,8 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, PlainSerializer
 
+from calendars.beijing import beijing
 from models.states import progress_percent
-from models.timeutil import beijing
 
 # Instants leave the API in Beijing time (+08:00), as the notices write them.
 Instant = Annotated[dt.datetime, PlainSerializer(lambda v: beijing(v).isoformat(), return_type=str)]

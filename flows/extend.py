@@ -8,9 +8,9 @@ from typing import Any
 import pendulum
 from prefect import flow
 
-from calendars.workdays import default_calendar
 from models.db import session_scope
 from models.extension import extend_phase
+from models.settings import workday_calendar
 from tasks.schedule import cancel_superseded, schedule_runs
 
 
@@ -36,7 +36,7 @@ def extend(
             by=by,
             reason=reason,
             now=now,
-            calendar=default_calendar(),
+            calendar=workday_calendar(),
         )
     rescheduled: list[str] = []
     if reschedule and moves:

@@ -9,16 +9,17 @@ from typing import Any
 import pendulum
 from prefect import flow
 
-from calendars.planner import Plan, plan_file
-from calendars.workdays import default_calendar
+from calendars.plan import Plan
+from calendars.planner import plan_file
 from models.context import Refused
+from models.settings import workday_calendar
 from tasks.schedule import schedule_runs
 from tasks.store import store_cycle
 
 
 def checked_plan(cycle_file: str | Path) -> Plan:
     """A plan fit to run: any error finding refuses the launch, naming every error."""
-    plan = plan_file(cycle_file, default_calendar())
+    plan = plan_file(cycle_file, workday_calendar())
     if plan.errors:
         lines = "；".join(f"{f.code}：{f.message}" for f in plan.errors)
         raise Refused(f"周期文件有 {len(plan.errors)} 个错误，不能启动：{lines}", "plan_errors")

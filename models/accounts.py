@@ -16,11 +16,12 @@ from functools import lru_cache
 from sqlalchemy import Column, String, UniqueConstraint, delete
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from calendars.beijing import beijing_text
 from models.context import Refused
 from models.cycle import Committee, Cycle
 from models.org import Organisation, OrgKind
 from models.settings import settings
-from models.timeutil import UTCDateTime, beijing_text
+from models.timeutil import UTCDateTime
 
 
 class Role(StrEnum):

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from calendars.beijing import BEIJING
-from calendars.planner import Plan
+from calendars.plan import Plan
 from models.application import Application
 from models.db import session_scope
 from models.outbox import Escalation, Message

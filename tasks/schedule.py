@@ -20,11 +20,11 @@ from prefect.exceptions import ObjectNotFound
 from prefect.states import Cancelled
 from sqlmodel import Session
 
-from calendars.workdays import default_calendar
 from models.committees import meetings_in_force
 from models.context import Refused
 from models.db import session_scope
 from models.plans import stored_plan
+from models.settings import workday_calendar
 from notifications.cycle_schedule import Run, cycle_schedule, runs
 
 PHASE_DEPLOYMENT = "cycle-phase/cycle-phase"
@@ -34,7 +34,7 @@ PAGE = 200  # the API's default page size
 def stored_runs(session: Session, cycle_id: str) -> list[Run]:
     """The runs the stored cycle needs: its plan as extended, its meetings as planned."""
     _, plan = stored_plan(session, cycle_id)
-    return runs(cycle_schedule(plan, default_calendar(), meetings_in_force(session, cycle_id)))
+    return runs(cycle_schedule(plan, workday_calendar(), meetings_in_force(session, cycle_id)))
 
 
 def scheduled_runs(cycle_id: str, states: list[StateType] | None = None) -> list[FlowRun]:
