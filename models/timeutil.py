@@ -9,10 +9,6 @@ import pendulum
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
-from calendars.beijing import BEIJING as BEIJING  # TEMP: lead sweeps callers
-from calendars.beijing import beijing as beijing  # TEMP: lead sweeps callers
-from calendars.beijing import beijing_text as beijing_text  # TEMP: lead sweeps callers
-
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """Aware datetimes in, aware UTC datetimes out; stored as naive UTC so SQLite and
@@ -36,7 +32,3 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if isinstance(value, str):
             value = dt.datetime.fromisoformat(value)
         return pendulum.instance(value.replace(tzinfo=dt.UTC))
-
-
-def beijing_short(instant: dt.datetime) -> str:  # TEMP: lead sweeps callers
-    return beijing_text(instant, short=True)
