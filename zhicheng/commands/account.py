@@ -128,13 +128,7 @@ def account_deactivate(
     username: str = typer.Argument(..., help="要停用的账号"), by: str = BY_ADMIN
 ) -> None:
     """停用下级账号：不能再登录，已有登录（含申报接口账号的令牌）随即失效。"""
-    from models.accounts import set_active
-    from models.db import session_scope
-
-    ensure_database()
-    with session_scope() as session:
-        set_active(session, _admin(session, by), username, active=False)
-    console.print(f"已停用账号 {username}", highlight=False)
+    _set_active(username, by, active=False)
 
 
 @app.command("activate")
@@ -143,13 +137,17 @@ def account_activate(
     username: str = typer.Argument(..., help="要重新启用的账号"), by: str = BY_ADMIN
 ) -> None:
     """重新启用下级账号。"""
+    _set_active(username, by, active=True)
+
+
+def _set_active(username: str, by: str, *, active: bool) -> None:
     from models.accounts import set_active
     from models.db import session_scope
 
     ensure_database()
     with session_scope() as session:
-        set_active(session, _admin(session, by), username, active=True)
-    console.print(f"已启用账号 {username}", highlight=False)
+        set_active(session, _admin(session, by), username, active=active)
+    console.print(f"已{'启用' if active else '停用'}账号 {username}", highlight=False)
 
 
 @app.command("token")
