@@ -8,6 +8,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 import pytest
 from fastapi.testclient import TestClient
@@ -32,8 +33,12 @@ def account(
     org: str | None = None,
     committee: int | None = None,
     role: str = "admin",
+    once: bool = False,
 ) -> str:
+    """``once``: an account that already exists (shared by several tests) is kept as it is."""
     with session_scope() as session:
+        if once and find_account(session, username) is not None:
+            return username
         creator = find_account(session, by) if by else None
         create_account(
             session,
@@ -111,18 +116,7 @@ def world(db: str, root_account: str) -> World:
     return w
 
 
-def _once(
-    username: str,
-    *,
-    by: str | None,
-    org: str | None = None,
-    committee: int | None = None,
-    role: str = "admin",
-) -> str:
-    with session_scope() as session:
-        if find_account(session, username) is not None:
-            return username
-    return account(username, by=by, org=org, committee=committee, role=role)
+_once = partial(account, once=True)
 
 
 Clock = Callable[[], dt.datetime]
