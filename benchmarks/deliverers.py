@@ -85,13 +85,13 @@ def _fill(messages: int) -> str:
     """A stored cycle with ``messages`` due rows, each with its own text."""
     from calendars.cyclefile import bundled_cycle
     from calendars.planner import plan_file
-    from calendars.workdays import default_calendar
     from models.db import session_scope
+    from models.settings import workday_calendar
     from notifications.reminders import Offset, insert_messages, message_row
     from tasks.store import write_cycle
 
     cycle_id = f"bench-{uuid.uuid4().hex[:8]}"
-    plan = plan_file(bundled_cycle(CYCLE), default_calendar())
+    plan = plan_file(bundled_cycle(CYCLE), workday_calendar())
     due = NOW.subtract(hours=1)
     with session_scope() as session:
         write_cycle(session, plan, now=due, by="benchmark", cycle_id=cycle_id)

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from calendars.checks import check_plan
 from calendars.cyclefile import CycleSpec, find_parent_file, load_cycle
-from calendars.plan import Plan as Plan  # TEMP: lead sweeps callers to calendars.plan
-from calendars.plan import PlannedPhase as PlannedPhase  # TEMP: lead sweeps callers
+from calendars.plan import Plan
 from calendars.resolve import resolve_committees, resolve_filing, resolve_phases
 from calendars.workdays import WorkdayCalendar
 

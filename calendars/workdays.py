@@ -14,7 +14,6 @@ stepping are binary searches rather than day-by-day walks.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
@@ -496,13 +495,6 @@ def calendar_for(home: Path, overrides: Path | None = None) -> WorkdayCalendar:
     """The calendar of one (home, overrides) setting, loaded once; files edited on disk are
     read again after ``calendar_for.cache_clear()``."""
     return WorkdayCalendar.load(home, overrides)
-
-
-# TEMP: lead sweeps callers over to models.settings.workday_calendar(), then deletes this.
-def default_calendar() -> WorkdayCalendar:
-    home = Path(os.environ.get("ZHICHENG_HOME") or "~/.zhicheng").expanduser()
-    overrides = os.environ.get("ZHICHENG_CALENDAR_OVERRIDES")
-    return calendar_for(home, Path(overrides) if overrides else None)
 
 
 def day_start(day: dt.date) -> pendulum.DateTime:

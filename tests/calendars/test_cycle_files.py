@@ -18,7 +18,8 @@ import pytest
 import yaml
 
 from calendars.cyclefile import CycleFileError, bundled_cycle, bundled_cycles_dir, load_cycle
-from calendars.planner import Plan, plan_file
+from calendars.plan import Plan
+from calendars.planner import plan_file
 from calendars.workdays import WorkdayCalendar
 
 FILES = sorted(p.stem for p in bundled_cycles_dir().glob("*.yaml"))
