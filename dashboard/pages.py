@@ -36,6 +36,7 @@ from models.context import Refused
 from models.cycle import Committee
 from models.db import read_scope, session_scope
 from models.org import Organisation
+from models.run_failures import open_run_failures
 from models.services import ACTION_LABELS
 from models.settings import workday_calendar
 from outputs.certificates import verify
@@ -213,6 +214,9 @@ def org_page(
         )
         crumbs = _breadcrumb(session, viewer, org)
         cycles = latest_cycles(session, viewer)
+        # the province's office runs the schedule: it sees each failed run until a later run
+        # of the same boundary succeeds
+        failures = open_run_failures(session, cycle_id) if org.kind == "province" else []
     return render(
         request,
         "org.html",
@@ -224,6 +228,7 @@ def org_page(
         chart=chart,
         crumbs=crumbs,
         apps=apps,
+        failures=failures,
         status=status,
         # In the order of the workflow, as the service layer's table lists them.
         actions=[a for a in ACTION_LABELS if a in viewer.allowed_actions() and a in _ON_ORG_PAGE],
