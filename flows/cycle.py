@@ -50,11 +50,10 @@ def _current_phase(cycle_id: str, now: dt.datetime) -> str:
     return current
 
 
-def _run_instant() -> pendulum.DateTime:
-    """The real clock, but never before the instant the run was scheduled for: the server
+def _not_before_scheduled(clock: pendulum.DateTime) -> pendulum.DateTime:
+    """The clock, but never before the instant the run was scheduled for: the server
     rounds its wait to whole seconds and may start a boundary run half a second early, which
     would leave the boundary for the next run."""
-    clock = pendulum.now("UTC")
     scheduled = flow_run.get_scheduled_start_time()
     return max(clock, pendulum.instance(scheduled)) if scheduled is not None else clock
 
@@ -127,7 +126,11 @@ def phase_flow(
     successful run of the same ``run_label`` settles it."""
     with one_run_per_cycle(cycle_id):
         # The instant is read once the slot is held: a run that waited sees what the other did.
-        instant = pendulum.instance(now) if now is not None else _run_instant()
+        instant = (
+            pendulum.instance(now)
+            if now is not None
+            else _not_before_scheduled(pendulum.now("UTC"))
+        )
         report = _run(cycle_id, instant, notify_url)
         on_run_completed(cycle_id, run_label, instant)
         return report

@@ -32,8 +32,8 @@ REASON_LIMIT = 500  # a traceback's last line is enough for the office; the run'
 log = logging.getLogger(__name__)
 
 
-def run_now(parameters: dict[str, Any]) -> dt.datetime:
-    """The run's ``now`` (a rehearsal gives one), else the clock."""
+def run_now(parameters: dict[str, Any], when: dt.datetime) -> dt.datetime:
+    """The run's ``now`` (a rehearsal gives one), else ``when`` the state was set."""
     given = parameters.get("now")
     if isinstance(given, dt.datetime):
         return pendulum.instance(given)
@@ -41,7 +41,7 @@ def run_now(parameters: dict[str, Any]) -> dt.datetime:
         parsed = pendulum.parse(given)
         if isinstance(parsed, pendulum.DateTime):
             return parsed
-    return pendulum.now("UTC")
+    return pendulum.instance(when)
 
 
 def _province(session: Session, region_code: str) -> tuple[str, str]:
@@ -142,7 +142,8 @@ def on_run_failed(flow: Any, flow_run: FlowRun, state: State[Any]) -> None:
     cycle_id = str(parameters.get("cycle_id", ""))
     if not cycle_id:
         return
-    now = run_now(parameters)
+    # the failed state's own timestamp: when Prefect recorded the failure
+    now = run_now(parameters, state.timestamp)
     stored = record_run_failure(
         cycle_id,
         str(parameters.get("run_label", "sweep")),

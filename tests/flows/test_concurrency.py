@@ -71,7 +71,8 @@ def test_two_runs_of_one_cycle_are_serialised_and_two_cycles_overlap() -> None:
     one, other = f"t-conc-{tag}-a", f"t-conc-{tag}-b"
     (a_start, a_end), (b_start, b_end) = _run_at_once([one, one])
     assert a_end <= b_start, "two runs of one cycle worked at the same time"
-    (a_start, a_end), (b_start, b_end) = _run_at_once([one, other])
+    # long enough work that two runs overlap even when a loaded machine starts them seconds apart
+    (a_start, a_end), (b_start, b_end) = _run_at_once([one, other], work=10.0)
     assert b_start < a_end, "runs of different cycles waited for each other"
     with get_client(sync_client=True) as client:
         limit = client.read_global_concurrency_limit_by_name(cycle_limit(one))
