@@ -52,8 +52,14 @@ def org_for_page(
     return org, None
 
 
-def committee_by_key(session: Session, cycle_id: str, key: str) -> Committee:
-    found = find_committee(session, cycle_id, key)
+# One answer for a committee that does not exist and one outside the viewer's reach: a key
+# must not tell which committees there are.
+NO_COMMITTEE = "无权访问：本周期没有该评委会，或它不在您的管辖范围内"
+
+
+def committee_by_key(session: Session, cycle_id: str, key: str, visible: set[str]) -> Committee:
+    """The committee of this key among the ``visible`` keys (the viewer's)."""
+    found = find_committee(session, cycle_id, key) if key in visible else None
     if found is None:
-        raise NotFound(f"本周期没有评委会 {key}")
+        raise Forbidden(NO_COMMITTEE)
     return found

@@ -250,10 +250,8 @@ def committee_page(cycle_id: str, key: str, request: Request, viewer: ViewerDep)
     now = now_of(request)
     with read_scope() as session:
         cycle = cycle_or_404(session, cycle_id, viewer)
-        committee = committee_by_key(session, cycle_id, key)
         rows = {r.key: r for r in figures.committees(session, cycle_id, viewer, now)}
-        if key not in rows:
-            raise Forbidden("无权访问：该评委会不在您的管辖范围内")
+        committee = committee_by_key(session, cycle_id, key, set(rows))
         data = figures.overview(session, cycle, viewer, None, now, committee.id)
         where = figures.page_filter(viewer, None, committee.id)
         apps = figures.applications(session, cycle_id, where, status="committee_review")
