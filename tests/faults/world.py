@@ -1,0 +1,83 @@
+"""What the fault tests look at: a cycle with applications waiting for the sweep, and a
+snapshot of everything a run writes, to compare before, after and against a clean run."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from models import services
+from models.application import Application, AuditEvent
+from models.cycle import CycleEvent
+from models.db import session_scope
+from models.outbox import Escalation, Message
+from tests.factories import bj, drafts
+
+
+def recommended(cycle: str, count: int) -> list[int]:
+    """Applications recommended by their unit on 2024-09-29: the sweep of 9/30 puts them on
+    unit publicity."""
+    apps = drafts(cycle, count)
+    with session_scope() as session:
+        for call, at in (
+            (services.submit, bj(2024, 9, 20, 9)),
+            (services.open_review, bj(2024, 9, 21, 9)),
+            (services.recommend, bj(2024, 9, 29, 9)),
+        ):
+            assert call(session, cycle, apps, now=at, actor="单位").done == apps
+    return apps
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    statuses: dict[int, str]
+    audits: Counter[tuple[int, str]]  # (application, action) -> rows
+    events: Counter[str]  # boundary key -> rows
+    messages: int
+    escalations: Counter[tuple[int, int]]  # (unit, step) -> rows
+
+    def done_twice(self) -> list[object]:
+        """Any transition, boundary or escalation step recorded more than once."""
+        counts: list[Counter] = [self.audits, self.events, self.escalations]
+        return [key for c in counts for key, n in c.items() if n > 1]
+
+    def actions(self, action: str) -> int:
+        return sum(n for (_, done), n in self.audits.items() if done == action)
+
+
+def snapshot(cycle: str) -> Snapshot:
+    """Statuses, audit rows by (application, action), boundaries done, outbox and escalations."""
+    with session_scope() as session:
+        statuses: dict[int, str] = dict(
+            session.execute(
+                select(col(Application.id), col(Application.status)).where(
+                    col(Application.cycle_id) == cycle
+                )
+            ).all()
+        )
+        audits: Counter[tuple[int, str]] = Counter(
+            session.execute(
+                select(col(AuditEvent.application_id), col(AuditEvent.action)).where(
+                    col(AuditEvent.cycle_id) == cycle
+                )
+            ).all()
+        )
+        events = Counter(
+            session.execute(select(col(CycleEvent.key)).where(col(CycleEvent.cycle_id) == cycle))
+            .scalars()
+            .all()
+        )
+        messages = session.execute(
+            select(func.count()).select_from(Message).where(col(Message.cycle_id) == cycle)
+        ).scalar_one()
+        escalations: Counter[tuple[int, int]] = Counter(
+            session.execute(
+                select(col(Escalation.unit_id), col(Escalation.step)).where(
+                    col(Escalation.cycle_id) == cycle
+                )
+            ).all()
+        )
+    return Snapshot(statuses, audits, events, messages, escalations)
