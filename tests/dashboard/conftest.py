@@ -5,6 +5,7 @@ province's root account."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ from models.accounts import create_account, find_account
 from models.db import session_scope
 from models.org import Organisation
 from tests.factories import bj, drafts, stored_cycle, unit_in_tree
+
+# TestClient calls its server "testserver": a test host among the allowed host names.
+os.environ.setdefault("ZHICHENG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
 PASSWORD = "Passw0rd-zc"
 ROOT = "root-province"
@@ -56,8 +60,6 @@ def account(
 @pytest.fixture(scope="session")
 def root_account(database: str) -> str:
     """The province's first admin: created once per database, by nobody."""
-    import os
-
     from models.settings import settings
 
     os.environ["ZHICHENG_DATABASE_URL"] = database
