@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from sqlalchemy import Column, String, UniqueConstraint, delete
+from sqlalchemy import Column, String, UniqueConstraint, delete, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from calendars.beijing import beijing_text
@@ -294,18 +294,22 @@ class SignedIn:
 def sign_in(session: Session, username: str, password: str, now: dt.datetime) -> SignedIn:
     """A new session token for the right password; one refusal for every wrong input, so a
     guesser learns nothing about which usernames exist."""
-    account = find_account(session, username.strip())
-    if account is not None and account.locked_until is not None and now < account.locked_until:
-        raise Refused(
-            f"连续输错密码次数过多，账号已暂停登录至 {beijing_text(account.locked_until)}；"
-            "如忘记密码请联系创建账号的上级系统管理员",
-            "locked",
-        )
+    name = username.strip()
+    attempt = _reserve_attempt(session, name, now)
+    account = find_account(session, name)
+    if attempt is None and account is not None:
+        if account.locked_until is not None and now < account.locked_until:
+            raise Refused(
+                f"连续输错密码次数过多，账号已暂停登录至 {beijing_text(account.locked_until)}；"
+                "如忘记密码请联系创建账号的上级系统管理员",
+                "locked",
+            )
+        account = None  # the limit's attempts are still being checked: this one is not
     # An unknown name costs the same scrypt as a known one: timing tells no names either.
     stored = account.password_hash if account is not None else _decoy()
     if not password_matches(password, stored) or account is None or not account.active:
-        if account is not None:
-            _count_failure(session, account, now)
+        if account is not None and attempt is not None:
+            _count_failure(session, account, attempt, now)
         raise Refused("用户名或密码错误", "bad_credentials")
     account.failed_logins, account.locked_until = 0, None
     session.add(account)
@@ -334,14 +338,38 @@ def _new_session(
     return SignedIn(token, account, now + lifetime)
 
 
-def _count_failure(session: Session, account: Account, now: dt.datetime) -> None:
-    """Kept even though the sign-in fails: committed here, before the refusal rolls back."""
+def _reserve_attempt(session: Session, username: str, now: dt.datetime) -> int | None:
+    """Counts an attempt before its password is checked, in one UPDATE: of any number of
+    parallel attempts at most the limit get a number, the others find the account paused
+    (read, then written back, let 63 of 300 through on PostgreSQL). None: no such account,
+    or it is paused. Committed at once, so a refusal's rollback keeps it."""
+    stmt = (
+        update(Account)
+        .where(
+            col(Account.username) == username,
+            col(Account.failed_logins) < settings().login_max_failures,
+            or_(col(Account.locked_until).is_(None), col(Account.locked_until) <= now),
+        )
+        .values(failed_logins=col(Account.failed_logins) + 1)
+        .returning(col(Account.failed_logins))
+    )
+    number = session.execute(stmt).scalar_one_or_none()
+    session.commit()
+    return number
+
+
+def _count_failure(session: Session, account: Account, attempt: int, now: dt.datetime) -> None:
+    """The attempt was counted when it began; the one that reached the limit pauses the
+    account (committed here, before the refusal rolls back)."""
     config = settings()
-    account.failed_logins += 1
-    if account.failed_logins >= config.login_max_failures:
-        account.locked_until = now + dt.timedelta(minutes=config.login_lock_minutes)
-        account.failed_logins = 0
-    session.add(account)
+    if attempt < config.login_max_failures:
+        return
+    paused = now + dt.timedelta(minutes=config.login_lock_minutes)
+    session.execute(
+        update(Account)
+        .where(col(Account.id) == account.id)
+        .values(failed_logins=0, locked_until=paused)
+    )
     session.commit()
 
 
@@ -377,12 +405,14 @@ def change_password(
     assert account.id is not None
     if account.role == Role.intake:
         raise Refused("申报接口账号没有密码，请由省级系统管理员更换其令牌", "bad_role")
-    if account.locked_until is not None and now < account.locked_until:
-        raise Refused(
-            f"连续输错密码次数过多，已暂停至 {beijing_text(account.locked_until)}", "locked"
-        )
+    attempt = _reserve_attempt(session, account.username, now)
+    session.refresh(account)
+    if attempt is None:
+        until = account.locked_until
+        when = f"至 {beijing_text(until)}" if until is not None and now < until else ""
+        raise Refused(f"连续输错密码次数过多，已暂停{when}，请稍后再试", "locked")
     if not password_matches(old, account.password_hash):
-        _count_failure(session, account, now)
+        _count_failure(session, account, attempt, now)
         raise Refused("原密码不正确", "bad_credentials")
     if problem := password_problem(new):
         raise Refused(problem, "weak_password")

@@ -20,12 +20,8 @@ PARALLEL = 30
 
 
 def test_parallel_wrong_passwords_check_at_most_the_limit(
-    db: str, root_account: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+    db: str, root_account: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if db.startswith("postgresql"):  # SQLite's write lock happened to serialise them
-        request.applymarker(
-            pytest.mark.xfail(strict=True, reason="finding 1: lockout counter read, then written")
-        )
     name = fresh_account(root_account)
     with session_scope() as session:
         stored = find_account(session, name)
