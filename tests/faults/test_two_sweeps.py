@@ -1,0 +1,100 @@
+"""Two runs of one cycle at once: the scheduled run (a real flow run on the server, holding
+the cycle's one slot) and a stray manual run of the same flow function beside it, which takes
+no slot (as a rehearsal against the live database would). The database is what keeps them
+apart: no message is sent twice and no transition, boundary or escalation step is done
+twice. Both runs are made to read before either writes at each read-then-write point."""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections import Counter
+
+import pytest
+from sqlalchemy import select, update
+from sqlmodel import col
+
+import notifications.escalation
+import tasks.boundaries
+from flows.cycle import phase_flow
+from models.application import Application
+from models.db import session_scope
+from models.outbox import Message
+from simulation.in_process import run_in_process
+from tests.factories import bj, drafts, stored_cycle, unit_in_tree
+from tests.faults.conftest import Faulted
+from tests.faults.lockstep import Lockstep
+from tests.faults.world import snapshot
+from tests.notifications.receivers import HttpReceiver
+
+UNITS = 3
+BEFORE = bj(2024, 10, 28, 23)  # the declaration closed, the first unit reminders sent
+NOW = bj(2024, 11, 1, 0, 30)  # past the unit review's close: escalations and not_recommend
+
+
+def pending_units(cycle: str) -> list[int]:
+    """Units with two applications each still waiting for their unit's review."""
+    apps = []
+    for _ in range(UNITS):
+        apps += drafts(cycle, 2, unit_id=unit_in_tree())
+    with session_scope() as session:
+        session.execute(
+            update(Application).where(col(Application.id).in_(apps)).values(status="unit_review")
+        )
+    return apps
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="two runs that both read no step taken both insert it: UniqueViolation fails one run",
+)
+def test_two_runs_at_once_do_each_thing_once(
+    faulted: Faulted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cycle = stored_cycle()
+    apps = pending_units(cycle)
+    with HttpReceiver() as receiver:
+        url = f"json://127.0.0.1:{receiver.port}/zhicheng"
+        assert phase_flow(cycle, "sweep", BEFORE, url, return_state=True).is_completed()
+        earlier = len(receiver.received)
+
+        lockstep = Lockstep()
+        for module, name in (
+            (tasks.boundaries, "_already_done"),
+            (notifications.escalation, "_steps_taken"),
+        ):
+            monkeypatch.setattr(module, name, lockstep.wrap(name, getattr(module, name)))
+        stray: list[object] = []
+
+        def manual() -> None:
+            try:
+                stray.append(run_in_process(cycle, "sweep", NOW, url))
+            except Exception as exc:  # reported by the assertion below
+                stray.append(exc)
+
+        # The thread sees this one's settings (the server's API), as a process of its own would.
+        thread = threading.Thread(target=contextvars.copy_context().run, args=(manual,))
+        thread.start()
+        scheduled = phase_flow(cycle, "sweep", NOW, url, return_state=True)
+        thread.join(timeout=120)
+
+    assert scheduled.is_completed(), scheduled
+    assert stray and isinstance(stray[0], dict), f"the manual run failed: {stray}"
+    assert lockstep.met, "the two runs never met: the test proved nothing"
+    after = snapshot(cycle)
+    assert not after.done_twice(), after.done_twice()
+    assert after.actions("not_recommend") == len(apps)
+    assert len(after.escalations) == 2 * UNITS  # the department's step, then the city's
+    received = Counter((m["title"], m["message"]) for m in receiver.received[earlier:])
+    assert received and max(received.values()) == 1, "a message was sent twice"
+    with session_scope() as session:
+        sent = (
+            session.execute(
+                select(col(Message.attempts)).where(
+                    col(Message.cycle_id) == cycle, col(Message.sent_at) > BEFORE
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert len(sent) == sum(received.values()) and set(sent) == {1}
