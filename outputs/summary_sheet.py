@@ -1,6 +1,7 @@
 """《申报评审职称审核推荐汇总表》 (004 附件2) as .xlsx: the notice's fixed columns, dates
 written as text `2021-07-01` (填表说明 3: never `2021-7-1`), ID numbers masked unless the
-department files the sheet with the HR office (full_id)."""
+department files the sheet with the HR office (full_id). No cell holds a formula: every
+value passes through outputs.cells.neutralise."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlmodel import Session, col
 from models.application import Application, Person
 from models.org import Organisation
 from models.states import RECOMMENDED
+from outputs.cells import neutralise
 from rules.idcard import mask
 
 # (header, sub-header or None, profile key or a special source)
@@ -109,7 +111,7 @@ def build_sheet(
     assert sheet is not None
     sheet.title = "汇总表"
     width = len(COLUMNS)
-    sheet.append([f"申报评审职称审核推荐汇总表（{series_level or ' 系列 级'}）"])
+    _append(sheet, [f"申报评审职称审核推荐汇总表（{series_level or ' 系列 级'}）"])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
@@ -119,10 +121,10 @@ def build_sheet(
         ("联系电话：", phone),
         ("填报日期：", cell_text(filled_on)),
     ):
-        sheet.append([label + value])
+        _append(sheet, [label + value])
     header_row = sheet.max_row + 1
-    sheet.append([c[0] for c in COLUMNS])
-    sheet.append([c[1] or "" for c in COLUMNS])
+    _append(sheet, [c[0] for c in COLUMNS])
+    _append(sheet, [c[1] or "" for c in COLUMNS])
     _merge_headers(sheet, header_row)
     for serial, row in enumerate(rows, start=1):
         values = []
@@ -133,10 +135,10 @@ def build_sheet(
                 values.append(row["#id"] if full_id else mask(row["#id"]))
             else:
                 values.append(cell_text(row.get(key)))
-        sheet.append(values)
-    sheet.append([])
+        _append(sheet, values)
+    _append(sheet, [])
     for note in NOTES:
-        sheet.append([note])
+        _append(sheet, [note])
     tmp = out.with_name(out.name + ".part")
     book.save(tmp)
     tmp.replace(out)
@@ -159,3 +161,8 @@ def _merge_headers(sheet: Any, first: int) -> None:
                 start_row=first, start_column=column, end_row=first, end_column=column + span - 1
             )
         column += span
+
+
+def _append(sheet: Any, values: list[Any]) -> None:
+    """Every row goes in through here: no cell of the sheet can become a formula."""
+    sheet.append([neutralise(value) for value in values])

