@@ -1,15 +1,18 @@
 """An apprise plugin for an office's HTTP SMS gateway (apprise has none for the Chinese SMS
 providers). URL form, with the secret in the password part so apprise masks it in logs:
 
-    zhsms://ACCOUNT:SECRET@gateway.host:8080/api/send?to=13800000000&sign=甘肃人社&secure=no
+    zhsms://ACCOUNT:SECRET@gateway.host:8080/api/send?to=13800000000&sign=甘肃人社
 
-The gateway receives a JSON POST; the field names are configurable per office with
+The gateway is reached over HTTPS: the POST carries the office's account and secret. Plain
+HTTP only when the URL asks for it by name with ``secure=no`` (a gateway on the office's own
+network without TLS), and every such send logs a warning. The gateway receives a JSON POST; the field names are configurable per office with
 ``field_to``, ``field_text``, ``field_sign``, ``field_account``, ``field_secret`` query
 parameters (defaults: mobile, content, sign, account, secret)."""
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 from urllib import request
 from urllib.error import URLError
@@ -24,14 +27,16 @@ DEFAULT_FIELDS = {
     "secret": "secret",
 }
 TIMEOUT = 10
+PLAIN_HTTP = ("no", "false", "0")
+log = logging.getLogger(__name__)
 
 
 def gateway_request(meta: dict[str, Any], body: str, title: str) -> request.Request:
     """The HTTP request one message becomes (separate from sending, so it can be inspected)."""
     query = {k: (v[0] if isinstance(v, list) else v) for k, v in (meta.get("qsd") or {}).items()}
     fields = {name: query.get(f"field_{name}", default) for name, default in DEFAULT_FIELDS.items()}
-    scheme = "http" if query.get("secure", "no") in ("no", "false", "0") else "https"
     port = f":{meta['port']}" if meta.get("port") else ""
+    scheme = "http" if str(query.get("secure", "yes")).lower() in PLAIN_HTTP else "https"
     url = f"{scheme}://{meta['host']}{port}{meta.get('fullpath') or '/'}"
     payload = {
         fields["to"]: query.get("to", ""),
@@ -54,8 +59,11 @@ def send_sms(
     the outbox will retry."""
     if not (meta.get("qsd") or {}).get("to"):
         return False
+    sms = gateway_request(meta, body, title)
+    if sms.type == "http":
+        log.warning("短信网关 %s 使用明文 HTTP（secure=no）：账号和密钥未加密传输", sms.host)
     try:
-        with request.urlopen(gateway_request(meta, body, title), timeout=TIMEOUT) as response:
+        with request.urlopen(sms, timeout=TIMEOUT) as response:
             return 200 <= response.status < 300
     except (URLError, OSError):
         return False

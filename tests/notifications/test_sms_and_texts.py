@@ -22,6 +22,7 @@ def test_sms_gateway_receives_the_configured_fields() -> None:
         sender = apprise.Apprise()
         url = (
             f"zhsms://acct01:topsecret@127.0.0.1:{gateway.port}/api/send?to=13800000000&sign=甘肃人社"
+            "&secure=no"
             "&field_to=phone&field_text=msg"
         )
         assert sender.add(url)
@@ -40,7 +41,7 @@ def test_the_gateway_failing_is_a_failure() -> None:
     with HttpReceiver() as gateway:
         gateway.status = 500
         sender = apprise.Apprise()
-        sender.add(f"zhsms://a:b@127.0.0.1:{gateway.port}/send?to=13800000000")
+        sender.add(f"zhsms://a:b@127.0.0.1:{gateway.port}/send?to=13800000000&secure=no")
         assert sender.notify(body="x") is False
 
 

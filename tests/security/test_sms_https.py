@@ -18,7 +18,6 @@ def sms_url(port: int, extra: str = "") -> str:
     return f"zhsms://acct01:{SECRET}@127.0.0.1:{port}/api/send?to=13800000000{extra}"
 
 
-@pytest.mark.xfail(strict=True, reason="finding 3: the secret goes out over plain HTTP")
 def test_without_secure_the_secret_never_reaches_a_plain_http_listener() -> None:
     with HttpReceiver() as plain:
         sender = apprise.Apprise()
@@ -27,7 +26,6 @@ def test_without_secure_the_secret_never_reaches_a_plain_http_listener() -> None
     assert plain.received == [] and sent is False
 
 
-@pytest.mark.xfail(strict=True, reason="finding 3: plain HTTP is taken without a warning")
 def test_plain_http_asked_for_by_name_is_sent_with_a_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
