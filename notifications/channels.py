@@ -7,16 +7,20 @@ The settings' channels file (``channels.yaml`` in the home, or ZHICHENG_CHANNELS
     codes:                      # by organisation code (wins over the kind)
       "620200": ["mailtos://user:pass@mail.example.gov.cn?to=zgb@example.gov.cn"]
 
-``{phone}`` and ``{code}`` are filled in per recipient."""
+``{phone}`` and ``{code}`` are filled in per recipient, quoted for a URL; a phone number is
+filled in only when it is a mainland mobile number (as its 11 digits), so nothing stored in
+a person's record can add a parameter to the channel's URL."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import yaml
 
 from models.settings import settings
+from rules.mobile import InvalidMobile, check_mobile
 
 
 class ChannelConfigError(ValueError):
@@ -39,12 +43,25 @@ class Channels:
         if imported:
             return [imported]
         urls = self.codes.get(code) or self.kinds.get(kind) or []
+        mobile = _mobile(phone)
         out = []
         for url in urls:
-            if "{phone}" in url and not phone:
-                continue  # an applicant without a phone number cannot be reached by SMS
-            out.append(url.replace("{phone}", phone or "").replace("{code}", code))
+            if "{phone}" in url and mobile is None:
+                continue  # without a valid mobile number an applicant cannot be reached by SMS
+            out.append(
+                url.replace("{phone}", quote(mobile or "", safe="")).replace(
+                    "{code}", quote(code, safe="")
+                )
+            )
         return out
+
+
+def _mobile(phone: str | None) -> str | None:
+    """The number's 11 digits, or None when it is missing or not a mainland mobile number."""
+    try:
+        return check_mobile(phone) if phone else None
+    except InvalidMobile:
+        return None
 
 
 def load_channels(path: Path | None = None, everything: str | None = None) -> Channels:

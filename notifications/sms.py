@@ -19,6 +19,8 @@ from urllib.error import URLError
 
 from apprise.decorators import notify
 
+from rules.mobile import InvalidMobile, check_mobile
+
 DEFAULT_FIELDS = {
     "to": "mobile",
     "text": "content",
@@ -32,14 +34,16 @@ log = logging.getLogger(__name__)
 
 
 def gateway_request(meta: dict[str, Any], body: str, title: str) -> request.Request:
-    """The HTTP request one message becomes (separate from sending, so it can be inspected)."""
+    """The HTTP request one message becomes (separate from sending, so it can be inspected);
+    ``InvalidMobile`` when ``to`` is not a mainland mobile number: the gateway texts whatever
+    it is given, so nothing else may reach it."""
     query = {k: (v[0] if isinstance(v, list) else v) for k, v in (meta.get("qsd") or {}).items()}
     fields = {name: query.get(f"field_{name}", default) for name, default in DEFAULT_FIELDS.items()}
     port = f":{meta['port']}" if meta.get("port") else ""
     scheme = "http" if str(query.get("secure", "yes")).lower() in PLAIN_HTTP else "https"
     url = f"{scheme}://{meta['host']}{port}{meta.get('fullpath') or '/'}"
     payload = {
-        fields["to"]: query.get("to", ""),
+        fields["to"]: check_mobile(str(query.get("to", ""))),
         fields["text"]: f"{title}\n{body}".strip() if title else body,
         fields["sign"]: query.get("sign", ""),
         fields["account"]: meta.get("user") or "",
@@ -59,7 +63,11 @@ def send_sms(
     the outbox will retry."""
     if not (meta.get("qsd") or {}).get("to"):
         return False
-    sms = gateway_request(meta, body, title)
+    try:
+        sms = gateway_request(meta, body, title)
+    except InvalidMobile as exc:
+        log.warning("短信未发送：%s", exc.reason)
+        return False
     if sms.type == "http":
         log.warning("短信网关 %s 使用明文 HTTP（secure=no）：账号和密钥未加密传输", sms.host)
     try:
