@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from calendars.cyclefile import CycleSpec
@@ -106,19 +107,20 @@ def escalate(
         target = place[level.level]
         if target is None:
             continue
-        recorded.append(
-            Escalation(
-                cycle_id=cycle_id,
-                unit_id=unit_id,
-                phase=rule.phase,
-                deadline=deadline,
-                level=level.level,
-                step=step,
-                to_org_id=target.id,
-                at=now,
-                items=items,
-            )
+        step_row = Escalation(
+            cycle_id=cycle_id,
+            unit_id=unit_id,
+            phase=rule.phase,
+            deadline=deadline,
+            level=level.level,
+            step=step,
+            to_org_id=target.id,
+            at=now,
+            items=items,
         )
+        if not _record(session, step_row):
+            continue  # another run took this step first (and announced it)
+        recorded.append(step_row)
         due = outside_quiet_hours(now, deadline + dt.timedelta(days=365), spec.notifications)
         messages.append(
             message_row(
@@ -138,7 +140,21 @@ def escalate(
                 phase_title=phase.title,
             )
         )
-    session.add_all(recorded)
-    session.flush()
     insert_messages(session, messages)
     return recorded
+
+
+def _record(session: Session, step: Escalation) -> bool:
+    """Stores the step unless it is already there: two runs of the cycle at once (a stray
+    manual run beside the scheduled one) both read no step taken, and the second waits for
+    the first's commit and then adds nothing, instead of failing on the unique key."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stored = session.execute(
+        insert(Escalation)
+        .values(**step.model_dump(exclude={"id"}))
+        .on_conflict_do_nothing(index_elements=["cycle_id", "unit_id", "deadline", "level"])
+        .returning(col(Escalation.id))
+    ).scalar()
+    step.id = stored
+    return stored is not None
