@@ -109,7 +109,8 @@ def send_one(title: str, body: str, urls: list[str]) -> tuple[bool, str | None]:
         if not sender.add(url):
             return False, f"无法识别的通知地址：{_private(url)}"
     with apprise.LogCapture(level=logging.WARNING) as captured:
-        ok = sender.notify(title=title, body=body)
+        # Plain text: a channel that renders HTML (e-mail) escapes it, never runs it as markup.
+        ok = sender.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)
     if ok:
         return True, None
     log = captured.getvalue().strip().splitlines()

@@ -26,7 +26,6 @@ def parts(message) -> dict[str, str]:
 
 
 @pytest.mark.usefixtures("db")
-@pytest.mark.xfail(strict=True, reason="finding 11: message texts sent as unescaped HTML mail")
 def test_a_name_with_markup_arrives_as_text_not_html() -> None:
     cycle = stored_cycle()
     row = message_row(
