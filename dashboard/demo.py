@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from models.accounts import Account, Role, create_account, find_account, hash_password
+from models.accounts import Account, Role, create_account, find_account, set_password
 from models.application import Application
 from models.cycle import Committee
 from models.org import Organisation, OrgKind
@@ -67,8 +67,7 @@ def _ensure(
     found = find_account(session, username)
     org_id = org.id if org is not None else None
     if found is not None and (found.organisation_id, found.committee_id) == (org_id, committee_id):
-        found.password_hash = hash_password(password)
-        session.add(found)
+        set_password(session, found, password, must_change=False)  # old sign-ins end
         account = found
     elif found is not None:
         raise LookupError(f"用户名 {username} 已被其他机构使用")

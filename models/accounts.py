@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from sqlalchemy import Column, String, UniqueConstraint, delete, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
+from zxcvbn import zxcvbn
 
 from calendars.beijing import beijing_text
 from models.context import Refused
@@ -111,14 +112,43 @@ def _decoy() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-def password_problem(password: str) -> str | None:
-    """The notices ask for compound passwords (复合密码): letters, digits and length."""
+# What zxcvbn found in a weak password, said in Chinese (its own feedback is English).
+_WEAK_PARTS = {
+    "dictionary": "常见单词、姓名或常用密码",
+    "spatial": "键盘上相邻的字符",
+    "repeat": "重复的字符",
+    "sequence": "连续的字母或数字",
+    "regex": "年份",
+    "date": "日期",
+}
+# zxcvbn's score: 3 is "safely unguessable: moderate protection from offline attacks".
+_STRONG_ENOUGH = 3
+# zxcvbn's matching grows faster than linearly with length; beyond this a password is long
+# enough that its head decides.
+_SCORED_LENGTH = 64
+
+
+def password_problem(password: str, username: str | None = None) -> str | None:
+    """The notices ask for compound passwords (复合密码): letters, digits and length; and none
+    a guesser tries first (the username itself, common words, keyboard runs, years)."""
     least = settings().password_min_length
     if len(password) < least:
         return f"密码至少 {least} 位"
     if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
         return "密码须同时包含字母和数字"
-    return None
+    name = (username or "").strip()
+    if name and password.strip().casefold() == name.casefold():
+        return "密码不能与用户名相同"
+    judged = zxcvbn(password[:_SCORED_LENGTH], user_inputs=[name] if name else [])
+    if judged["score"] >= _STRONG_ENOUGH:
+        return None
+    found = [m["pattern"] for m in judged["sequence"]]
+    if name and any(m.get("dictionary_name") == "user_inputs" for m in judged["sequence"]):
+        parts = ["用户名"]
+    else:
+        parts = list(dict.fromkeys(_WEAK_PARTS[p] for p in found if p in _WEAK_PARTS))
+    why = f"（含{'、'.join(parts)}）" if parts else ""
+    return f"密码太容易被猜中{why}：请换一个更长、更不规则的密码，如几个不相关的词加数字和符号"
 
 
 def _token_hash(token: str) -> str:
@@ -196,7 +226,7 @@ def create_account(
         raise Refused(f"角色 '{role}' 无效：可选 admin、operator、viewer、intake", "bad_role")
     if (org_code is None) == (committee_id is None):
         raise Refused("账号须属于一个组织机构或一个评委会（二选一）", "bad_scope")
-    if problem := password_problem(password):
+    if problem := password_problem(password, username):
         raise Refused(problem, "weak_password")
     target = committee = None
     if org_code is not None:
@@ -414,7 +444,7 @@ def change_password(
     if not password_matches(old, account.password_hash):
         _count_failure(session, account, attempt, now)
         raise Refused("原密码不正确", "bad_credentials")
-    if problem := password_problem(new):
+    if problem := password_problem(new, account.username):
         raise Refused(problem, "weak_password")
     if new == old:
         raise Refused("新密码不能与原密码相同", "weak_password")
@@ -454,12 +484,19 @@ def reset_password(session: Session, by: Account, username: str) -> tuple[Accoun
     if target.role == Role.intake:
         raise Refused("申报接口账号没有密码：请更换其令牌", "bad_role")
     password = generated_password()
-    target.password_hash = hash_password(password)
-    target.must_change_password = True
-    target.failed_logins, target.locked_until = 0, None
-    session.add(target)
-    end_sessions(session, target.id)
+    set_password(session, target, password, must_change=True)
     return target, password
+
+
+def set_password(session: Session, account: Account, password: str, *, must_change: bool) -> None:
+    """A password set by someone other than its owner (a reset, the demo's rerun): whoever
+    held the old one is signed out everywhere, and a pause for wrong guesses ends."""
+    assert account.id is not None
+    account.password_hash = hash_password(password)
+    account.must_change_password = must_change
+    account.failed_logins, account.locked_until = 0, None
+    session.add(account)
+    end_sessions(session, account.id)
 
 
 def set_active(session: Session, by: Account, username: str, active: bool) -> Account:

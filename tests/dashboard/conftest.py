@@ -24,7 +24,7 @@ from tests.factories import bj, drafts, stored_cycle, unit_in_tree
 # TestClient calls its server "testserver": a test host among the allowed host names.
 os.environ.setdefault("ZHICHENG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
-PASSWORD = "Passw0rd-zc"
+PASSWORD = "Ridge-lantern-47"
 ROOT = "root-province"
 # Inside the declaration window (unit review runs from its opening, 随报随审).
 DURING_REVIEW = bj(2024, 9, 20, 10)

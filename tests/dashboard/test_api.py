@@ -55,7 +55,7 @@ def _create(
     username: str,
     org: str,
     role: str = "operator",
-    password: str = "Another1pw",
+    password: str = "Another-ledger-31",
 ) -> Any:
     body = {"username": username, "password": password, "role": role, "org_code": org}
     return client.post("/api/accounts", json=body, headers=headers)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 
-import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -97,7 +96,6 @@ def test_account_demo_prints_passwords_that_sign_in(sim: dict, root_account: str
     assert again.exit_code == 0, again.output  # a rerun gives fresh passwords
 
 
-@pytest.mark.xfail(strict=True, reason="finding 13: a rerun of account demo keeps old sign-ins")
 def test_rerunning_account_demo_ends_the_old_sign_ins(sim: dict, root_account: str) -> None:
     cycle_id = sim["report"].cycle_id
     first = runner.invoke(app, ["account", "demo", "--cycle", cycle_id])

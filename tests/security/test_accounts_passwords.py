@@ -35,7 +35,6 @@ def _create(root: str, username: str, password: str) -> None:
         )
 
 
-@pytest.mark.xfail(strict=True, reason="finding 13: weak passwords accepted")
 def test_a_password_equal_to_the_username_is_refused(db: str, root_account: str) -> None:
     name = f"Zhang{uuid.uuid4().hex[:6]}x7q"
     with pytest.raises(Refused) as refused:
@@ -48,7 +47,6 @@ def test_a_password_equal_to_the_username_is_refused(db: str, root_account: str)
         assert find_account(session, name) is None
 
 
-@pytest.mark.xfail(strict=True, reason="finding 13: weak passwords accepted")
 @pytest.mark.parametrize("weak", WEAK)
 def test_an_easily_guessed_password_is_refused_in_chinese(
     db: str, root_account: str, weak: str
@@ -60,7 +58,6 @@ def test_an_easily_guessed_password_is_refused_in_chinese(
     assert CHINESE_ONLY.match(refused.value.message.replace(weak, "")), refused.value.message
 
 
-@pytest.mark.xfail(strict=True, reason="finding 13: weak passwords accepted")
 def test_a_weak_new_password_is_refused_on_change(client: TestClient, root_account: str) -> None:
     name = fresh_account(root_account)
     headers = token(client, name)
