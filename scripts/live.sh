@@ -244,13 +244,15 @@ start() {
 
   # The first worker creates the work pool with the process worker's job template; a worker
   # counts as started when the server lists it online, not when its own health port answers
-  # (that answers before the worker has reached the server).
+  # (that answers before the worker has reached the server). `zhicheng worker` first takes back
+  # the runs a killed worker of the same name left (run again, or rescheduled), then becomes
+  # `prefect worker start`: a start after a crash recovers what the crash cut off.
   local i
   for ((i = 1; i <= WORKERS; i++)); do
     PREFECT_WORKER_WEBSERVER_HOST=127.0.0.1 \
       PREFECT_WORKER_WEBSERVER_PORT=$((WORKER_PORT + i - 1)) \
       PREFECT_WORKER_PREFETCH_SECONDS="$PREFETCH" \
-      launch "worker-$i" "$BIN/prefect" worker start --pool "$POOL" --type process \
+      launch "worker-$i" "$BIN/zhicheng" worker --pool "$POOL" \
       --name "$(worker_name "$i")" --with-healthcheck
     wait_until_answers "worker-$i" "$(health_url "worker-$i")"
     wait_until_online "worker-$i" "$(worker_name "$i")"

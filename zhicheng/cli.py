@@ -24,6 +24,7 @@ from zhicheng.commands import (  # noqa: E402
     rules,
     serve,
     simulate,
+    worker,
 )
 
 app = typer.Typer(
@@ -43,6 +44,7 @@ for command in (
     simulate.simulate,
     export.export,
     serve.serve,
+    worker.worker,
     dashboard.dashboard,
 ):
     app.command()(command)

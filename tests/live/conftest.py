@@ -148,19 +148,29 @@ def live(
         print(f"live timings (s): { {k: round(v, 1) for k, v in timings.items()} }; logs: {logs}")
 
 
-def workers_online(api_url: str) -> set[str]:
+def workers_online(api_url: str, after: float = 0.0) -> set[str]:
+    """Workers listed online whose last heartbeat came after ``after`` (a UNIX time)."""
     response = httpx.post(f"{api_url}/work_pools/{POOL}/workers/filter", json={}, timeout=5)
     if response.status_code != 200:
         return set()
-    return {w["name"] for w in response.json() if w["status"] == "ONLINE"}
+    return {
+        w["name"]
+        for w in response.json()
+        if w["status"] == "ONLINE"
+        and dt.datetime.fromisoformat(w["last_heartbeat_time"]).timestamp() > after
+    }
 
 
 class Workers:
     """The process worker of the live tests, which a test may kill and replace (the drill):
-    ``current`` is the one running now, and the fixture stops whichever that is."""
+    ``current`` is the one running now, and the fixture stops whichever that is. It is started
+    as live operation starts one, by `zhicheng worker` under a fixed name, so a replacement
+    takes back what its killed predecessor left."""
 
     def __init__(self, live: Live) -> None:
         self.live = live
+        self.name = f"live-test-{uuid.uuid4().hex[:6]}"
+        self.started = 0
         self.current = self.start()
 
     @property
@@ -168,20 +178,10 @@ class Workers:
         return self.current.log
 
     def start(self) -> Service:
-        name = f"live-test-{uuid.uuid4().hex[:6]}"
+        self.started += 1
         proc = Service(
-            f"worker-{name}",
-            [
-                str(BIN / "prefect"),
-                "worker",
-                "start",
-                "--pool",
-                POOL,
-                "--type",
-                "process",
-                "--name",
-                name,
-            ],
+            f"worker-{self.name}-{self.started}",
+            [str(BIN / "zhicheng"), "worker", "--pool", POOL, "--name", self.name],
             {
                 **self.live.env,
                 # The worker starts a run's process this long before its instant: a fresh
@@ -192,13 +192,20 @@ class Workers:
             },
             self.live.logs,
         )
-        self.live.timings[f"worker start ({name})"] = proc.wait_until(
-            lambda: name in workers_online(self.live.api_url), "worker online in the pool"
+        self.live.timings[f"worker start ({self.name} #{self.started})"] = proc.wait_until(
+            lambda: self._online_since(proc), "worker online in the pool"
         )
         return proc
 
+    def _online_since(self, proc: Service) -> bool:
+        """Online, and its heartbeat is this process's (a killed one stays listed online)."""
+        return proc.running() and self.name in workers_online(
+            self.live.api_url, after=proc.started_at
+        )
+
     def replace(self) -> Service:
-        """A new worker after the current one died (its log stays beside the new one's)."""
+        """A new worker of the same name after the current one died (its log stays beside
+        the new one's)."""
         self.current = self.start()
         return self.current
 

@@ -63,6 +63,7 @@ class Service:
     def __init__(self, name: str, argv: list[str], env: dict[str, str], logs: Path) -> None:
         self.name = name
         self.log = logs / f"{name}.log"
+        self.started_at = time.time()
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 argv,

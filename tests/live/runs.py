@@ -68,3 +68,13 @@ def cancel_scheduled(api_url: str, runs: list[FlowRun]) -> None:
         for run in runs:
             if run.state is not None and not run.state.is_final():
                 client.set_flow_run_state(run.id, Cancelled(message="测试结束"), force=True)
+
+
+def run_states(api_url: str, run_id: Any) -> list[Any]:
+    """A run's states, oldest first."""
+    with (
+        temporary_settings(updates={PREFECT_API_URL: api_url}),
+        get_client(sync_client=True) as client,
+    ):
+        states = client.read_flow_run_states(run_id)
+    return sorted(states, key=lambda s: s.timestamp)

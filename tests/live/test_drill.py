@@ -9,25 +9,21 @@ The timetable, generated at the start (instants on the Beijing clock):
     M-1min   reminder B (`at`), inside quiet hours [M-1min, M): held to M
     M        reminder A (`at`), outside them: sent at M. Quiet hours and `at` are whole
              minutes, so M is the first whole minute 5 s or more after ``open``
-    M+30s    declaration.close (and unit_review.open): the worker and the runs' processes are
+    M+GAP    declaration.close (and unit_review.open): the worker and the runs' processes are
              killed while the run's transaction waits on a lock the test holds on cycle_event
-    M+60s    unit_review.close: its runs were already taken by the dead worker (prefetch) and
-             stay Pending; the daily sweep (the 00:30 catch-up), run once this has passed,
-             carries out both boundaries
+    +GAP     unit_review.close: its runs were already taken by the dead worker (prefetch) and
+             are Pending with no process behind them
+
+A new worker under the dead one's name (`zhicheng worker`, as scripts/live.sh starts one) takes
+back what was left: the cut-off run is marked Crashed (the province is alerted) and run again,
+the Pending ones are scheduled again; the rerun finishes the boundary the killed run had begun,
+each transition once.
 
 Why these numbers: a run's process is a fresh Python that imports Prefect and the flows — about
 5 s on a quiet machine, 20-35 s measured on this 2-core machine under load. The worker starts it
 up to PREFETCH (60 s, tests/live/conftest.py) before its instant and the server holds it until
-then, so only the first run needs a lead: LEAD is 15 s on a quiet machine and 40 s when the load
-average is above the core count. The kill comes 30 s after M so that the reminder run at M has
-finished before the test takes its lock. Measured on 2 cores at load 3-8 (three runs): every
-run before the kill started within 0.4 s of its instant, the reminders went out 0.5-5.6 s after
-M, a new worker was up 7-14 s after the kill and the catch-up started 4-19 s after the last
-boundary; the drill took 169-204 s, of which up to 60 s is waiting for M's whole minute.
-
-Prefect does not mark the killed run: nothing is left to report it (a heartbeat automation
-would, after 90 s — longer than the drill). It stays Running, the runs the dead worker had
-prefetched stay Pending, and the catch-up does their work, once."""
+then, so only the first run needs a lead, and so does the reminders' run before the test takes
+its lock: LEAD and GAP are longer when the load average is above the core count."""
 
 from __future__ import annotations
 
@@ -58,25 +54,34 @@ from models.imports.declarations import import_declarations
 from models.imports.orgs import import_orgs
 from models.org import Organisation
 from models.outbox import Message
+from models.run_failures import RunFailure
 from models.services import submit
 from rules.idcard import parse_id_number
+from tasks.failures import KIND as RUN_FAILED
 from tests.imports.makers import committee_rows, declaration_rows, numbered, province_rows
 from tests.live.conftest import ON_TIME, Live, Workers
 from tests.live.processes import kill_hard
-from tests.live.runs import cancel_scheduled, cycle_runs, finished, schedule
+from tests.live.runs import cancel_scheduled, cycle_runs, run_states
 from tests.notifications.receivers import HttpReceiver
 from zhicheng.cli import app as cli
 
-QUIET_LEAD = dt.timedelta(seconds=15)
-LOADED_LEAD = dt.timedelta(seconds=40)
 SETUP = dt.timedelta(seconds=10)  # import, launch (about 10 scheduled runs), committees, drafts
 APPLICANTS = 6
 EARLY = 3  # submitted before the cut-off; the rest stay drafts, one tries after it
 
 
+def busy() -> bool:
+    return os.getloadavg()[0] > (os.cpu_count() or 1)
+
+
 def lead() -> dt.timedelta:
-    busy = os.getloadavg()[0] > (os.cpu_count() or 1)
-    return LOADED_LEAD if busy else QUIET_LEAD
+    """From setup's end to the first boundary: the first run's process starting."""
+    return dt.timedelta(seconds=40 if busy() else 15)
+
+
+def gap() -> dt.timedelta:
+    """Between the later instants: a run done before the next one (and the test's lock)."""
+    return dt.timedelta(seconds=20 if busy() else 12)
 
 
 def clock(instant: dt.datetime) -> str:
@@ -93,8 +98,8 @@ def timetable(start: pendulum.DateTime) -> dict[str, pendulum.DateTime]:
             "open": max(open_at, minute - dt.timedelta(seconds=30)),
             "quiet": minute - dt.timedelta(minutes=1),
             "minute": minute,
-            "close": minute + dt.timedelta(seconds=30),
-            "review_end": minute + dt.timedelta(seconds=60),
+            "close": minute + gap(),
+            "review_end": minute + 2 * gap(),
         }
         if beijing(times["quiet"]).date() == beijing(times["review_end"]).date():
             return times
@@ -200,6 +205,11 @@ def all_final(runs: list[FlowRun]) -> bool:
     return bool(runs) and all(r.state is not None and r.state.is_final() for r in runs)
 
 
+def run_failures(cycle_id: str) -> list[RunFailure]:
+    with session_scope() as session:
+        return list(session.exec(select(RunFailure).where(RunFailure.cycle_id == cycle_id)))
+
+
 def lock_waiters(conn: Connection) -> int:
     """Other sessions waiting for the lock the test holds on cycle_event."""
     return int(
@@ -222,7 +232,8 @@ def test_the_live_drill(
     cycle_id = f"drill-{tag}"
     path = cycle_file(tmp_path, cycle_id, t)
     (Path(live.env["ZHICHENG_HOME"]) / "channels.yaml").write_text(
-        f'kinds:\n  applicant: ["json://127.0.0.1:{receiver.port}/applicant"]\n',
+        f'kinds:\n  applicant: ["json://127.0.0.1:{receiver.port}/applicant"]\n'
+        f'  province: ["json://127.0.0.1:{receiver.port}/province"]\n',
         encoding="utf-8",
     )
 
@@ -311,41 +322,38 @@ def test_the_live_drill(
 
     worker.replace()
     live.timings["drill: new worker up after the kill"] = time.monotonic() - killed_at
-    # The dead worker had already taken every run due within its prefetch (those at
-    # unit_review.close): they stay Pending with no process, and no worker takes them again.
-    # What catches up is the daily sweep (00:30 in live operation), run here once the last
-    # boundary has passed, as an office restarting after a crash would.
-    catch_up = schedule(
-        live.api_url,
-        "daily-sweep/daily-sweep",
-        max(pendulum.now("UTC"), t["review_end"]) + dt.timedelta(seconds=1),
+    # Nothing is scheduled by hand: the new worker gave back what the dead one left — the
+    # cut-off run to run again, the prefetched ones to their instants — and runs them.
+    wait_for(
+        "every run of the cycle done after the kill",
+        lambda: all_final(cycle_runs(live.api_url, cycle_id)),
+        t["review_end"] + dt.timedelta(seconds=120),
     )
-    swept = finished(live.api_url, catch_up, timeout=240)
-    assert swept.state is not None and swept.state.is_completed(), swept.state
-    assert swept.start_time is not None
-    live.timings["drill: catch-up started after the last boundary"] = (
-        swept.start_time - t["review_end"]
-    ).total_seconds()
+    live.timings["drill: all done after the last boundary"] = (
+        time.time() - t["review_end"].timestamp()
+    )
     live.timings["drill: total"] = time.monotonic() - began
     runs = cycle_runs(live.api_url, cycle_id)
-    orphans = [r for r in runs if r.expected_start_time == t["review_end"]]
+    killed_ids = {r.id for r in in_flight}
 
     # Every run before the kill started within ON_TIME of its instant (not early: the flow's
-    # now is never before it) and completed, except the killed ones, left running.
+    # now is never before it); every run completed, the killed one after a crash and a rerun.
     for run in runs:
         assert run.expected_start_time is not None and run.state is not None, run
-        if run.expected_start_time > t["close"]:
+        assert run.state.is_completed(), (run.name, run.state)
+        if run.expected_start_time >= t["close"]:
             continue
         assert run.start_time is not None, run
         late_by = (run.start_time - run.expected_start_time).total_seconds()
         live.timings[f"drill run {run.name}: start after its instant"] = late_by
         assert -1 <= late_by <= ON_TIME.total_seconds(), (run.name, late_by)
-        if run.id in {r.id for r in in_flight}:
-            assert run.state.is_running(), run.state
-        else:
-            assert run.state.is_completed(), (run.name, run.state)
-    assert orphans and not any(r.state and r.state.is_completed() for r in orphans)
     assert killed  # the worker and the run's process
+    for run_id in killed_ids:
+        history = [st.type.value for st in run_states(live.api_url, run_id)]
+        assert "CRASHED" in history and history[-1] == "COMPLETED", history
+    failures = run_failures(cycle_id)
+    assert [(f.flow_run_id, f.state) for f in failures] == [(str(i), "CRASHED") for i in killed_ids]
+    assert all(f.resolved_at is not None for f in failures)  # its rerun succeeded
 
     with session_scope() as session:
         events = Counter(
@@ -368,12 +376,19 @@ def test_the_live_drill(
                 .group_by(col(Application.status))
             ).all()
         )
-        messages = list(session.exec(select(Message).where(Message.cycle_id == cycle_id)))
+        everything = list(session.exec(select(Message).where(Message.cycle_id == cycle_id)))
+    alerts = [m for m in everything if m.kind == RUN_FAILED]
+    messages = [m for m in everything if m.kind != RUN_FAILED]
+    # The province heard of each crashed run once.
+    assert sorted(m.offset for m in alerts) == sorted(str(i) for i in killed_ids)
+    assert {(m.recipient_kind, m.status) for m in alerts} == {("province", "sent")}
     # Nothing lost, nothing twice: every boundary once, each application's changes once each.
     assert events == Counter(
         ["declaration.open", "declaration.close", "unit_review.open", "unit_review.close"]
     )
-    assert closed_by == f"{cycle_id}-sweep"  # the catch-up's, not the killed run's
+    # Done by a run after the kill (the killed run's rerun, or the next boundary's run if that
+    # took the cycle's slot first): the cut-off attempt rolled back.
+    assert closed_by in {f"{cycle_id}-declaration-close", f"{cycle_id}-unit-review-close"}
     drafts, submitted = ids[EARLY:], ids[:EARLY]
     assert changes == Counter(
         [(i, "expired") for i in drafts]
@@ -396,9 +411,9 @@ def test_the_live_drill(
             after = (m.sent_at - t["minute"]).total_seconds()
             live.timings[f"drill {kind}: sent after quiet hours end"] = after
             assert 0 <= after <= ON_TIME.total_seconds(), (kind, after)
-    assert len(receiver.received) == len(messages) == 2 * len(drafts)
+    assert len(receiver.received) == len(everything) == 2 * len(drafts) + len(alerts)
     titles = Counter(r.get("title") for r in receiver.received)
-    assert titles == Counter(m.title for m in messages)
+    assert titles == Counter(m.title for m in everything)
 
     # The dashboard's figures, as the province's account sees them, are the database's.
     from dashboard.figures import overview
@@ -422,7 +437,7 @@ def test_the_live_drill(
         figures = overview(session, cycle, viewer, province, now)
     assert figures.total == APPLICANTS
     assert {s.status: s.count for s in figures.statuses} == statuses
-    assert figures.messages == dict(Counter(m.status for m in messages))
+    assert figures.messages == dict(Counter(m.status for m in everything))
     cancel_scheduled(live.api_url, cycle_runs(live.api_url, cycle_id))
 
 
