@@ -15,6 +15,7 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlmodel import Session
 
+from models.private_files import create_private_file, make_owner_only, private_folders
 from models.settings import settings
 
 
@@ -87,14 +88,25 @@ def make_engine(url: str) -> Engine:
 
 def _create(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _private_sqlite_file(make_url(url).database)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _private_sqlite_file(database: str | None) -> None:
+    """The database holds every applicant's ID number: its file is created owner-only (0600,
+    in folders we create 0700), and a file made before this rule is tightened. SQLite gives
+    its WAL and shared-memory files the database file's mode."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    private_folders(path.parent)
+    create_private_file(path)
+    for made in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        make_owner_only(made)
 
 
 @lru_cache

@@ -24,6 +24,7 @@ from models.application import Application, AuditEvent, Person
 from models.certificate import Certificate
 from models.context import CycleContext
 from models.cycle import Committee
+from models.private_files import private_folders, written_privately
 from outputs.signing import MalformedCode, canonical, matches, sign, signing_key, split
 from rules.eligibility import REMOTE_VILLAGE_NOTE, remote_village_exempt
 from rules.idcard import mask
@@ -118,11 +119,16 @@ def _font() -> str:
 
 
 def write_pdf(cert: Certificate, out: Path) -> Path:
-    """The certificate page; written under a temporary name, then renamed."""
+    """The certificate page, owner-only; written under a temporary name, then renamed."""
+    with written_privately(out) as part:
+        _draw(cert, part)
+    return out
+
+
+def _draw(cert: Certificate, path: Path) -> None:
     font = _font()
-    tmp = out.with_name(out.name + ".part")
     width, height = landscape(A5)
-    page = canvas.Canvas(str(tmp), pagesize=(width, height))
+    page = canvas.Canvas(str(path), pagesize=(width, height))
     page.setTitle(f"职称电子证书 {cert.number}")
     page.setFont(font, 24)
     page.drawCentredString(width / 2, height - 60, "专业技术职务任职资格电子证书")
@@ -143,8 +149,6 @@ def write_pdf(cert: Certificate, out: Path) -> Path:
     page.drawString(width - 200, 30, "扫码或 zhicheng verify 核验真伪")
     page.showPage()
     page.save()
-    tmp.replace(out)
-    return out
 
 
 def issue_certificates(
@@ -158,7 +162,7 @@ def issue_certificates(
     """Rows for the newly issued, then a PDF for every certificate whose file is missing."""
     create_certificates(session, cycle_id, year, now)
     session.flush()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_folders(out_dir)
     certs = (
         session.execute(
             select(Certificate)

@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 
 from models.application import Application, Person
 from models.org import Organisation
+from models.private_files import written_privately
 from models.states import RECOMMENDED
 from outputs.cells import neutralise
 from rules.idcard import mask
@@ -104,7 +105,8 @@ def build_sheet(
     filled_on: dt.date | None = None,
     full_id: bool = False,
 ) -> int:
-    """Writes the sheet (to a temporary name first: nothing half-written); returns the rows."""
+    """Writes the sheet, owner-only (names and ID numbers), to a temporary name first:
+    nothing half-written; returns the rows."""
     rows = _rows(session, cycle_id, department_id)
     book = Workbook()
     sheet = book.active
@@ -139,9 +141,8 @@ def build_sheet(
     _append(sheet, [])
     for note in NOTES:
         _append(sheet, [note])
-    tmp = out.with_name(out.name + ".part")
-    book.save(tmp)
-    tmp.replace(out)
+    with written_privately(out) as part:
+        book.save(part)
     return len(rows)
 
 

@@ -35,7 +35,6 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 14: the database is world-readable")
 def test_a_new_sqlite_database_and_its_folders_are_owner_only(tmp_path: Path) -> None:
     db = tmp_path / "new" / "home" / "zhicheng.db"
     engine = make_engine(f"sqlite:///{db}")
@@ -51,7 +50,6 @@ def test_a_new_sqlite_database_and_its_folders_are_owner_only(tmp_path: Path) ->
         engine.dispose()
 
 
-@pytest.mark.xfail(strict=True, reason="finding 14: the database is world-readable")
 def test_an_existing_world_readable_database_is_made_owner_only(tmp_path: Path) -> None:
     db = tmp_path / "zhicheng.db"
     db.touch(mode=0o644)
@@ -66,7 +64,6 @@ def test_an_existing_world_readable_database_is_made_owner_only(tmp_path: Path) 
 
 
 @pytest.mark.usefixtures("db")
-@pytest.mark.xfail(strict=True, reason="finding 14: sheets and exports are world-readable")
 def test_the_sheet_and_the_exports_are_owner_only(tmp_path: Path) -> None:
     cycle = stored_cycle()
     drafts(cycle, 2)
@@ -88,7 +85,6 @@ def test_the_sheet_and_the_exports_are_owner_only(tmp_path: Path) -> None:
     assert {p.name: mode(p) for p in written} == {p.name: 0o600 for p in written}
 
 
-@pytest.mark.xfail(strict=True, reason="finding 14: certificates are world-readable")
 def test_a_certificate_is_owner_only(tmp_path: Path) -> None:
     cert = Certificate(
         number="GS-2024-000001",

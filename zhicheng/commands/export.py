@@ -20,6 +20,7 @@ def export(
     output: Path = typer.Option(None, "--output", "-o", help="写入文件（默认：标准输出）"),
 ) -> None:
     """导出一个周期的全部申报、审计记录、消息或督办记录（身份证号已脱敏），供核对。"""
+    from models.private_files import written_privately
     from zhicheng import export as exporter
 
     if kind not in exporter.KINDS:
@@ -32,8 +33,8 @@ def export(
     if output is None:
         exporter.write(kind, cycle, fmt, sys.stdout)
         return
-    tmp = output.with_name(output.name + ".part")
-    with tmp.open("w", encoding="utf-8", newline="") as out:
+    # Owner-only (names and unit data), and nothing half-written: the file appears only
+    # when complete.
+    with written_privately(output) as part, part.open("w", encoding="utf-8", newline="") as out:
         count = exporter.write(kind, cycle, fmt, out)
-    tmp.replace(output)  # nothing half-written: the file appears only when complete
     console.print(f"已导出 {count} 行到 {output}", highlight=False)
