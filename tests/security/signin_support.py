@@ -7,8 +7,8 @@ from __future__ import annotations
 import itertools
 import uuid
 
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette.types import ASGIApp
 
 from tests.dashboard.conftest import PASSWORD, account
 
@@ -26,7 +26,7 @@ def new_address() -> str:
     return f"10.77.{n // 250}.{n % 250 + 1}"
 
 
-def client_from(app: FastAPI, address: str | None = None) -> TestClient:
+def client_from(app: ASGIApp, address: str | None = None) -> TestClient:
     return TestClient(app, client=(address or new_address(), 50000))
 
 
