@@ -12,15 +12,16 @@ from urllib.parse import quote
 import pendulum
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from dashboard import account_api, api, import_pages, intake, pages
+from dashboard import account_api, api, docs, import_pages, intake, pages
 from dashboard.auth import MustChangePassword, NotSignedIn
+from dashboard.headers import SecurityHeaders, parse_hosts
 from dashboard.lookup import NotFound
 from dashboard.scope import Forbidden
 from models.context import Refused
+from models.settings import settings
 
 Clock = Callable[[], dt.datetime]
 
@@ -49,24 +50,15 @@ def create_app(clock: Clock | None = None) -> FastAPI:
         version="1.0",
         docs_url=None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=None,  # served by dashboard.docs, behind sign-in
     )
+    app.add_middleware(SecurityHeaders, allowed_hosts=parse_hosts(settings().allowed_hosts))
     app.state.clock = clock or (lambda: pendulum.now("UTC"))
     app.state.drill = clock is not None
     assets = _swagger_assets()
     if assets is not None:  # mounted first: "/static" would otherwise claim its paths
         app.mount("/static/swagger", StaticFiles(directory=str(assets)), name="swagger")
     app.mount("/static", StaticFiles(directory=str(files("dashboard") / "static")), name="static")
-
-    @app.get("/api/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/api/openapi.json",
-            title="职称评审工作台 API",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/swagger/favicon-32x32.png",
-        )
 
     @app.exception_handler(NotSignedIn)
     def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
@@ -115,6 +107,7 @@ def create_app(clock: Clock | None = None) -> FastAPI:
         )
         return JSONResponse({"detail": f"请求内容有误：{problems}"}, status_code=422)
 
+    app.include_router(docs.router)
     app.include_router(api.router)
     app.include_router(account_api.router)
     app.include_router(intake.router)

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     password_min_length: int = 8
     login_max_failures: int = 5
     login_lock_minutes: int = 15
+    # The host names the dashboard answers to, comma-separated (any other Host header gets a
+    # 400: against DNS rebinding); the API's documentation (behind sign-in) can be switched off.
+    allowed_hosts: str = "127.0.0.1,localhost"
+    api_docs: bool = True
 
     @field_validator("channels", "calendar_overrides", mode="before")
     @classmethod

@@ -213,8 +213,11 @@ def test_roles_and_kinds_limit_the_actions(client: TestClient, world: World) -> 
     assert status_of(world.apps_a[0]) == "submitted"
 
 
-def test_the_openapi_document_and_its_page_are_served_locally(client: TestClient) -> None:
-    spec = client.get("/api/openapi.json").json()
+def test_the_openapi_document_and_its_page_are_served_locally(
+    client: TestClient, world: World
+) -> None:
+    signed = token(client, world.users["viewer_a"])
+    spec = client.get("/api/openapi.json", headers=signed).json()
     assert "/api/cycles/{cycle_id}/actions/{action}" in spec["paths"]
     act = spec["paths"]["/api/cycles/{cycle_id}/actions/{action}"]["post"]
     (action,) = [p for p in act["parameters"] if p["name"] == "action"]
@@ -229,8 +232,9 @@ def test_the_openapi_document_and_its_page_are_served_locally(client: TestClient
         "object",
     ]
     assert "/api/cycles/{cycle_id}/overview" in spec["paths"]
-    page = client.get("/api/docs").text
+    page = client.get("/api/docs", headers=signed).text
     assert "/static/swagger/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
+    assert client.get("/static/api-docs.js").status_code == 200
     asset = client.get("/static/swagger/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.content) > 100_000
 

@@ -223,8 +223,8 @@ def test_a_city_cannot_make_or_manage_the_front_ends_account(
     assert _put(client, door, _male_id(), door.intake).status_code == 200
 
 
-def test_the_door_is_documented_with_an_example(client: TestClient) -> None:
-    spec = client.get("/api/openapi.json").json()
+def test_the_door_is_documented_with_an_example(client: TestClient, door: Door) -> None:
+    spec = client.get("/api/openapi.json", headers=door.intake).json()
     put = spec["paths"]["/api/cycles/{cycle_id}/declarations/{id_number}"]["put"]
     assert set(put["responses"]) >= {"200", "403", "409", "422"}
     body = put["requestBody"]["content"]["application/json"]

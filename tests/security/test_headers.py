@@ -16,8 +16,6 @@ from dashboard.app import create_app
 from models.settings import settings
 from tests.dashboard.conftest import Clocked, World, token
 
-pytestmark = pytest.mark.xfail(strict=True, reason="finding 8: no security headers")
-
 
 def _policy(response: Response) -> dict[str, str]:
     header = response.headers.get("content-security-policy", "")
