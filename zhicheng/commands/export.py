@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from zhicheng.cli_support import UserError, console, ensure_database, friendly
+from zhicheng.output_files import checked_output, writing
 
 
 @friendly
@@ -27,6 +28,8 @@ def export(
         raise UserError(f"不能导出 '{kind}'：可选 {', '.join(exporter.KINDS)}")
     if fmt not in ("csv", "json"):
         raise UserError(f"格式 '{fmt}' 不支持：可选 csv、json")
+    if output is not None:
+        checked_output(output)
     ensure_database()
     if not exporter.cycle_exists(cycle):
         raise UserError(f"没有编号为 {cycle} 的周期")
@@ -35,6 +38,10 @@ def export(
         return
     # Owner-only (names and unit data), and nothing half-written: the file appears only
     # when complete.
-    with written_privately(output) as part, part.open("w", encoding="utf-8", newline="") as out:
+    with (
+        writing(output),
+        written_privately(output) as part,
+        part.open("w", encoding="utf-8", newline="") as out,
+    ):
         count = exporter.write(kind, cycle, fmt, out)
     console.print(f"已导出 {count} 行到 {output}", highlight=False)

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from zhicheng.cli_support import UserError, console, ensure_database, friendly
+from zhicheng.output_files import checked_output, writing
 
 
 @friendly
@@ -26,29 +27,33 @@ def sheet(
     import pendulum
 
     from models.db import read_scope
-    from models.lookups import organisation_by_code
+    from models.lookups import find_cycle, organisation_by_code
     from outputs.summary_sheet import build_sheet
 
+    checked_output(output)
     ensure_database()
     with read_scope() as session:
+        if find_cycle(session, cycle) is None:
+            raise UserError(f"没有编号为 {cycle} 的周期")
         dept_id = None
         if department:
             found = organisation_by_code(session, department)
             if found is None:
                 raise UserError(f"没有编码为 {department} 的主管部门")
             dept_id = found.id
-        rows = build_sheet(
-            session,
-            cycle,
-            output,
-            department_id=dept_id,
-            series_level=series_level,
-            unit_name=unit,
-            contact=contact,
-            phone=phone,
-            filled_on=pendulum.now("Asia/Shanghai").date(),
-            full_id=full_id,
-        )
+        with writing(output):
+            rows = build_sheet(
+                session,
+                cycle,
+                output,
+                department_id=dept_id,
+                series_level=series_level,
+                unit_name=unit,
+                contact=contact,
+                phone=phone,
+                filled_on=pendulum.now("Asia/Shanghai").date(),
+                full_id=full_id,
+            )
     console.print(f"已生成 {output}（{rows} 人）", highlight=False)
 
 
