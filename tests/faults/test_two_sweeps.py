@@ -11,20 +11,19 @@ import threading
 from collections import Counter
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlmodel import col
 
 import notifications.escalation
 import tasks.boundaries
 from flows.cycle import phase_flow
-from models.application import Application
 from models.db import session_scope
 from models.outbox import Message
 from simulation.in_process import run_in_process
-from tests.factories import bj, drafts, stored_cycle, unit_in_tree
+from tests.factories import bj, stored_cycle
 from tests.faults.conftest import Faulted
 from tests.faults.lockstep import Lockstep
-from tests.faults.world import snapshot
+from tests.faults.world import pending_in_unit_review, snapshot
 from tests.notifications.receivers import HttpReceiver
 
 UNITS = 3
@@ -32,23 +31,11 @@ BEFORE = bj(2024, 10, 28, 23)  # the declaration closed, the first unit reminder
 NOW = bj(2024, 11, 1, 9, 30)  # past the unit review's close and the quiet hours
 
 
-def pending_units(cycle: str) -> list[int]:
-    """Units with two applications each still waiting for their unit's review."""
-    apps = []
-    for _ in range(UNITS):
-        apps += drafts(cycle, 2, unit_id=unit_in_tree())
-    with session_scope() as session:
-        session.execute(
-            update(Application).where(col(Application.id).in_(apps)).values(status="unit_review")
-        )
-    return apps
-
-
 def test_two_runs_at_once_do_each_thing_once(
     faulted: Faulted, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cycle = stored_cycle()
-    apps = pending_units(cycle)
+    apps = pending_in_unit_review(cycle, UNITS)
     with HttpReceiver() as receiver:
         url = f"json://127.0.0.1:{receiver.port}/zhicheng"
         assert phase_flow(cycle, "sweep", BEFORE, url, return_state=True).is_completed()

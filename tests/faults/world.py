@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlmodel import col
 
 from models import services
@@ -14,7 +14,7 @@ from models.application import Application, AuditEvent
 from models.cycle import CycleEvent
 from models.db import session_scope
 from models.outbox import Escalation, Message
-from tests.factories import bj, drafts
+from tests.factories import bj, drafts, unit_in_tree
 
 
 def recommended(cycle: str, count: int) -> list[int]:
@@ -81,3 +81,16 @@ def snapshot(cycle: str) -> Snapshot:
             ).all()
         )
     return Snapshot(statuses, audits, events, messages, escalations)
+
+
+def pending_in_unit_review(cycle: str, units: int, per_unit: int = 2) -> list[int]:
+    """Units with applications still waiting for their unit's review: daily reminders to the
+    units, reminders to their departments, and escalation up the tree."""
+    apps: list[int] = []
+    for _ in range(units):
+        apps += drafts(cycle, per_unit, unit_id=unit_in_tree())
+    with session_scope() as session:
+        session.execute(
+            update(Application).where(col(Application.id).in_(apps)).values(status="unit_review")
+        )
+    return apps
