@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import apprise
-from sqlalchemy import CursorResult, Result, and_, or_, select, update
+from sqlalchemy import CursorResult, Result, and_, func, or_, select, update
 from sqlmodel import Session, col
 
 import notifications.sms  # noqa: F401  (registers the zhsms:// plugin with apprise)
@@ -242,3 +242,19 @@ def _send_and_mark(
             .values(**values)
         )
     return str(values["status"])
+
+
+def next_attempt(session: Session, cycle_id: str, now: dt.datetime) -> dt.datetime | None:
+    """The earliest instant after ``now`` at which a waiting row may go out before its expiry:
+    a failed row's retry, or a row held for the quiet hours. The cycle's schedule has no run
+    then, and the next one may be a day away, past the row's expiry."""
+    waiting = and_(
+        col(Message.cycle_id) == cycle_id,
+        col(Message.status).in_(["pending", "failed"]),
+        col(Message.next_attempt_at) > now,
+        or_(
+            col(Message.expires_at).is_(None),
+            col(Message.expires_at) > col(Message.next_attempt_at),
+        ),
+    )
+    return session.execute(select(func.min(col(Message.next_attempt_at))).where(waiting)).scalar()

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from prefect.deployments import run_deployment
+from prefect.runtime import deployment
 
 from models.db import session_scope
 from models.plans import stored_plan
 from models.settings import workday_calendar
 from notifications.channels import load_channels
-from notifications.delivery import deliver
+from notifications.cycle_schedule import stamp
+from notifications.delivery import deliver, next_attempt
 from notifications.escalation import escalate
 from notifications.filing import overdue_filings
 from notifications.reminders import ReminderWriter
 from tasks.retry import retry_on_db_hiccup
+from tasks.schedule import PHASE_DEPLOYMENT
+
+log = logging.getLogger(__name__)
 
 
 @task(
@@ -41,9 +48,37 @@ def remind_and_escalate(cycle_id: str, now: dt.datetime) -> dict[str, int]:
 def deliver_messages(
     cycle_id: str, now: dt.datetime, notify_url: str | None = None
 ) -> dict[str, Any]:
-    """Sends due outbox rows through apprise; a sent row is never sent again."""
+    """Sends due outbox rows through apprise; a sent row is never sent again. ``retry_at`` is
+    when a row that could not go out now may go next: a deployed run asks the server for a
+    run of its cycle then (a rehearsal or a test runs it itself)."""
     with session_scope() as session:
         spec, _ = stored_plan(session, cycle_id)
     retry = spec.notifications.retry_minutes if spec.notifications else [60]
     result = deliver(session_scope, cycle_id, now, load_channels(everything=notify_url), retry)
-    return dict(result.counts)
+    report: dict[str, Any] = dict(result.counts)
+    with session_scope() as session:
+        retry_at = next_attempt(session, cycle_id, now)
+    if retry_at is not None:
+        report["retry_at"] = retry_at
+        schedule_retry(cycle_id, retry_at)
+    return report
+
+
+def schedule_retry(cycle_id: str, at: dt.datetime) -> None:
+    """A run of the cycle at ``at``, asked of the server by a deployed run; the key makes the
+    same request from another run return the same run. Best effort: without it the row waits
+    for the schedule's next instant, as before."""
+    if deployment.get_id() is None:
+        return
+    try:
+        run_deployment(
+            PHASE_DEPLOYMENT,
+            parameters={"cycle_id": cycle_id, "run_label": "retry"},
+            scheduled_time=at,
+            timeout=0,
+            as_subflow=False,
+            idempotency_key=f"{cycle_id}-retry-{stamp(at)}",
+            tags=[f"cycle:{cycle_id}", "kind:retry"],
+        )
+    except Exception as exc:  # the server may be what is down; the next instant retries
+        log.warning("未能排定 %s 的重试运行（%s）：%s", cycle_id, stamp(at), exc)

@@ -100,10 +100,6 @@ def plain_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(flows.cycle, name, getattr(flows.cycle, name).fn)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a failed message waits for the schedule's next instant (up to a day, past its expiry)",
-)
 @pytest.mark.usefixtures("plain_tasks")
 def test_a_day_without_the_channel_loses_nothing_and_sends_nothing_late(
     faulted: Faulted,
@@ -154,3 +150,28 @@ def test_a_day_without_the_channel_loses_nothing_and_sends_nothing_late(
     accepted = Counter((body["title"], body["message"]) for _, body in channel.accepted)
     assert max(accepted.values()) == 1, "a message was delivered twice"
     assert Counter((m.title, m.body) for m in sent) <= accepted, "a message marked sent was lost"
+
+
+def test_a_deployed_run_asks_the_server_for_its_retry_run_once(
+    faulted: Faulted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What makes the retry instants above happen in live operation: the run's request lands
+    on the server as a scheduled run of the cycle's deployment, once however often asked."""
+    from prefect import get_client
+
+    import tasks.notify
+    from tests.live.runs import cycle_runs
+
+    cycle = f"t-retry-{pendulum.now().format('HHmmss')}"
+    with get_client(sync_client=True) as client:
+        flow_id = client.create_flow_from_name("cycle-phase")
+        deployment_id = client.create_deployment(
+            flow_id=flow_id, name="cycle-phase", entrypoint="flows/cycle.py:phase_flow"
+        )
+    monkeypatch.setattr(tasks.notify.deployment, "get_id", lambda: str(deployment_id))
+    at = pendulum.now("UTC").add(days=2).start_of("minute")
+    tasks.notify.schedule_retry(cycle, at)
+    tasks.notify.schedule_retry(cycle, at)
+    runs = cycle_runs(faulted.server.api_url, cycle)
+    assert [(r.expected_start_time, r.parameters["run_label"]) for r in runs] == [(at, "retry")]
+    assert runs[0].state is not None and runs[0].state.is_scheduled()
