@@ -214,8 +214,9 @@ def create_account(
     must_change: bool = False,
 ) -> Account:
     """``must_change``: the password was set by someone else (an admin for the level below),
-    so its owner changes it at first sign-in."""
-    _check_username(session, username)
+    so its owner changes it at first sign-in. The caller's right is checked before anything
+    tells whether the username is taken or the organisation exists."""
+    _check_username_form(username)
     if role == Role.intake:
         raise Refused(
             "申报接口账号没有密码，须指定周期创建：zhicheng account create 用户名 --role intake "
@@ -228,22 +229,23 @@ def create_account(
         raise Refused("账号须属于一个组织机构或一个评委会（二选一）", "bad_scope")
     if problem := password_problem(password, username):
         raise Refused(problem, "weak_password")
-    target = committee = None
     if org_code is not None:
         target = session.exec(select(Organisation).where(Organisation.code == org_code)).first()
-        if target is None:
-            raise Refused(f"没有编码为 {org_code} 的组织机构", "no_org")
+        committee = None
     else:
-        committee = session.get(Committee, committee_id)
-        if committee is None:
-            raise Refused(f"没有编号为 {committee_id} 的评委会", "no_committee")
-    creator_org = (
-        session.get(Organisation, by.organisation_id) if by and by.organisation_id else None
-    )
-    if why := creation_refusal(by, creator_org, target, committee, Role(role)):
+        target, committee = None, session.get(Committee, committee_id)
+    if by is None:  # the first account, on the command line: nothing to hide from its maker
+        if target is None and committee is None:
+            raise Refused(f"没有编码为 {org_code} 的组织机构", "no_org")
+        why = creation_refusal(None, None, target, committee, Role(role))
+    else:
+        creator_org = session.get(Organisation, by.organisation_id) if by.organisation_id else None
+        why = _refusal_below(by, creator_org, target, committee, Role(role), org_code, committee_id)
+    if why:
         raise Refused(why, "not_allowed")
     if by is None and session.exec(select(Account.id)).first() is not None:
         raise Refused("已有账号：新账号须由上级系统管理员创建（--by）", "not_allowed")
+    _check_username_free(session, username)
     scope_name = target.name if target is not None else committee.name if committee else ""
     account = Account(
         username=username.strip(),
@@ -261,9 +263,38 @@ def create_account(
     return account
 
 
-def _check_username(session: Session, username: str) -> None:
+def _refusal_below(
+    by: Account,
+    creator_org: Organisation | None,
+    target: Organisation | None,
+    committee: Committee | None,
+    role: Role,
+    org_code: str | None,
+    committee_id: int | None,
+) -> str | None:
+    """``creation_refusal``, said so that it does not tell whether the organisation or the
+    committee asked for exists: a caller learns of one only where it may create accounts."""
+    if by.role != Role.admin or creator_org is None:  # about the caller alone
+        return creation_refusal(by, creator_org, target, committee, role)
+    if committee_id is not None:
+        if creator_org.kind != OrgKind.province:
+            return "评委会账号由省级系统管理员创建"
+        return None if committee is not None else f"没有编号为 {committee_id} 的评委会"
+    why = creation_refusal(by, creator_org, target, None, role) if target is not None else "?"
+    if why is None or (target is not None and target.id == creator_org.id):
+        return why  # its own level: nothing to hide
+    return (
+        f"不能为编码 {org_code} 的机构创建账号：没有该机构，或它不在{creator_org.name}的下一级"
+        "（账号自上而下逐级创建）"
+    )
+
+
+def _check_username_form(username: str) -> None:
     if not username or not username.strip() or len(username) > 60:
         raise Refused("用户名不能为空，且不超过 60 个字符", "bad_username")
+
+
+def _check_username_free(session: Session, username: str) -> None:
     if find_account(session, username.strip()) is not None:
         raise Refused(f"用户名 {username} 已被使用", "username_taken")
 
@@ -279,15 +310,14 @@ def create_intake_account(
 ) -> SignedIn:
     """The applicants' front end's service account: made by the province's admin, bound to
     one cycle, without a password (nothing to guess); the answer carries its first token,
-    shown once."""
-    _check_username(session, username)
-    creator_org = (
-        session.get(Organisation, by.organisation_id) if by and by.organisation_id else None
-    )
+    shown once. The caller's right is checked first, as for ``create_account``."""
+    _check_username_form(username)
     if by is None:
         raise Refused("申报接口账号须由省级系统管理员创建（--by）", "not_allowed")
+    creator_org = session.get(Organisation, by.organisation_id) if by.organisation_id else None
     if why := creation_refusal(by, creator_org, creator_org, None, Role.intake):
         raise Refused(why, "not_allowed")
+    _check_username_free(session, username)
     cycle = session.get(Cycle, cycle_id)
     if cycle is None:
         raise Refused(f"没有编号为 {cycle_id} 的周期", "no_cycle")
@@ -326,15 +356,10 @@ def sign_in(session: Session, username: str, password: str, now: dt.datetime) ->
     guesser learns nothing about which usernames exist."""
     name = username.strip()
     attempt = _reserve_attempt(session, name, now)
-    account = find_account(session, name)
-    if attempt is None and account is not None:
-        if account.locked_until is not None and now < account.locked_until:
-            raise Refused(
-                f"连续输错密码次数过多，账号已暂停登录至 {beijing_text(account.locked_until)}；"
-                "如忘记密码请联系创建账号的上级系统管理员",
-                "locked",
-            )
-        account = None  # the limit's attempts are still being checked: this one is not
+    # None: no such account, or it is paused (or the limit's attempts are still being
+    # checked): answered alike, after the same scrypt, so neither the words nor the time tell
+    # a guesser which names exist or are paused.
+    account = find_account(session, name) if attempt is not None else None
     # An unknown name costs the same scrypt as a known one: timing tells no names either.
     stored = account.password_hash if account is not None else _decoy()
     if not password_matches(password, stored) or account is None or not account.active:

@@ -3,14 +3,9 @@ account the same way whether or not the username is taken and the organisation e
 
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.dashboard.conftest import PASSWORD, World, token
-
-pytestmark = pytest.mark.xfail(
-    strict=True, reason="finding 5: existence told before the caller's rights are checked"
-)
 
 
 def _create(client: TestClient, headers: dict[str, str], username: str, org: str) -> tuple:
