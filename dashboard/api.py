@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from dashboard import figures
 from dashboard.actions import act as act_on
 from dashboard.auth import NotSignedIn, acting_viewer, current_viewer, end_session, now_of
+from dashboard.guard import MAX_ID, RowId
 from dashboard.lookup import cycle_or_404, latest_cycles, org_for_page
 from dashboard.schemas import ApplicationRow, CommitteeRow, FilingRow, Instant, Overview
 from dashboard.scope import Forbidden, Viewer, viewer_of
@@ -70,7 +71,7 @@ class CycleOut(BaseModel):
 
 
 class ActionIn(BaseModel):
-    ids: list[int] = Field(min_length=1, max_length=5000, description="申报编号")
+    ids: list[RowId] = Field(min_length=1, max_length=5000, description="申报编号")
     reason: str = Field(default="", description="退回的全部修改意见、异议事由")
 
 
@@ -154,7 +155,7 @@ def applications(
     org: str | None = None,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[ApplicationRow]:
     with read_scope() as session:
         cycle_or_404(session, cycle_id, viewer)
@@ -170,7 +171,9 @@ def applications(
     response_model=ApplicationRow,
     summary="一件申报",
 )
-def application(cycle_id: str, app_id: int, viewer: ViewerDep) -> ApplicationRow:
+def application(
+    cycle_id: str, app_id: Annotated[int, Path(ge=1, le=MAX_ID)], viewer: ViewerDep
+) -> ApplicationRow:
     with read_scope() as session:
         cycle_or_404(session, cycle_id, viewer)
         rows = figures.applications(

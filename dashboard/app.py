@@ -4,6 +4,7 @@ served locally (offices run it on intranets without internet)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
@@ -14,9 +15,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dashboard import account_api, api, docs, import_pages, intake, pages
 from dashboard.auth import MustChangePassword, NotSignedIn
+from dashboard.guard import BadRequest, RequestGuard
 from dashboard.headers import SecurityHeaders, parse_hosts
 from dashboard.lookup import NotFound
 from dashboard.scope import Forbidden
@@ -28,6 +32,24 @@ Clock = Callable[[], dt.datetime]
 
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
+
+
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+# Starlette's own refusals (no such path, a method a path does not take, a body FastAPI cannot
+# parse) in Chinese.
+_HTTP_MESSAGES = {
+    400: "请求内容无法解析（如 JSON 格式有误或编码不是 UTF-8）",
+    404: "没有这个页面或接口",
+    405: "此地址不接受这种请求方法",
+    413: "请求内容过大",
+}
+
+
+def _refusal(request: Request, status: int, message: str, **extra: str) -> Response:
+    """A refusal as JSON for the API and as the error page for the pages."""
+    if _wants_json(request):
+        return JSONResponse({"detail": message, **extra}, status_code=status)
+    return pages.error_page(request, status, message)
 
 
 def _swagger_assets() -> Path | None:
@@ -52,6 +74,7 @@ def create_app(clock: Clock | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,  # served by dashboard.docs, behind sign-in
     )
+    app.add_middleware(RequestGuard)  # inside the headers: its refusals carry them too
     app.add_middleware(SecurityHeaders, allowed_hosts=parse_hosts(settings().allowed_hosts))
     app.state.clock = clock or (lambda: pendulum.now("UTC"))
     app.state.drill = clock is not None
@@ -83,21 +106,35 @@ def create_app(clock: Clock | None = None) -> FastAPI:
 
     @app.exception_handler(Forbidden)
     def forbidden(request: Request, exc: Forbidden) -> Response:
-        if _wants_json(request):
-            return JSONResponse({"detail": exc.message}, status_code=403)
-        return pages.error_page(request, 403, exc.message)
+        return _refusal(request, 403, exc.message)
 
     @app.exception_handler(NotFound)
     def not_found(request: Request, exc: NotFound) -> Response:
-        if _wants_json(request):
-            return JSONResponse({"detail": exc.message}, status_code=404)
-        return pages.error_page(request, 404, exc.message)
+        return _refusal(request, 404, exc.message)
 
     @app.exception_handler(Refused)
     def refused(request: Request, exc: Refused) -> Response:
-        if _wants_json(request):
-            return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=409)
-        return pages.error_page(request, 409, exc.message)
+        return _refusal(request, 409, exc.message, code=exc.code)
+
+    @app.exception_handler(BadRequest)
+    def bad_request(request: Request, exc: BadRequest) -> Response:
+        return _refusal(request, 400, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = str(exc.detail)
+        if not _CHINESE.search(detail):
+            detail = _HTTP_MESSAGES.get(exc.status_code, "请求无法办理")
+        answer = _refusal(request, exc.status_code, detail)
+        answer.headers.update(exc.headers or {})
+        return answer
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    def out_of_range(request: Request, exc: Exception) -> Response:
+        # The database refused a value as given (a number past 64 bits, a text longer than
+        # its column): the request's fault, told as such.
+        return _refusal(request, 422, "请求内容超出允许范围（数值过大或文字过长），未办理")
 
     @app.exception_handler(RequestValidationError)
     def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -105,7 +142,7 @@ def create_app(clock: Clock | None = None) -> FastAPI:
             f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body')}：{e.get('msg', '')}"
             for e in exc.errors()
         )
-        return JSONResponse({"detail": f"请求内容有误：{problems}"}, status_code=422)
+        return _refusal(request, 422, f"请求内容有误：{problems}")
 
     app.include_router(docs.router)
     app.include_router(api.router)

@@ -27,6 +27,7 @@ from dashboard.auth import (
     signed_in_viewer,
     token_of,
 )
+from dashboard.guard import BadRequest, row_id
 from dashboard.lookup import committee_by_key, cycle_or_404, latest_cycles, org_for_page
 from dashboard.scope import KIND_LABELS, Forbidden, Viewer, visible_orgs
 from dashboard.timeline import timeline
@@ -76,7 +77,11 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
 
 async def form_of(request: Request) -> dict[str, list[str]]:
     """The posted form (application/x-www-form-urlencoded), without another dependency."""
-    return parse_qs((await request.body()).decode("utf-8"), keep_blank_values=True)
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("表单内容不是 UTF-8 编码，无法办理：请刷新页面后重试") from None
+    return parse_qs(text, keep_blank_values=True)
 
 
 FormDep = Annotated[dict[str, list[str]], Depends(form_of)]
@@ -293,17 +298,16 @@ def act(cycle_id: str, request: Request, viewer: ViewerDep, form: FormDep) -> Re
     back = _field(form, "back", f"/cycles/{cycle_id}")
     if not back.startswith("/cycles/"):
         back = f"/cycles/{cycle_id}"
-    try:
-        ids = [int(v) for v in form.get("id", [])]
-    except ValueError:
-        raise Forbidden("申报编号无效") from None
+    ids = [row_id(v) for v in form.get("id", [])]
+    if None in ids:
+        raise BadRequest("申报编号无效")
     if not ids:
         return RedirectResponse(f"{back}?notice={quote('请先勾选申报')}", status_code=303)
     outcome = act_on(
         viewer,
         cycle_id,
         _field(form, "action"),
-        ids,
+        [i for i in ids if i is not None],
         now=now_of(request),
         reason=_field(form, "reason"),
     )
@@ -342,7 +346,7 @@ def accounts_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
 def accounts_create(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
     _check_csrf(request, form)
     target = _field(form, "target").strip()
-    committee_id = int(target[2:]) if target.startswith("c:") and target[2:].isdigit() else None
+    committee_id = row_id(target[2:]) if target.startswith("c:") else None
     try:
         with session_scope() as session:
             creator = session.get(Account, viewer.account_id)
