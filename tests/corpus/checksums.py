@@ -1,0 +1,47 @@
+"""A digest of a database's whole contents, to show that refused input changed nothing.
+
+Every table the database holds is read (reflected, not taken from the models, so a table no
+model names is still covered), each row turned into text and the rows sorted in Python: JSON
+columns cannot be ordered by in PostgreSQL, and row order is no part of the contents."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import MetaData, create_engine, select
+
+from models.db import normalised_url
+
+
+def table_digests(url: str) -> dict[str, str]:
+    """Each table's name and the SHA-256 of its sorted rows."""
+    engine = create_engine(normalised_url(url))
+    try:
+        metadata = MetaData()
+        metadata.reflect(engine)
+        digests: dict[str, str] = {}
+        with engine.connect() as connection:
+            for name, table in sorted(metadata.tables.items()):
+                rows = sorted(repr(tuple(row)) for row in connection.execute(select(table)))
+                digest = hashlib.sha256(f"{len(rows)}\n".encode())
+                for row in rows:
+                    digest.update(row.encode() + b"\n")
+                digests[name] = digest.hexdigest()
+        return digests
+    finally:
+        engine.dispose()
+
+
+def database_checksum(url: str) -> str:
+    """One digest over every table: equal before and after means nothing was written."""
+    whole = hashlib.sha256()
+    for name, digest in table_digests(url).items():
+        whole.update(f"{name}={digest}\n".encode())
+    return whole.hexdigest()
+
+
+def changed_tables(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """The tables whose contents differ (or that appeared or vanished), for a failure message."""
+    return sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
