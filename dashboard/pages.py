@@ -24,15 +24,18 @@ from dashboard.auth import (
     end_session,
     now_of,
     password_viewer,
+    security_now,
+    sign_in_request,
     signed_in_viewer,
     token_of,
 )
 from dashboard.guard import BadRequest, row_id
 from dashboard.lookup import committee_by_key, cycle_or_404, latest_cycles, org_for_page
+from dashboard.notices import notice_of, with_notice
 from dashboard.scope import KIND_LABELS, Forbidden, Viewer, visible_orgs
 from dashboard.timeline import timeline
 from models import accounts
-from models.accounts import ROLE_LABELS, Account, NotManaged, Role, create_account, sign_in
+from models.accounts import ROLE_LABELS, Account, NotManaged, Role, create_account
 from models.context import Refused
 from models.cycle import Committee
 from models.db import read_scope, session_scope
@@ -106,8 +109,8 @@ def login(request: Request, form: FormDep) -> Response:
     target = _local(_field(form, "next", "/"))
     try:
         with session_scope() as session:
-            signed = sign_in(
-                session, _field(form, "username"), _field(form, "password"), now_of(request)
+            signed = sign_in_request(
+                session, request, _field(form, "username"), _field(form, "password")
             )
     except Refused as exc:
         return render(request, "login.html", status_code=401, next=target, error=exc.message)
@@ -119,7 +122,7 @@ def login(request: Request, form: FormDep) -> Response:
         signed.token,
         httponly=True,
         samesite="strict",
-        max_age=int((signed.expires_at - now_of(request)).total_seconds()),
+        max_age=int((signed.expires_at - security_now(request)).total_seconds()),
     )
     return response
 
@@ -150,7 +153,7 @@ def password_change(request: Request, viewer: PasswordDep, form: FormDep) -> Res
                 account,
                 _field(form, "old_password"),
                 new,
-                now_of(request),
+                security_now(request),
                 token_of(request),
             )
     except Refused as exc:
@@ -237,7 +240,7 @@ def org_page(
         status=status,
         # In the order of the workflow, as the service layer's table lists them.
         actions=[a for a in ACTION_LABELS if a in viewer.allowed_actions() and a in _ON_ORG_PAGE],
-        notice=request.query_params.get("notice"),
+        notice=notice_of(request),
     )
 
 
@@ -271,7 +274,7 @@ def committee_page(cycle_id: str, key: str, request: Request, viewer: ViewerDep)
         data=data,
         apps=apps,
         verdicts=[a for a in ("pass", "fail") if a in viewer.allowed_actions()],
-        notice=request.query_params.get("notice"),
+        notice=notice_of(request),
     )
 
 
@@ -302,7 +305,7 @@ def act(cycle_id: str, request: Request, viewer: ViewerDep, form: FormDep) -> Re
     if None in ids:
         raise BadRequest("申报编号无效")
     if not ids:
-        return RedirectResponse(f"{back}?notice={quote('请先勾选申报')}", status_code=303)
+        return RedirectResponse(with_notice(request, back, "请先勾选申报"), status_code=303)
     outcome = act_on(
         viewer,
         cycle_id,
@@ -312,7 +315,7 @@ def act(cycle_id: str, request: Request, viewer: ViewerDep, form: FormDep) -> Re
         reason=_field(form, "reason"),
     )
     notice = _notice(len(outcome.done), outcome.refused)
-    return RedirectResponse(f"{back}?notice={quote(notice)}", status_code=303)
+    return RedirectResponse(with_notice(request, back, notice), status_code=303)
 
 
 def _accounts_page(
@@ -331,7 +334,7 @@ def _accounts_page(
         status_code=status_code,
         viewer=viewer,
         rows=rows,
-        notice=request.query_params.get("notice"),
+        notice=notice_of(request),
         error=error,
         shown=shown,
     )
@@ -364,7 +367,7 @@ def accounts_create(request: Request, viewer: ViewerDep, form: FormDep) -> Respo
             name = account.username
     except Refused as exc:
         return _accounts_page(request, viewer, status_code=409, error=exc.message)
-    return RedirectResponse(f"/accounts?notice={quote(f'已创建账号 {name}')}", status_code=303)
+    return RedirectResponse(with_notice(request, "/accounts", f"已创建账号 {name}"), 303)
 
 
 @router.post("/accounts/manage")
@@ -391,7 +394,7 @@ def accounts_manage(request: Request, viewer: ViewerDep, form: FormDep) -> Respo
         # Not a redirect: the password must not sit in a URL or the browser's history.
         return _accounts_page(request, viewer, shown=shown)
     done = "已停用" if what == "deactivate" else "已启用"
-    return RedirectResponse(f"/accounts?notice={quote(f'{done}账号 {username}')}", 303)
+    return RedirectResponse(with_notice(request, "/accounts", f"{done}账号 {username}"), 303)
 
 
 @router.get("/verify")
