@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from dashboard.api import AccountOut, ViewerDep, account_out
-from dashboard.auth import now_of, password_viewer, token_of
+from dashboard.auth import password_viewer, security_now, token_of
 from dashboard.schemas import Instant
 from dashboard.scope import Forbidden, Viewer, viewer_of
 from models import accounts
@@ -130,7 +130,7 @@ def change_password(body: PasswordIn, viewer: PasswordDep, request: Request) -> 
             _me(session, viewer),
             body.old_password,
             body.new_password,
-            now_of(request),
+            security_now(request),
             token_of(request),
         )
     return Response(status_code=204)
@@ -160,7 +160,7 @@ def new_account(body: AccountIn, viewer: ViewerDep, request: Request) -> Created
                 by=creator,
                 username=body.username,
                 cycle_id=body.cycle_id,
-                now=now_of(request),
+                now=security_now(request),
                 display_name=body.display_name,
             )
             account, token = signed.account, signed.token
@@ -171,7 +171,7 @@ def new_account(body: AccountIn, viewer: ViewerDep, request: Request) -> Created
                 username=body.username,
                 password=body.password or "",
                 role=body.role.value,
-                now=now_of(request),
+                now=security_now(request),
                 org_code=body.org_code,
                 committee_id=body.committee_id,
                 display_name=body.display_name,
@@ -225,7 +225,9 @@ def activate(username: str, viewer: ViewerDep) -> Response:
 )
 def rotate_token(username: str, viewer: ViewerDep, request: Request) -> TokenOut:
     with _managing() as session:
-        signed = accounts.rotate_token(session, _me(session, viewer), username, now_of(request))
+        signed = accounts.rotate_token(
+            session, _me(session, viewer), username, security_now(request)
+        )
         return TokenOut(
             username=signed.account.username, token=signed.token, expires_at=signed.expires_at
         )

@@ -9,12 +9,19 @@ from pydantic import BaseModel, Field
 
 from dashboard import figures
 from dashboard.actions import act as act_on
-from dashboard.auth import NotSignedIn, acting_viewer, current_viewer, end_session, now_of
+from dashboard.auth import (
+    NotSignedIn,
+    acting_viewer,
+    current_viewer,
+    end_session,
+    now_of,
+    sign_in_request,
+)
 from dashboard.guard import MAX_ID, RowId
 from dashboard.lookup import cycle_or_404, latest_cycles, org_for_page
 from dashboard.schemas import ApplicationRow, CommitteeRow, FilingRow, Instant, Overview
 from dashboard.scope import Forbidden, Viewer, viewer_of
-from models.accounts import ROLE_LABELS, Role, sign_in
+from models.accounts import ROLE_LABELS, Role
 from models.context import Refused
 from models.db import read_scope, session_scope
 from models.refusals import RefusalCode
@@ -101,7 +108,7 @@ def account_out(viewer: Viewer) -> AccountOut:
 def api_sign_in(body: SignIn, request: Request) -> SessionOut:
     try:
         with session_scope() as session:
-            signed = sign_in(session, body.username, body.password, now_of(request))
+            signed = sign_in_request(session, request, body.username, body.password)
             viewer = viewer_of(session, signed.account)
     except Refused as exc:
         raise NotSignedIn(exc.message) from None

@@ -60,8 +60,10 @@ def _swagger_assets() -> Path | None:
     return Path(swagger_ui_bundle.swagger_ui_path)
 
 
-def create_app(clock: Clock | None = None) -> FastAPI:
-    """``clock`` fixes "now" for tests and drills (演练); by default it is the real clock."""
+def create_app(clock: Clock | None = None, security_clock: Clock | None = None) -> FastAPI:
+    """``clock`` fixes "now" for tests and drills (演练); by default it is the real clock.
+    Sign-ins expire and pauses end by ``security_clock``, the real clock unless a test sets
+    it: a drill moves the cycle, not the security timing."""
     app = FastAPI(
         title="职称评审工作台 API",
         description="职称评审各阶段进度与办理接口。先 POST /api/session 登录，"
@@ -78,6 +80,7 @@ def create_app(clock: Clock | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders, allowed_hosts=parse_hosts(settings().allowed_hosts))
     app.state.clock = clock or (lambda: pendulum.now("UTC"))
     app.state.drill = clock is not None
+    app.state.security_clock = security_clock or (lambda: pendulum.now("UTC"))
     assets = _swagger_assets()
     if assets is not None:  # mounted first: "/static" would otherwise claim its paths
         app.mount("/static/swagger", StaticFiles(directory=str(assets)), name="swagger")

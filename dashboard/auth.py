@@ -1,5 +1,6 @@
 """Who is asking: a session token from the browser's cookie or an API client's bearer header,
-turned into a ``Viewer``. The clock is the app's, so tests and drills can fix it."""
+turned into a ``Viewer``. The app's clock, which tests and drills fix, times the cycle; sign-ins
+follow the real clock (``security_now``)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import datetime as dt
 import hashlib
 
 from fastapi import Request, Response
+from sqlmodel import Session
 
 from dashboard.scope import Forbidden, Viewer, viewer_of
-from models.accounts import account_for_token, sign_out
+from models.accounts import SignedIn, account_for_token, sign_in, sign_out
 from models.db import read_scope, session_scope
 
 COOKIE = "zhicheng_session"
@@ -33,6 +35,19 @@ def now_of(request: Request) -> dt.datetime:
     return now
 
 
+def security_now(request: Request) -> dt.datetime:
+    """The time of sign-ins, their expiry and pauses: the real clock even in a drill, whose
+    clock (``--as-of``) would otherwise freeze them or expire them at once."""
+    now = request.app.state.security_clock()
+    assert isinstance(now, dt.datetime)
+    return now
+
+
+def sign_in_request(session: Session, request: Request, username: str, password: str) -> SignedIn:
+    """A sign-in from the page or the API, timed by the real clock."""
+    return sign_in(session, username, password, security_now(request))
+
+
 def token_of(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -46,7 +61,7 @@ def signed_in_viewer(request: Request) -> Viewer | None:
     if not token:
         return None
     with read_scope() as session:
-        account = account_for_token(session, token, now_of(request))
+        account = account_for_token(session, token, security_now(request))
         return viewer_of(session, account) if account is not None else None
 
 

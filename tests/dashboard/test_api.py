@@ -36,6 +36,7 @@ def test_passwords_are_stored_hashed(world: World) -> None:
 
 
 def test_a_session_expires(client: TestClient, world: World, clock: Clocked) -> None:
+    client.app.state.security_clock = clock  # sign-ins follow their own clock (not a drill's)
     headers = token(client, world.users["unit_a"])
     assert client.get("/api/me", headers=headers).status_code == 200
     clock.now = clock.now + dt.timedelta(hours=8, seconds=1)
@@ -264,6 +265,7 @@ def test_the_root_account_exists_once(world: World) -> None:
 def test_repeated_wrong_passwords_pause_the_account(
     client: TestClient, world: World, clock: Clocked
 ) -> None:
+    client.app.state.security_clock = clock  # pauses follow their own clock (not a drill's)
     user = world.users["unit_b"]
     for _ in range(5):
         wrong = client.post("/api/session", json={"username": user, "password": "guess-1234"})

@@ -17,8 +17,6 @@ from tests.dashboard.conftest import PASSWORD, Clocked
 from tests.factories import bj
 from tests.security.signin_support import fresh_account, new_address
 
-pytestmark = pytest.mark.xfail(strict=True, reason="finding 7: the drill clock times sign-ins")
-
 
 @pytest.mark.parametrize("as_of", [bj(2024, 9, 20, 10), bj(2031, 3, 1, 9)], ids=["past", "future"])
 def test_a_sign_in_expires_by_the_real_clock(
