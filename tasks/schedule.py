@@ -52,7 +52,7 @@ def scheduled_runs(cycle_id: str, states: list[StateType] | None = None) -> list
                 return found
 
 
-def _schedule(cycle_id: str, run: Run) -> FlowRun:
+def _schedule(cycle_id: str, run: Run, key: str) -> FlowRun:
     try:
         flow_run = run_deployment(
             PHASE_DEPLOYMENT,
@@ -60,7 +60,7 @@ def _schedule(cycle_id: str, run: Run) -> FlowRun:
             scheduled_time=run.at,
             timeout=0,
             as_subflow=False,
-            idempotency_key=run.key(cycle_id),
+            idempotency_key=key,
             tags=run.tags(cycle_id),
         )
     except ObjectNotFound:
@@ -74,18 +74,47 @@ def _schedule(cycle_id: str, run: Run) -> FlowRun:
     return flow_run
 
 
+# A run scheduled again at an instant whose earlier run was cancelled (a meeting postponed,
+# then moved back) needs a key of its own: Prefect answers a reused key with the cancelled run.
+AGAIN = "#"
+
+
+def base_key(key: str | None) -> str:
+    """The schedule's key of a run, without the count of earlier cancelled ones."""
+    return (key or "").split(AGAIN)[0]
+
+
+def free_key(key: str, taken: dict[str, bool]) -> str | None:
+    """The key to schedule ``key``'s run under: ``key`` itself, or ``key#n`` after n cancelled
+    runs held it; None when a run not cancelled already has it. ``taken``: each key on the
+    server and whether its run is still in force (not cancelled). Deterministic, so two
+    concurrent launches still meet on one key."""
+    candidate, n = key, 0
+    while candidate in taken:
+        if taken[candidate]:
+            return None
+        n += 1
+        candidate = f"{key}{AGAIN}{n}"
+    return candidate
+
+
 @task(cache_policy=NO_CACHE, name="schedule-runs", task_run_name="schedule-{cycle_id}")
 def schedule_runs(cycle_id: str, now: dt.datetime) -> list[str]:
     """Creates a scheduled run at every future instant of the cycle that has none yet (the
     idempotency key also makes a concurrent rerun return the same run, not a new one)."""
     with session_scope() as session:
         planned = [r for r in stored_runs(session, cycle_id) if r.at > now]
-    present = {r.idempotency_key for r in scheduled_runs(cycle_id)}
-    return [
-        f"{run.label} → {_schedule(cycle_id, run).name}"
-        for run in planned
-        if run.key(cycle_id) not in present
-    ]
+    taken = {
+        r.idempotency_key: r.state_type != StateType.CANCELLED
+        for r in scheduled_runs(cycle_id)
+        if r.idempotency_key
+    }
+    scheduled = []
+    for run in planned:
+        key = free_key(run.key(cycle_id), taken)
+        if key is not None:
+            scheduled.append(f"{run.label} → {_schedule(cycle_id, run, key).name}")
+    return scheduled
 
 
 @task(cache_policy=NO_CACHE, name="cancel-superseded", task_run_name="cancel-{cycle_id}")
@@ -97,7 +126,7 @@ def cancel_superseded(cycle_id: str) -> int:
     stale = [
         r
         for r in scheduled_runs(cycle_id, [StateType.SCHEDULED])
-        if r.idempotency_key not in current
+        if base_key(r.idempotency_key) not in current
     ]
     with get_client(sync_client=True) as client:
         for flow_run in stale:

@@ -99,3 +99,44 @@ def test_a_sub_step_extension_moves_no_runs_and_a_breaking_one_is_refused(deploy
             "来不及",
             now=bj(2024, 12, 20),
         )
+
+
+def publicity_end_runs(cycle_id: str, key: str) -> list[tuple[dt.datetime, str]]:
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"cycle:{cycle_id}"]))
+        )
+    return sorted(
+        (r.expected_start_time, r.state_type.value)
+        for r in runs
+        if r.state_type is not None
+        and "kind:result_publicity_end" in r.tags
+        and key in (r.idempotency_key or "")
+    )
+
+
+def test_a_meeting_moved_and_moved_back_is_scheduled_again(deployment: None) -> None:
+    """Planned for 11/20, re-planned for 11/25, then back to 11/20: the run at the end of the
+    first date's result publicity was cancelled, and is needed again — a new run, not the
+    cancelled one Prefect would hand back for a reused idempotency key."""
+    from typer.testing import CliRunner
+
+    from zhicheng.cli import app
+
+    cycle_id = f"t-meeting-{uuid.uuid4().hex[:6]}"
+    key = "jyg-zxxjs-gj"
+    annual_cycle(str(bundled_cycle("jiayuguan-2024")), now=bj(2024, 8, 30, 12), cycle_id=cycle_id)
+    now = "2024-11-01T10:00:00+08:00"
+    for day in ("2024-11-20", "2024-11-25", "2024-11-20"):
+        made = CliRunner().invoke(
+            app,
+            ["committee", "plan", "--cycle", cycle_id, "--committee", key, "--day", day]
+            + ["--by", "市人社局", "--now", now],
+        )
+        assert made.exit_code == 0, made.output
+    first_end, second_end = bj(2024, 11, 26), bj(2024, 12, 1)  # 24:00 of the fifth day after
+    assert publicity_end_runs(cycle_id, key) == [
+        (first_end, "CANCELLED"),
+        (first_end, "SCHEDULED"),
+        (second_end, "CANCELLED"),
+    ]
