@@ -18,9 +18,14 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from calendars.plain_yaml import WithoutAliases
+
 TOP_LEVEL_PHASES = ("prep", "declaration", "unit_review", "committee_review", "filing")
 REFERENCE = re.compile(r"^(?P<key>[a-z_]+)\.(?P<edge>start|end|last_day)$")
 WINDOW = re.compile(r"^(?P<month>1[0-2]|[1-9])月(?P<part>上旬|中旬|下旬)$")
+# The largest province file is about 30 KB; a file far larger is a mistake (a wrong file, an
+# export pasted in) and is refused before it is parsed, not after minutes of parsing.
+LARGEST_FILE_BYTES = 1024 * 1024
 
 
 class CycleFileError(ValueError):
@@ -386,7 +391,7 @@ def find_parent_file(child: Path, parent: str) -> Path:
     )
 
 
-class _TextDates(yaml.SafeLoader):
+class _TextDates(WithoutAliases):
     """Dates stay text until the schema reads them, so an impossible one (2019-09-31) is
     reported with its field like any other bad value."""
 
@@ -409,9 +414,22 @@ _TextDates.add_constructor("tag:yaml.org,2002:int", _int_or_clock)
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        raise CycleFileError(str(path), "", "文件不存在")
+        raise CycleFileError(str(path), "", "文件不存在" if not path.exists() else "不是文件")
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDates)  # noqa: S506
+        with path.open("rb") as handle:
+            data = handle.read(LARGEST_FILE_BYTES + 1)
+    except OSError as exc:
+        raise CycleFileError(path.name, "", f"无法读取（{exc.strerror or exc}）") from None
+    if len(data) > LARGEST_FILE_BYTES:
+        raise CycleFileError(
+            path.name,
+            "",
+            f"文件过大（超过 {LARGEST_FILE_BYTES // 1024} KB）：周期文件只写一年的日程和政策",
+        )
+    try:
+        raw = yaml.load(data.decode("utf-8"), Loader=_TextDates)  # noqa: S506
+    except RecursionError:
+        raise CycleFileError(path.name, "", "YAML 嵌套层数过多") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "未知位置"

@@ -28,6 +28,7 @@ import pendulum
 import yaml
 
 from calendars.beijing import BEIJING
+from calendars.plain_yaml import WithoutAliases
 
 _WEEKDAY = "一二三四五六日"
 _YEAR_FILE = re.compile(r"^(\d{4})\.yaml$")
@@ -54,7 +55,7 @@ class YearNotCovered(LookupError):
 # --- reading YAML ---------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(WithoutAliases):
     """Safe YAML with dates kept as text, so a bad date is reported with its field instead of
     as a constructor traceback, and with duplicate keys refused, because a clerk's second
     ``workdays:`` would otherwise silently replace the first."""
@@ -438,6 +439,12 @@ class WorkdayCalendar:
             )
             raise YearNotCovered(year, hint) from None
 
+    def _day_after(self, day: dt.date) -> dt.date:
+        """The next day; after the last day a date can hold comes a year no file covers."""
+        if day == dt.date.max:
+            self._year(day.year + 1)  # raises YearNotCovered: no year past 9999 has a file
+        return day + dt.timedelta(days=1)
+
     def is_workday(self, day: dt.date) -> bool:
         day = _as_day(day)
         data = self._year(day.year)
@@ -449,7 +456,7 @@ class WorkdayCalendar:
         return self._year(day.year).rest.get(day.toordinal())
 
     def next_workday(self, day: dt.date) -> dt.date:
-        return self.add_workdays(_as_day(day) + dt.timedelta(days=1), 1)
+        return self.add_workdays(self._day_after(_as_day(day)), 1)
 
     def add_workdays(self, day: dt.date, n: int) -> dt.date:
         """The n-th working day counting from ``day``, which counts when it is worked."""
@@ -464,12 +471,14 @@ class WorkdayCalendar:
             if n <= len(days) - i:
                 return dt.date.fromordinal(days[i + n - 1])
             n -= len(days) - i
+            # 1 January of the next year as an ordinal: no date is built, so the walk past
+            # 9999 reaches the year lookup (not covered) instead of overflowing.
+            ordinal = dt.date(year, 12, 31).toordinal() + 1
             year += 1
-            ordinal = dt.date(year, 1, 1).toordinal()
 
     def workdays_after(self, day: dt.date, n: int) -> dt.date:
         """ "Within n working days after" an event: counting starts the next day."""
-        return self.add_workdays(_as_day(day) + dt.timedelta(days=1), n)
+        return self.add_workdays(self._day_after(_as_day(day)), n)
 
     def workdays_between(self, first: dt.date, last: dt.date) -> int:
         """Working days in [first, last], both counted; 0 when last is before first."""

@@ -26,10 +26,22 @@ class Settings(BaseSettings):
     password_min_length: int = 8
     login_max_failures: int = 5
     login_lock_minutes: int = 15
+    # Across accounts: more than this many failed sign-ins from one client address within the
+    # window make the address wait (HTTP 429) for the block, whatever usernames it tried.
+    login_client_max_failures: int = 20
+    login_client_window_minutes: int = 10
+    login_client_block_minutes: int = 15
+    # A sign-in unused this long ends, however young (beside the absolute session_hours);
+    # cookies marked Secure for a dashboard served over TLS (behind a proxy that terminates it).
+    session_idle_minutes: int = 30
+    cookie_secure: bool = False
     # The host names the dashboard answers to, comma-separated (any other Host header gets a
     # 400: against DNS rebinding); the API's documentation (behind sign-in) can be switched off.
     allowed_hosts: str = "127.0.0.1,localhost"
     api_docs: bool = True
+    # The most applicants `zhicheng simulate` accepts: a run keeps them all in memory, and
+    # 100,000 (a province's year several times over) takes hours. A resource bound, not policy.
+    simulation_max_applicants: int = 100_000
 
     @field_validator("channels", "calendar_overrides", mode="before")
     @classmethod

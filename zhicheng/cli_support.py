@@ -13,6 +13,7 @@ from typing import ParamSpec, TypeVar
 import pendulum
 import typer
 from rich.console import Console
+from sqlmodel import Session
 
 from calendars.beijing import BEIJING
 
@@ -21,6 +22,20 @@ console = Console(width=None if sys.stdout.isatty() else 150)
 err_console = Console(stderr=True)
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def _chinese_usage_errors() -> None:
+    """A misspelt option or a word where a number belongs is refused by the option parser
+    before any command runs; its panel is titled in Chinese with where to find the usage, and
+    keeps the parser's own detail (which names the option)."""
+    from typer import rich_utils
+
+    rich_utils.ERRORS_PANEL_TITLE = "命令行参数错误（以下为参数解析器的原文说明）"
+    rich_utils.RICH_HELP = "用法说明：[blue]{command_path} {help_option}[/]"
+    rich_utils.ABORTED_TEXT = "已中止。"
+
+
+_chinese_usage_errors()
 
 
 class UserError(Exception):
@@ -69,6 +84,30 @@ def resolve_cycle_path(file: str) -> Path:
     raise UserError(
         f"找不到周期文件 '{file}'（既不是已有路径，也不是内置周期名，如 jiayuguan-2024）"
     )
+
+
+# Row ids are 64-bit integers in both databases: a larger number names no row, and the
+# drivers cannot even send it.
+LARGEST_ROW_ID = 2**63 - 1
+
+
+def row_ids(values: list[int], what: str) -> list[int]:
+    """Ids given on the command line, refused when no row could have them."""
+    for value in values:
+        if not 1 <= value <= LARGEST_ROW_ID:
+            raise UserError(f"{what} {value} 不存在（编号为正整数）")
+    return values
+
+
+def require_cycle(session: Session, cycle_id: str) -> None:
+    """A command that reads a stored cycle refuses one the database does not hold, by name."""
+    from models.cycle import Cycle
+    from models.refusals import RefusalCode, Refused
+
+    if session.get(Cycle, cycle_id) is None:
+        raise Refused(
+            f"没有编号为 {cycle_id} 的评审周期（请先 zhicheng launch）", RefusalCode.no_cycle
+        )
 
 
 def ensure_database() -> None:

@@ -70,16 +70,7 @@ def world(database: str, tmp_path_factory: pytest.TempPathFactory) -> World:
 
 
 # Findings not fixed yet: each fails (strictly) until its fix removes it from here.
-KNOWN: dict[str, str] = {
-    "calendar-last-day-9999": "the day after 9999-12-31 overflows",
-    "calendar-add-negative": "click's usage errors are English only",
-    "filing-status-unknown-cycle": "stored_plan asserts the cycle exists",
-    "filing-record-unknown-cycle": "stored_plan asserts the cycle exists",
-    "act-application-2-pow-63": "an id past BIGINT overflows in the driver",
-    "template-missing-folder": "the write fails with FileNotFoundError",
-    "template-onto-a-folder": "the write fails with IsADirectoryError",
-    "database-file-is-a-folder": "stored_plan asserts the cycle exists",
-}
+KNOWN: dict[str, str] = {}
 
 
 def case(name: str, *args: str, env: dict[str, str] | None = None) -> ParameterSet:

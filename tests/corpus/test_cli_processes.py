@@ -34,6 +34,8 @@ def _env(database: str, tmp_path: Path) -> dict[str, str]:
         "PREFECT_HOME": str(tmp_path / "prefect"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
+        # its first start migrates a fresh database: slow on a shared, loaded machine
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "150",
     }
     return env
 
@@ -71,7 +73,6 @@ def billion_laughs(path: Path) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="the loader expands aliases: plan hangs")
 def test_a_yaml_bomb_is_refused_at_once(tmp_path: Path) -> None:
     bomb = billion_laughs(tmp_path / "laughs-2024.yaml")
     assert 4700 < bomb.stat().st_size < 5100
@@ -79,7 +80,6 @@ def test_a_yaml_bomb_is_refused_at_once(tmp_path: Path) -> None:
     _refused(["plan", str(bomb)], env, timeout=30)
 
 
-@pytest.mark.xfail(strict=True, reason="--applicants has no upper bound: the run starts")
 def test_a_simulation_too_large_is_refused_before_it_starts(db: str, tmp_path: Path) -> None:
     before = table_digests(db)
     _refused(["simulate", "--applicants", "100000000"], _env(db, tmp_path), timeout=60)
@@ -136,7 +136,7 @@ def test_a_simulation_stopped_by_sigterm_leaves_no_cycle_and_no_server(
         text=True,
     )
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 240
         servers: set[int] = set()
         # Mid-run: the cycle and its applicants written, Prefect's server started.
         while time.monotonic() < deadline and run.poll() is None:

@@ -12,6 +12,7 @@ from zhicheng.cli_support import (
     err_console,
     friendly,
     instant_or_now,
+    row_ids,
 )
 
 ACTIONS_HELP = ", ".join(ACTION_NAMES)
@@ -40,7 +41,13 @@ def act(
     ensure_database()
     with session_scope() as session:
         outcome = services.by_name(
-            session, action, cycle, application, now=when, actor=actor, reason=reason or ""
+            session,
+            action,
+            cycle,
+            row_ids(application, "申报"),
+            now=when,
+            actor=actor,
+            reason=reason or "",
         )
     for app_id in outcome.done:
         console.print(f"申报 {app_id}：已办理（{action}）", highlight=False)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from zhicheng.cli_support import console, ensure_database, friendly, instant_or_now
+from zhicheng.cli_support import (
+    console,
+    ensure_database,
+    friendly,
+    instant_or_now,
+    require_cycle,
+)
 
 app = typer.Typer(no_args_is_help=True, help="备案清单：各事项的截止时间与状态，登记备案。")
 
@@ -24,6 +30,7 @@ def filing_status_command(
 
     ensure_database()
     with session_scope() as session:
+        require_cycle(session, cycle)
         _, plan = stored_plan(session, cycle)
         rows = filing_status(session, cycle, plan, instant_or_now(now))
     table = Table(title=f"{cycle} 备案清单", title_justify="left")
@@ -56,6 +63,7 @@ def filing_record_command(
 
     ensure_database()
     with session_scope() as session:
+        require_cycle(session, cycle)
         _, plan = stored_plan(session, cycle)
         record_filing(session, cycle, plan, item, by=by, now=instant_or_now(now), note=note)
     console.print(f"已登记备案：{item}", highlight=False)

@@ -24,6 +24,7 @@ from zhicheng.cli_support import (
     friendly,
     instant_or_now,
 )
+from zhicheng.output_files import checked_output, writing
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -223,5 +224,6 @@ def template(
 
     if out.suffix.lower() != ".xlsx":
         raise UserError("模板只生成 .xlsx 文件：请用 -o 指定以 .xlsx 结尾的文件名")
-    write_template(kind.value, out)
+    with writing(checked_output(out)):
+        write_template(kind.value, out)
     console.print(f"模板已写入 {out}", highlight=False)

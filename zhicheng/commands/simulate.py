@@ -12,7 +12,11 @@ from zhicheng.cli_support import UserError, ensure_database, friendly, resolve_c
 @friendly
 def simulate(
     cycle: str = typer.Option("jiayuguan-2024", "--cycle", help="周期文件路径或内置周期名"),
-    applicants: int = typer.Option(2000, "--applicants", help="仿真申报人数"),
+    applicants: int = typer.Option(
+        2000,
+        "--applicants",
+        help="仿真申报人数（上限见 ZHICHENG_SIMULATION_MAX_APPLICANTS，默认 100000）",
+    ),
     seed: int = typer.Option(2024, "--seed", help="随机种子：同一种子，同一结果"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出报告"),
     notify: str = typer.Option(
@@ -22,8 +26,16 @@ def simulate(
     ),
 ) -> None:
     """仿真整个评审周期：合成全省组织机构和申报人，在模拟时钟上驱动真实的 Prefect 流程直到全部办结。"""
+    from models.settings import settings
+
     if applicants < 1:
         raise UserError(f"申报人数须为正整数（收到 {applicants}）")
+    largest = settings().simulation_max_applicants
+    if applicants > largest:
+        raise UserError(
+            f"申报人数最多 {largest}（收到 {applicants}）；"
+            "确需更多请设置环境变量 ZHICHENG_SIMULATION_MAX_APPLICANTS"
+        )
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     ensure_database()
     from zhicheng.simulate_view import run_simulation
