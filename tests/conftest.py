@@ -79,13 +79,17 @@ def database(
     _drop_postgres(name)
 
 
-@pytest.fixture
-def db(database: str) -> str:
-    """Re-points the settings at this backend (another backend's test may have moved them)."""
+def point_at(url: str) -> None:
+    """Re-points the settings at ``url`` (another backend's test may have moved them)."""
     from models.settings import settings
 
-    os.environ["ZHICHENG_DATABASE_URL"] = database
+    os.environ["ZHICHENG_DATABASE_URL"] = url
     settings.cache_clear()
+
+
+@pytest.fixture
+def db(database: str) -> str:
+    point_at(database)
     return database
 
 
