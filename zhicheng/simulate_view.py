@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 
+import typer
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from simulation.driver import Simulation
+from simulation.interruption import INTERRUPTIONS, discard_cycle, sigterm_raises
 from simulation.report import Report
 from zhicheng.cli_support import console, err_console
 
+STOPPED = 130  # the shell's exit code for a run stopped by a signal (128 + SIGINT)
 STATUS_LABELS = {
     "issued": "已发证",
     "failed": "未通过",
@@ -38,9 +41,22 @@ def run_simulation(
         def tick(done: int, total: int, clock: str) -> None:
             bar.update(task, completed=done, total=total, clock=clock)
 
-        # In-process runs need no crash heartbeat; its thread costs a second per run.
-        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-            report = Simulation(cycle_file, applicants, seed, tick, notify_url=notify).run()
+        simulation = Simulation(cycle_file, applicants, seed, tick, notify_url=notify)
+        try:
+            # In-process runs need no crash heartbeat; its thread costs a second per run.
+            with (
+                sigterm_raises(),
+                temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+            ):
+                report = simulation.run()
+        except INTERRUPTIONS:
+            bar.stop()
+            discard_cycle(simulation.cycle_id)
+            err_console.print(
+                f"已中止：仿真未完成，周期 {simulation.cycle_id} 已删除（数据库中不留半成品）。",
+                highlight=False,
+            )
+            raise typer.Exit(STOPPED) from None
     if as_json:
         console.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
     else:

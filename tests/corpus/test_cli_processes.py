@@ -121,7 +121,6 @@ def _cycle_rows(cycle_id: str) -> tuple[int, int]:
     return cycles, applications
 
 
-@pytest.mark.xfail(strict=True, reason="SIGTERM kills the run outright: cycle and server stay")
 def test_a_simulation_stopped_by_sigterm_leaves_no_cycle_and_no_server(
     db: str, tmp_path: Path
 ) -> None:
