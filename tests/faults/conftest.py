@@ -119,3 +119,23 @@ def pointed_at(server: PrefectServer, database_url: str) -> Iterator[Faulted]:
 
 def elapsed(since: float) -> float:
     return round(time.monotonic() - since, 1)
+
+
+def plain_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flow function's tasks called as plain functions: a simulated day is tens of runs,
+    and what is tested is zhicheng's database, not Prefect's bookkeeping of each task."""
+    import flows.cycle
+
+    for name in (
+        "sweep",
+        "remind_and_escalate",
+        "carry_out",
+        "deliver_messages",
+        "publish_progress",
+    ):
+        monkeypatch.setattr(flows.cycle, name, getattr(flows.cycle, name).fn)
+
+
+@pytest.fixture(name="plain_tasks")
+def plain_tasks_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
+    plain_tasks(monkeypatch)

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-import flows.cycle
 from models.db import session_scope
 from models.outbox import Message
 from simulation.in_process import run_in_process
@@ -84,20 +83,6 @@ def outbox(cycle: str) -> list[Message]:
         return list(
             session.execute(select(Message).where(col(Message.cycle_id) == cycle)).scalars()
         )
-
-
-@pytest.fixture
-def plain_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The flow function's tasks called as plain functions: a simulated day is some thirty
-    runs, and what is tested is the outbox, not Prefect's bookkeeping of each task."""
-    for name in (
-        "sweep",
-        "remind_and_escalate",
-        "carry_out",
-        "deliver_messages",
-        "publish_progress",
-    ):
-        monkeypatch.setattr(flows.cycle, name, getattr(flows.cycle, name).fn)
 
 
 @pytest.mark.usefixtures("plain_tasks")
