@@ -16,10 +16,21 @@ def dashboard(
     ),
 ) -> None:
     """网页工作台：阶段进度、逐级下钻、评委会、备案、账号与办理接口（/api/docs）。"""
+    from dashboard.headers import host_name, parse_hosts
     from dashboard.server import serve
+    from models.settings import settings
 
     ensure_database()
     console.print(
-        f"工作台：http://{host}:{port}/ （接口文档 /api/docs；Ctrl+C 停止）", highlight=False
+        f"工作台：http://{host}:{port}/ （接口文档 /api/docs，登录后查看；Ctrl+C 停止）",
+        highlight=False,
     )
+    allowed = settings().allowed_hosts
+    if host_name(host) not in parse_hosts(allowed):
+        # Any other name in the browser's address is refused (400): say so before it happens.
+        console.print(
+            f"提示：只应答这些主机名：{allowed}；以其他地址（如本机的局域网地址）访问，"
+            "请把它加入 ZHICHENG_ALLOWED_HOSTS（逗号分隔）",
+            highlight=False,
+        )
     serve(host, port, parse_instant(as_of))
