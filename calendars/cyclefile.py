@@ -131,10 +131,21 @@ class PhaseSpec(_Strict):
         return _day(value)
 
 
+def _region_code(value: str) -> str:
+    if not re.fullmatch(r"\d{6}", value):
+        raise ValueError(f"'{value}' 不是6位行政区划代码（如 620000 甘肃省、620200 嘉峪关市）")
+    return value
+
+
 class RegionSpec(_Strict):
     code: str
     name: str
     level: Literal["province", "city", "county"]
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        return _region_code(value)
 
 
 class SourceSpec(_Strict):
@@ -184,9 +195,7 @@ class CommitteeSpec(_Strict):
     @field_validator("region")
     @classmethod
     def _region(cls, value: str) -> str:
-        if not re.fullmatch(r"\d{6}", value):
-            raise ValueError(f"'{value}' 不是6位行政区划代码（如 620000 甘肃省、620200 嘉峪关市）")
-        return value
+        return _region_code(value)
 
     @field_validator("specialties", mode="before")
     @classmethod
