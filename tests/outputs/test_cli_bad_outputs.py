@@ -39,3 +39,11 @@ def test_writing_into_a_missing_folder_or_onto_a_folder_is_refused(tmp_path: Pat
     refused(["sheet", "--cycle", cycle, "-o", str(tmp_path / "missing" / "s.xlsx")], "目录")
     refused(["sheet", "--cycle", cycle, "-o", str(tmp_path)], "是目录")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_certificates_onto_a_file_are_refused(tmp_path: Path) -> None:
+    cycle = stored_cycle()
+    existing = tmp_path / "a.pdf"
+    existing.write_bytes(b"%PDF")
+    refused(["certificates", "--cycle", cycle, "-o", str(existing)], "不是目录")
+    assert existing.read_bytes() == b"%PDF"

@@ -70,20 +70,23 @@ def certificates(
     from models.lookups import find_cycle
     from outputs.certificates import issue_certificates
 
+    if output.exists() and not output.is_dir():
+        raise UserError(f"{output} 不是目录：证书写入一个目录（不存在时自动创建）")
     ensure_database()
     with session_scope() as session, Progress(console=console, transient=True) as bar:
         stored = find_cycle(session, cycle)
         if stored is None:
             raise UserError(f"没有编号为 {cycle} 的周期")
         task = bar.add_task("生成证书", total=None)
-        written = issue_certificates(
-            session,
-            cycle,
-            stored.year,
-            output,
-            pendulum.now("UTC"),
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
+        with writing(output):  # a failure rolls the new certificates back with it
+            written = issue_certificates(
+                session,
+                cycle,
+                stored.year,
+                output,
+                pendulum.now("UTC"),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     console.print(f"已生成 {len(written)} 份电子证书到 {output}", highlight=False)
 
 
