@@ -93,12 +93,36 @@ def db(database: str) -> str:
     return database
 
 
+# Server services no test here relies on: nothing reads Prefect's events or has automations,
+# the test deployments have no schedules and no worker polls them, nothing pauses. Writing
+# every event and evaluating triggers on it was a fifth of the server's CPU in a simulated
+# cycle. Kept: the task-run recorder (task runs reach the database through it) and the
+# repossessor (the cycles' concurrency-limit leases).
+_IDLE_SERVICES = (
+    "EVENT_PERSISTER",
+    "TRIGGERS",
+    "SCHEDULER",
+    "LATE_RUNS",
+    "FOREMAN",
+    "CANCELLATION_CLEANUP",
+    "PAUSE_EXPIRATIONS",
+)
+
+
 @pytest.fixture(scope="session")
 def prefect_server() -> Iterator[None]:
     """One Prefect server for the whole session (its first start takes seconds)."""
+    import prefect.settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=180):
+    off = {
+        getattr(prefect.settings, f"PREFECT_SERVER_SERVICES_{name}_ENABLED"): False
+        for name in _IDLE_SERVICES
+    }
+    with (
+        prefect.settings.temporary_settings(updates=off),
+        prefect_test_harness(server_startup_timeout=180),
+    ):
         yield
 
 
