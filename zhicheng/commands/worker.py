@@ -1,17 +1,15 @@
 """`zhicheng worker`: a process worker on the work pool that first takes back what its dead
-predecessor of the same name left (flows/orphans.py), then becomes `prefect worker start`."""
+predecessor of the same name left (flows/orphans.py), then runs `prefect worker start`."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zhicheng.cli_support import UserError, console, ensure_database, friendly, instant_or_now
+from zhicheng.cli_support import console, ensure_database, friendly, instant_or_now
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -33,15 +31,6 @@ def _record_crash(now: dt.datetime) -> Callable[[FlowRun, str], None]:
             record_run_failure(cycle_id, label, str(run.id), "CRASHED", message, now)
 
     return record
-
-
-def _prefect() -> str:
-    """The `prefect` beside this Python (the virtual environment's), else the one on PATH."""
-    beside = os.path.join(os.path.dirname(sys.executable), "prefect")
-    found = beside if os.access(beside, os.X_OK) else shutil.which("prefect")
-    if found is None:
-        raise UserError("找不到 prefect 命令：请在安装了 zhicheng 的环境中运行")
-    return found
 
 
 @friendly
@@ -72,9 +61,13 @@ def worker(
         console.print(f"已释放并发槽：{'、'.join(done.limits_released)}")
     if reclaim_only:
         return
-    argv = [_prefect(), "worker", "start", "--pool", pool, "--type", "process", "--name", name]
+    argv = ["prefect", "worker", "start", "--pool", pool, "--type", "process", "--name", name]
     if healthcheck:
         argv.append("--with-healthcheck")
-    sys.stdout.flush()
-    # The worker takes this process's place: a supervisor's pid (scripts/live.sh) stays its pid.
-    os.execv(argv[0], argv)
+    # In this process, not a new one: Prefect is imported already (a second interpreter would
+    # import it again: seconds on a loaded machine, while the dead worker's runs wait), and a
+    # supervisor's pid (scripts/live.sh) stays the worker's. Prefect's entry point reads argv.
+    from prefect.cli import app as prefect_cli
+
+    sys.argv = argv
+    prefect_cli()
