@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 
-from fastapi import Request, Response
+from fastapi import HTTPException, Request, Response
 from sqlmodel import Session
 
+from calendars.beijing import beijing_text
 from dashboard.scope import Forbidden, Viewer, viewer_of
-from models.accounts import SignedIn, account_for_token, sign_in, sign_out
+from models.accounts import ClientWaits, SignedIn, account_for_token, sign_in, sign_out
 from models.db import read_scope, session_scope
 
 COOKIE = "zhicheng_session"
@@ -19,6 +21,11 @@ COOKIE = "zhicheng_session"
 
 class NotSignedIn(Exception):
     """No session, or an expired one: sign in again."""
+
+
+class AddressWaits(HTTPException):
+    """HTTP 429: too many failed sign-ins from the client's address; the detail says how long
+    it waits (the API answers it as JSON, the sign-in page on its form)."""
 
 
 class MustChangePassword(Exception):
@@ -44,8 +51,20 @@ def security_now(request: Request) -> dt.datetime:
 
 
 def sign_in_request(session: Session, request: Request, username: str, password: str) -> SignedIn:
-    """A sign-in from the page or the API, timed by the real clock."""
-    return sign_in(session, username, password, security_now(request))
+    """A sign-in from the page or the API, timed by the real clock and throttled by the
+    client's address (behind a reverse proxy, run uvicorn with --proxy-headers so the address
+    is the browser's, not the proxy's)."""
+    now = security_now(request)
+    client = request.client.host if request.client is not None else "unknown"
+    try:
+        return sign_in(session, username, password, now, client)
+    except ClientWaits as exc:
+        minutes = max(1, math.ceil((exc.until - now).total_seconds() / 60))
+        raise AddressWaits(
+            status_code=429,
+            detail=f"本地址登录失败次数过多，请 {minutes} 分钟后（{beijing_text(exc.until)}）再试",
+            headers={"Retry-After": str(int((exc.until - now).total_seconds()) + 1)},
+        ) from None
 
 
 def token_of(request: Request) -> str | None:

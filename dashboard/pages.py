@@ -19,6 +19,7 @@ from dashboard.account_api import managed_list
 from dashboard.actions import act as act_on
 from dashboard.auth import (
     COOKIE,
+    AddressWaits,
     csrf_token,
     current_viewer,
     end_session,
@@ -114,6 +115,8 @@ def login(request: Request, form: FormDep) -> Response:
             )
     except Refused as exc:
         return render(request, "login.html", status_code=401, next=target, error=exc.message)
+    except AddressWaits as exc:
+        return render(request, "login.html", status_code=429, next=target, error=exc.detail)
     if signed.account.must_change_password:
         target = f"/password?next={quote(target)}"
     response = RedirectResponse(target, status_code=303)

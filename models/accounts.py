@@ -18,6 +18,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from zxcvbn import zxcvbn
 
 from calendars.beijing import beijing_text
+from models import sign_in_throttle
 from models.context import Refused
 from models.cycle import Committee, Cycle
 from models.org import Organisation, OrgKind
@@ -83,6 +84,8 @@ class AccountSession(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", index=True)
     created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     expires_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Its last use, for the idle timeout (None: not used since it began).
+    last_seen_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 # scrypt's cost: ~50 ms per check on one core, enough against offline guessing.
@@ -351,9 +354,33 @@ class SignedIn:
     expires_at: dt.datetime
 
 
-def sign_in(session: Session, username: str, password: str, now: dt.datetime) -> SignedIn:
+class ClientWaits(Exception):
+    """Too many failed sign-ins from this client address: it waits until ``until``."""
+
+    def __init__(self, until: dt.datetime) -> None:
+        super().__init__(until)
+        self.until = until
+
+
+def sign_in(
+    session: Session, username: str, password: str, now: dt.datetime, client: str | None = None
+) -> SignedIn:
     """A new session token for the right password; one refusal for every wrong input, so a
-    guesser learns nothing about which usernames exist."""
+    guesser learns nothing about which usernames exist. ``client``, the address asking, is
+    throttled across accounts: past too many failures it waits (``ClientWaits``), and its
+    passwords are not even checked."""
+    if client is None:
+        return _signed_in(session, username, password, now)
+    if (until := sign_in_throttle.blocked_until(session, client, now)) is not None:
+        raise ClientWaits(until)
+    try:
+        return _signed_in(session, username, password, now)
+    except Refused:
+        sign_in_throttle.count_failure(session, client, now)
+        raise
+
+
+def _signed_in(session: Session, username: str, password: str, now: dt.datetime) -> SignedIn:
     name = username.strip()
     attempt = _reserve_attempt(session, name, now)
     # None: no such account, or it is paused (or the limit's attempts are still being

@@ -16,15 +16,12 @@ from models.settings import settings
 from tests.dashboard.conftest import PASSWORD, Clocked
 from tests.security.signin_support import client_from, fresh_account, new_address
 
-XFAIL = pytest.mark.xfail(strict=True, reason="finding 6: no throttling across accounts")
-
 
 def _wrong(client: TestClient, n: int) -> int:
     body = {"username": f"guess-{uuid.uuid4().hex[:6]}", "password": f"Guess-{n}-pw"}
     return client.post("/api/session", json=body).status_code
 
 
-@XFAIL
 def test_many_failures_from_one_address_make_it_wait(db: str, root_account: str) -> None:
     config = settings()
     name = fresh_account(root_account)
@@ -72,7 +69,6 @@ def test_failures_older_than_the_window_do_not_count(db: str, root_account: str)
             assert _wrong(client, n) == 401
 
 
-@XFAIL
 def test_a_blocked_address_does_not_reach_the_password_check(
     db: str, root_account: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -88,7 +84,6 @@ def test_a_blocked_address_does_not_reach_the_password_check(
         assert checks == []
 
 
-@XFAIL
 def test_the_limits_are_settings(
     db: str, root_account: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
