@@ -78,12 +78,12 @@ def busy() -> bool:
 
 def lead() -> dt.timedelta:
     """From the launch to the first boundary: the first run's process starting."""
-    return dt.timedelta(seconds=35 if busy() else 15)
+    return dt.timedelta(seconds=30 if busy() else 15)
 
 
 def gap() -> dt.timedelta:
     """From the reminders to the cut-off: their run done before the test takes its lock."""
-    return dt.timedelta(seconds=20 if busy() else 12)
+    return dt.timedelta(seconds=16 if busy() else 10)
 
 
 # From the cut-off to the next boundary: the cut-off run is stopped on the test's lock and
@@ -298,6 +298,7 @@ def test_the_live_drill(
         lambda: all_final(runs_at(live.api_url, cycle_id, t["minute"])),
         t["close"] - dt.timedelta(seconds=2),
     )
+    live.timings["drill: reminders' run done after M"] = time.time() - t["minute"].timestamp()
     engine = create_engine(live.env["ZHICHENG_DATABASE_URL"])
     killed_at: float
     try:
