@@ -4,8 +4,8 @@ scheduled run itself (no work pool, no worker).
 Its deployments take the names prefect.yaml gives (cycle-phase/cycle-phase, …). Registered
 over those of `prefect deploy --all`, they kept the pull step (set_working_directory to
 $ZHICHENG_CHECKOUT, unset for serve) and the run crashed: the two ways are alternatives, so
-the fixture first deletes what test_scheduled_run.py deployed, as an office switching to
-serve would."""
+serve refuses to register over them (tested first), and the fixture then deletes what the
+worker fixture deployed, as an office switching to serve would."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from prefect import get_client
 from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from tests.live.conftest import LEAD, Live
+from tests.live.conftest import LEAD, Live, Workers
 from tests.live.processes import BIN, Service
 from tests.live.runs import deployment, finished, schedule
 
@@ -49,6 +49,24 @@ def _delete_deployments(api_url: str) -> None:
                 client.delete_deployment(client.read_deployment_by_name(name).id)
             except ObjectNotFound:
                 pass
+
+
+def test_serve_refuses_to_take_over_the_work_pools_deployments(live: Live, worker: Workers) -> None:
+    """With `prefect deploy --all`'s deployments on the server (the worker fixture made them),
+    serve stops with one line instead of replacing them under the workers."""
+    import subprocess
+
+    done = subprocess.run(
+        [str(BIN / "zhicheng"), "serve"],
+        env=live.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "工作池" in done.stderr and "cycle-phase/cycle-phase" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert deployment(live.api_url, "cycle-phase/cycle-phase").work_pool_name == "zhicheng"
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-from zhicheng.cli_support import ensure_database, friendly
+from zhicheng.cli_support import UserError, ensure_database, friendly
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -45,10 +45,39 @@ def _built(made: RunnerDeployment | Coroutine[Any, Any, RunnerDeployment]) -> Ru
     return made
 
 
+def pool_deployments(offered: list[RunnerDeployment]) -> list[str]:
+    """Those of ``offered`` the server already has on a work pool (`prefect deploy --all`)."""
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    taken = []
+    with get_client(sync_client=True) as client:
+        for made in offered:
+            name = f"{made.flow_name}/{made.name}"
+            try:
+                found = client.read_deployment_by_name(name)
+            except ObjectNotFound:
+                continue
+            if found.work_pool_name:
+                taken.append(f"{name}（工作池 {found.work_pool_name}）")
+    return taken
+
+
 @friendly
 def serve() -> None:
     """在线运行：为阶段流程、每日巡检、启动和延期提供 Prefect 服务（需先 prefect server start）。"""
     from prefect import serve as prefect_serve
 
     ensure_database()
-    prefect_serve(*deployments())
+    offered = deployments()
+    # Served over the work pool's deployments of the same names, serve would take them over:
+    # the workers would get no more runs, and serve's runs would inherit the pool's pull step.
+    taken = pool_deployments(offered)
+    if taken:
+        raise UserError(
+            "这些部署已由 prefect deploy --all 注册到工作池："
+            + "、".join(taken)
+            + "。serve 与工作进程只能选一：继续用工作进程（scripts/live.sh），"
+            "或先删除这些部署（prefect deployment delete 名称）再运行 serve"
+        )
+    prefect_serve(*offered)
