@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # The most applicants `zhicheng simulate` accepts: a run keeps them all in memory, and
     # 100,000 (a province's year several times over) takes hours. A resource bound, not policy.
     simulation_max_applicants: int = 100_000
+    # The most rows one import file may hold (the benchmarks import 100,000 in seconds); a
+    # larger file is refused before it is checked, so it cannot hold the machine for minutes.
+    import_max_rows: int = 200_000
 
     @field_validator("channels", "calendar_overrides", mode="before")
     @classmethod

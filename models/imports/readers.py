@@ -50,8 +50,9 @@ class Table:
     header_row: int = 1
 
 
-def read_table(path: Path) -> Table:
-    """The table in ``path`` (.xlsx or .csv), or ``TableError``."""
+def read_table(path: Path, max_rows: int | None = None) -> Table:
+    """The table in ``path`` (.xlsx or .csv), or ``TableError``; with ``max_rows``, a file of
+    more lines than that is refused as soon as the reader gets past them."""
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.is_file():
@@ -68,7 +69,21 @@ def read_table(path: Path) -> Table:
         raise TableError(
             f"{path.name}：不支持的文件类型 '{suffix or '（无扩展名）'}'，请使用 .xlsx 或 .csv"
         )
+    if max_rows is not None:
+        lines = _at_most(path.name, lines, max_rows)
     return _table(path.name, lines)
+
+
+def _at_most(
+    name: str, lines: Iterable[tuple[int, list[str]]], max_rows: int
+) -> Iterator[tuple[int, list[str]]]:
+    # the heading, a title and the notes row come on top of the data rows
+    for count, line in enumerate(lines, start=1):
+        if count > max_rows + 3:
+            raise TableError(
+                f"{name}：超过 {max_rows} 行，一次导入不了这么多（请分成几个文件导入）"
+            )
+        yield line
 
 
 def _table(name: str, lines: Iterable[tuple[int, list[str]]]) -> Table:
@@ -140,6 +155,11 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             yield row_number, values
     except ElementTree.ParseError as exc:
         raise TableError(f"{path.name}：工作表内容损坏（{exc}）") from None
+    except (ValueError, IndexError):  # a number cell of text, a string past the shared list
+        raise TableError(
+            f"{path.name}：工作表内容损坏（第 {row_number} 行附近的单元格无法读取），"
+            "请在表格软件中打开并另存为 .xlsx"
+        ) from None
     finally:
         stream.close()
         book.close()

@@ -196,14 +196,9 @@ class Case:
 
 
 # Findings not fixed yet: each fails (strictly) until its fix removes it from here.
-KNOWN: dict[str, str] = {
-    "number-cell-with-text": "the xlsx reader's int()/float() raise ValueError",
-    "shared-string-past-end": "the xlsx reader's shared-string lookup raises IndexError",
-}
+KNOWN: dict[str, str] = {}
 # Not run while known: it holds the process for minutes and gigabytes.
-NOT_RUN: dict[str, str] = {
-    "huge-file": "a 12 MB csv is read whole and every duplicate row listed (3 GB, minutes)",
-}
+NOT_RUN: dict[str, str] = {}
 
 
 def case(name: str, kind: str, write: Writer) -> ParameterSet:

@@ -32,6 +32,7 @@ app = typer.Typer(
     "有任何一行出错则全部不写入。",
 )
 LONG_FILE = 2000  # rows from which a progress bar is worth showing
+SHOWN_ERRORS = 200  # a screenful or so: a file wrong on every row needs fixing, not listing
 
 DRY_RUN = typer.Option(False, "--dry-run", help="只检查并统计，不写入")
 BY = typer.Option(None, "--by", help="导入人（系统管理员）的用户名；不填则按省级办公室导入")
@@ -48,9 +49,10 @@ class Kind(StrEnum):
 
 def _read(file: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     from models.imports.readers import TableError, read_table
+    from models.settings import settings
 
     try:
-        table = read_table(file)
+        table = read_table(file, max_rows=settings().import_max_rows)
     except TableError as exc:
         raise UserError(str(exc)) from None
     return table.header, table.rows
@@ -86,10 +88,15 @@ def show(result: ImportResult) -> None:
         table = RichTable(title=f"共 {len(result.errors)} 处错误，未写入任何数据", show_lines=False)
         for heading in ("行", "列", "填写的值", "问题"):
             table.add_column(heading, overflow="fold")
-        for e in result.errors:
+        for e in result.errors[:SHOWN_ERRORS]:
             row = "整个文件" if e.row == FILE_ROW else str(e.row)
             table.add_row(row, e.column, e.value, e.why)
         err_console.print(table)
+        if len(result.errors) > SHOWN_ERRORS:
+            err_console.print(
+                f"（只列出前 {SHOWN_ERRORS} 处，另有 {len(result.errors) - SHOWN_ERRORS} 处未列出）",
+                highlight=False,
+            )
         raise typer.Exit(1)
     verb = "检查通过（--dry-run，未写入）：将" if result.dry_run else "已导入："
     console.print(
