@@ -20,12 +20,18 @@ from notifications.reminders import insert_messages, message_row
 from notifications.schedule import Offset, outside_quiet_hours
 
 
-def _pending_units(session: Session, cycle_id: str, states: list[str]) -> dict[int, int]:
+def _pending_units(
+    session: Session, cycle_id: str, states: list[str], as_of: dt.datetime | None = None
+) -> dict[int, int]:
+    """Units with items pending now (and their count); with ``as_of``, only those that had one
+    pending already then (an item's status has not changed since its ``updated_at``)."""
     stmt = (
         select(col(Application.unit_id), func.count())
         .where(col(Application.cycle_id) == cycle_id, col(Application.status).in_(states))
         .group_by(col(Application.unit_id))
     )
+    if as_of is not None:
+        stmt = stmt.having(func.min(col(Application.updated_at)) <= as_of)
     return {unit: count for unit, count in session.execute(stmt)}
 
 
@@ -79,9 +85,16 @@ def _targets(session: Session, unit_ids: list[int]) -> dict[int, dict[str, Any]]
 
 
 def escalate(
-    session: Session, cycle_id: str, spec: CycleSpec, plan: Plan, now: dt.datetime
+    session: Session,
+    cycle_id: str,
+    spec: CycleSpec,
+    plan: Plan,
+    now: dt.datetime,
+    as_of: dt.datetime | None = None,
 ) -> list[Escalation]:
-    """Takes the next step for every unit whose next threshold has passed."""
+    """Takes the next step for every unit whose next threshold has passed by ``as_of``
+    (``now`` unless a late run catches up an earlier instant, when only units with an item
+    pending already then count); it is taken ``now``."""
     if spec.notifications is None or spec.notifications.escalation is None:
         return []
     rule = spec.notifications.escalation
@@ -89,7 +102,7 @@ def escalate(
     if phase.end is None:
         return []
     deadline = phase.end
-    pending = _pending_units(session, cycle_id, rule.states)
+    pending = _pending_units(session, cycle_id, rule.states, as_of)
     if not pending:
         return []
     taken = _steps_taken(session, cycle_id, deadline)
@@ -101,7 +114,7 @@ def escalate(
         if step > len(rule.steps):
             continue
         level = rule.steps[step - 1]
-        if now < deadline + dt.timedelta(hours=level.offset_hours):
+        if (as_of or now) < deadline + dt.timedelta(hours=level.offset_hours):
             continue
         place = targets[unit_id]
         target = place[level.level]
@@ -142,6 +155,25 @@ def escalate(
         )
     insert_messages(session, messages)
     return recorded
+
+
+def escalate_through(
+    session: Session, cycle_id: str, spec: CycleSpec, plan: Plan, now: dt.datetime
+) -> list[Escalation]:
+    """The steps the runs at each threshold up to ``now`` would have taken, one level per
+    instant: a run that comes after the instants of earlier steps (the server was down for
+    days) takes them in order, none skipped, each recorded when it is taken."""
+    if spec.notifications is None or spec.notifications.escalation is None:
+        return []
+    rule = spec.notifications.escalation
+    deadline = plan.phase(rule.phase).end
+    if deadline is None:
+        return []
+    thresholds = sorted({deadline + dt.timedelta(hours=s.offset_hours) for s in rule.steps})
+    taken: list[Escalation] = []
+    for at in [t for t in thresholds if t < now]:
+        taken += escalate(session, cycle_id, spec, plan, now, as_of=at)
+    return taken + escalate(session, cycle_id, spec, plan, now)
 
 
 def _record(session: Session, step: Escalation) -> bool:

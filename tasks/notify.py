@@ -17,7 +17,7 @@ from models.settings import workday_calendar
 from notifications.channels import load_channels
 from notifications.cycle_schedule import stamp
 from notifications.delivery import deliver, next_attempt
-from notifications.escalation import escalate
+from notifications.escalation import escalate_through
 from notifications.filing import overdue_filings
 from notifications.reminders import ReminderWriter
 from tasks.retry import retry_on_db_hiccup
@@ -39,7 +39,7 @@ def remind_and_escalate(cycle_id: str, now: dt.datetime) -> dict[str, int]:
     with session_scope() as session:
         spec, plan = stored_plan(session, cycle_id)
         reminders = ReminderWriter(session, cycle_id, spec, plan, workday_calendar()).write(now)
-        steps = escalate(session, cycle_id, spec, plan, now)
+        steps = escalate_through(session, cycle_id, spec, plan, now)
         overdue = overdue_filings(session, cycle_id, spec, plan, now)
     return {"reminders": reminders, "escalations": len(steps), "filing_overdue": overdue}
 

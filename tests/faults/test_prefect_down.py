@@ -65,10 +65,6 @@ def announced(cycle: str) -> Counter[tuple[str, str, str]]:
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the catch-up escalates once, at the close: the province's step at the deadline is lost",
-)
 def test_three_days_without_the_server_are_caught_up_in_order(
     faulted: Faulted, monkeypatch: pytest.MonkeyPatch
 ) -> None:
