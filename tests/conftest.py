@@ -171,6 +171,17 @@ def sim(simulated: dict, db: str) -> dict:
     return simulated
 
 
+@pytest.fixture(scope="session")
+def golden(database: str, prefect_server: None) -> tuple[dict[str, list[str]], str]:
+    """The golden cycle (tests/golden), simulated once per backend: its normalised exports,
+    read before any test could change it, and its id (the deletion test deletes it)."""
+    from tests.golden.exports import normalised, simulate
+
+    point_at(database)
+    cycle_id = simulate()
+    return normalised(cycle_id), cycle_id
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """With ``-n 2 --dist loadgroup`` each backend's tests run on one worker: one simulated

@@ -7,14 +7,13 @@ import datetime as dt
 import uuid
 
 import pytest
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from calendars.cyclefile import bundled_cycle
 from flows.cycle import phase_flow
 from flows.launch import annual_cycle
 from models.committees import plan_meeting, postpone_meeting
 from models.db import session_scope
-from simulation.driver import Report, Simulation
+from simulation.report import Report
 from tasks.schedule import reschedule, scheduled_runs
 from tests.factories import bj
 
@@ -35,14 +34,12 @@ def scheduled(cycle_id: str) -> dict[str, tuple[dt.datetime | None, str]]:
 
 
 @pytest.fixture(params=["gansu-2024", "jiayuguan-2024"])
-def rehearsal(request: pytest.FixtureRequest, db: str, prefect_server: None) -> Report:
-    """A rehearsed 2024 cycle: Jiayuguan's is the session's shared cycle (no second rehearsal
-    to pay for); the province's is rehearsed here, with its own seed so that its synthetic
-    people do not collide with the shared cycle's."""
+def rehearsal(request: pytest.FixtureRequest, db: str) -> Report:
+    """A rehearsed 2024 cycle: the province's, and Jiayuguan's, which the session's shared cycle
+    is (no rehearsal of their own to pay for)."""
     if request.param == "jiayuguan-2024":
         return request.getfixturevalue("sim")["report"]
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        return Simulation(bundled_cycle(request.param), applicants=30, seed=71).run()
+    return request.getfixturevalue("province_twice").report
 
 
 def test_the_rehearsal_drives_exactly_the_runs_launch_schedules(

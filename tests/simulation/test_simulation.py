@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pendulum
-import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import FlowRunFilter
 
-from calendars.cyclefile import bundled_cycle
 from models.states import FINAL
-from simulation.driver import Simulation
-from tests.conftest import exported, point_at
+from tests.simulation.conftest import Twice
 
 CUTOFF = pendulum.datetime(2024, 10, 21, tz="Asia/Shanghai")
 RETURN_LIMIT = 3
@@ -98,41 +95,10 @@ def test_the_flow_runs_are_in_prefect(sim: dict) -> None:
     }
 
 
-def _year(cycle_id: str) -> tuple:
-    """What a simulated year left: its applications and audit trail, keyed by ID number."""
-    apps = sorted(
-        (a["id_number"], a["status"], a["submitted_at"], a["return_count"])
-        for a in exported("applications", cycle_id)
-    )
-    by_id = {a["id"]: a["id_number"] for a in exported("applications", cycle_id)}
-    audit = sorted(
-        (by_id[r["application_id"]], r["at"], r["action"], r["to_status"])
-        for r in exported("audit", cycle_id)
-    )
-    return apps, audit
-
-
-@pytest.fixture(scope="module")
-def twice(database: str, prefect_server: None) -> tuple[tuple, tuple, str]:
-    """A small cycle simulated twice with one seed: what each run left (the second run replaces
-    the first, under the same cycle id) and that id, which the deletion test then deletes."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-
-    point_at(database)
-
-    def run() -> tuple[tuple, str]:
-        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-            report = Simulation(bundled_cycle("jiayuguan-2024"), applicants=40, seed=5).run()
-        return _year(report.cycle_id), report.cycle_id
-
-    (first, _), (second, cycle_id) = run(), run()
-    return first, second, cycle_id
-
-
-def test_same_seed_same_year(twice: tuple[tuple, tuple, str]) -> None:
-    first, second, _ = twice
-    assert first[0] and first[1]
-    assert first == second
+def test_same_seed_same_year(province_twice: Twice) -> None:
+    apps, audit = province_twice.first
+    assert apps and audit
+    assert province_twice.first == province_twice.second
 
 
 def draft_at(sim: dict, instant: pendulum.DateTime) -> set[int]:
@@ -291,7 +257,7 @@ def _committee_accounts(cycle_id: str) -> None:
 
 
 def test_deleting_a_cycle_leaves_no_row_of_it_and_no_other_row_changed(
-    db: str, twice: tuple[tuple, tuple, str]
+    db: str, golden: tuple[dict[str, list[str]], str]
 ) -> None:
     from sqlalchemy import func, select
     from sqlmodel import SQLModel
@@ -300,7 +266,7 @@ def test_deleting_a_cycle_leaves_no_row_of_it_and_no_other_row_changed(
     from models.purge import delete_cycle
     from tests.factories import drafts, stored_cycle
 
-    gone = twice[2]  # a simulated cycle
+    _, gone = golden  # a simulated cycle, its exports already read by the golden test
     kept = stored_cycle()
     drafts(kept, 3)
     try:
