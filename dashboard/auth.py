@@ -7,16 +7,28 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import secrets
 
 from fastapi import HTTPException, Request, Response
 from sqlmodel import Session
 
 from calendars.beijing import beijing_text
 from dashboard.scope import Forbidden, Viewer, viewer_of
-from models.accounts import ClientWaits, SignedIn, account_for_token, sign_in, sign_out
+from models.accounts import (
+    ClientWaits,
+    SignedIn,
+    live_session,
+    note_use,
+    sign_in,
+    sign_out,
+    use_to_note,
+)
 from models.db import read_scope, session_scope
+from models.settings import settings
 
 COOKIE = "zhicheng_session"
+# Before signing in: a random value whose hash is the sign-in form's token.
+FORM_COOKIE = "zhicheng_form"
 
 
 class NotSignedIn(Exception):
@@ -79,9 +91,17 @@ def signed_in_viewer(request: Request) -> Viewer | None:
     token = token_of(request)
     if not token:
         return None
+    now = security_now(request)
     with read_scope() as session:
-        account = account_for_token(session, token, security_now(request))
-        return viewer_of(session, account) if account is not None else None
+        live = live_session(session, token, now)
+        if live is None:
+            return None
+        account, held = live
+        viewer = viewer_of(session, account)
+    if use_to_note(held, now):
+        with session_scope() as session:
+            note_use(session, held, now)
+    return viewer
 
 
 def password_viewer(request: Request) -> Viewer:
@@ -125,9 +145,38 @@ def intake_viewer(request: Request, cycle_id: str) -> Viewer:
 
 
 def csrf_token(request: Request) -> str:
-    """A form token tied to the session: a page from another site cannot know it."""
-    token = token_of(request) or ""
-    return hashlib.sha256(f"zhicheng-form:{token}".encode()).hexdigest()[:32]
+    """A form token tied to the session, or before signing in to the sign-in page's own
+    random cookie: a page from another site can know neither."""
+    basis = (
+        token_of(request)
+        or request.cookies.get(FORM_COOKIE)
+        or getattr(request.state, "form_cookie", None)
+    )
+    if not basis:
+        return secrets.token_hex(16)  # matches nothing: no form is accepted without a basis
+    return hashlib.sha256(f"zhicheng-form:{basis}".encode()).hexdigest()[:32]
+
+
+def form_cookie_for(request: Request) -> str | None:
+    """A new random value for the sign-in page's form cookie, if the browser has neither a
+    sign-in nor one already; the page's token is made from it (``csrf_token``)."""
+    if token_of(request) or request.cookies.get(FORM_COOKIE):
+        return None
+    request.state.form_cookie = secrets.token_urlsafe(32)
+    return str(request.state.form_cookie)
+
+
+def set_cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
+    """Our cookies: unreadable to scripts, never sent from another site's page, and marked
+    Secure where the office serves the dashboard over TLS (ZHICHENG_COOKIE_SECURE)."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="strict",
+        secure=settings().cookie_secure,
+    )
 
 
 def end_session(request: Request, response: Response) -> Response:
@@ -136,5 +185,7 @@ def end_session(request: Request, response: Response) -> Response:
     if token:
         with session_scope() as session:
             sign_out(session, token)
-    response.delete_cookie(COOKIE)
+    response.delete_cookie(
+        COOKIE, httponly=True, samesite="strict", secure=settings().cookie_secure
+    )
     return response

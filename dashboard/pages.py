@@ -4,6 +4,7 @@ committees, filing, accounts and certificate verification; small forms for the a
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote
 
@@ -19,13 +20,16 @@ from dashboard.account_api import managed_list
 from dashboard.actions import act as act_on
 from dashboard.auth import (
     COOKIE,
+    FORM_COOKIE,
     AddressWaits,
     csrf_token,
     current_viewer,
     end_session,
+    form_cookie_for,
     now_of,
     password_viewer,
     security_now,
+    set_cookie,
     sign_in_request,
     signed_in_viewer,
     token_of,
@@ -43,7 +47,7 @@ from models.db import read_scope, session_scope
 from models.org import Organisation
 from models.run_failures import open_run_failures
 from models.services import ACTION_LABELS
-from models.settings import workday_calendar
+from models.settings import settings, workday_calendar
 from outputs.certificates import verify
 
 router = APIRouter(include_in_schema=False)
@@ -95,38 +99,63 @@ def _field(form: dict[str, list[str]], name: str, default: str = "") -> str:
     return (form.get(name) or [default])[0]
 
 
+STALE_FORM = "表单已失效，请刷新页面后重试"
+
+
+def _form_is_ours(request: Request, form: dict[str, list[str]]) -> bool:
+    return hmac.compare_digest(_field(form, "csrf").encode(), csrf_token(request).encode())
+
+
 def _check_csrf(request: Request, form: dict[str, list[str]]) -> None:
-    if _field(form, "csrf") != csrf_token(request):
-        raise Forbidden("表单已失效，请刷新页面后重试")
+    if not _form_is_ours(request, form):
+        raise Forbidden(STALE_FORM)
+
+
+def _login_form(
+    request: Request, target: str, status_code: int = 200, error: str | None = None
+) -> HTMLResponse:
+    """The sign-in page; a browser without a sign-in or a form cookie gets a fresh one, so the
+    form carries a token another site cannot know (signing in is protected like any form)."""
+    fresh = form_cookie_for(request)
+    config = settings()
+    response = render(
+        request,
+        "login.html",
+        status_code=status_code,
+        next=target,
+        error=error,
+        max_failures=config.login_max_failures,
+        lock_minutes=config.login_lock_minutes,
+    )
+    if fresh is not None:
+        set_cookie(response, FORM_COOKIE, fresh)
+    return response
 
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/") -> HTMLResponse:
-    return render(request, "login.html", next=next, error=None)
+    return _login_form(request, _local(next))
 
 
 @router.post("/login")
 def login(request: Request, form: FormDep) -> Response:
     target = _local(_field(form, "next", "/"))
+    if not _form_is_ours(request, form):
+        return _login_form(request, target, 403, STALE_FORM)
     try:
         with session_scope() as session:
             signed = sign_in_request(
                 session, request, _field(form, "username"), _field(form, "password")
             )
     except Refused as exc:
-        return render(request, "login.html", status_code=401, next=target, error=exc.message)
+        return _login_form(request, target, 401, exc.message)
     except AddressWaits as exc:
-        return render(request, "login.html", status_code=429, next=target, error=exc.detail)
+        return _login_form(request, target, 429, str(exc.detail))
     if signed.account.must_change_password:
         target = f"/password?next={quote(target)}"
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        COOKIE,
-        signed.token,
-        httponly=True,
-        samesite="strict",
-        max_age=int((signed.expires_at - security_now(request)).total_seconds()),
-    )
+    lifetime = int((signed.expires_at - security_now(request)).total_seconds())
+    set_cookie(response, COOKIE, signed.token, max_age=lifetime)
     return response
 
 
@@ -168,7 +197,9 @@ def password_change(request: Request, viewer: PasswordDep, form: FormDep) -> Res
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, form: FormDep) -> Response:
+    """Needs the page's form token: another site cannot sign the user out either."""
+    _check_csrf(request, form)
     return end_session(request, RedirectResponse("/login", status_code=303))
 
 

@@ -455,13 +455,38 @@ def _count_failure(session: Session, account: Account, attempt: int, now: dt.dat
     session.commit()
 
 
-def account_for_token(session: Session, token: str, now: dt.datetime) -> Account | None:
-    """The account behind a live token (read-only: pages must not take the write lock)."""
+def live_session(
+    session: Session, token: str, now: dt.datetime
+) -> tuple[Account, AccountSession] | None:
+    """The account behind a live token, and its sign-in: neither past its lifetime nor unused
+    for the idle time (a service token excepted: a front end calls when applicants do).
+    Read-only: pages must not take the write lock."""
     found = _session_of(session, token)
     if found is None or now >= found.expires_at:
         return None
     account = session.get(Account, found.account_id)
-    return account if account is not None and account.active else None
+    if account is None or not account.active:
+        return None
+    idle = dt.timedelta(minutes=settings().session_idle_minutes)
+    if account.role != Role.intake and now - (found.last_seen_at or found.created_at) >= idle:
+        return None
+    return account, found
+
+
+# A sign-in's use is written at most this often: not every page's read takes the write lock,
+# and the idle time is counted in minutes.
+_NOTED_EVERY = dt.timedelta(minutes=1)
+
+
+def use_to_note(held: AccountSession, now: dt.datetime) -> bool:
+    return now - (held.last_seen_at or held.created_at) >= _NOTED_EVERY
+
+
+def note_use(session: Session, held: AccountSession, now: dt.datetime) -> None:
+    """Records that the sign-in was used now (its idle time starts again)."""
+    session.execute(
+        update(AccountSession).where(col(AccountSession.id) == held.id).values(last_seen_at=now)
+    )
 
 
 def sign_out(session: Session, token: str) -> None:

@@ -37,7 +37,12 @@ def city_rows(tag: str) -> list[dict[str, str]]:
 def signed_in(client: TestClient, username: str) -> TestClient:
     response = client.post(
         "/login",
-        data={"username": username, "password": PASSWORD, "next": "/"},
+        data={
+            "username": username,
+            "password": PASSWORD,
+            "next": "/",
+            "csrf": csrf(client.get("/login")),  # the sign-in form's own token
+        },
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text

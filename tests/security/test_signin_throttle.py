@@ -5,6 +5,7 @@ database, so every dashboard process refuses it; other addresses are not held up
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import pendulum
@@ -15,6 +16,12 @@ from dashboard.app import create_app
 from models.settings import settings
 from tests.dashboard.conftest import PASSWORD, Clocked
 from tests.security.signin_support import client_from, fresh_account, new_address
+
+
+def _form_token(client: TestClient) -> str:
+    found = re.search(r'name="csrf" value="([^"]*)"', client.get("/login").text)
+    assert found is not None
+    return found.group(1)
 
 
 def _wrong(client: TestClient, n: int) -> int:
@@ -34,7 +41,8 @@ def test_many_failures_from_one_address_make_it_wait(db: str, root_account: str)
         waiting = guesser.post("/api/session", json={"username": name, "password": PASSWORD})
         assert waiting.status_code == 429
         assert "登录" in waiting.json()["detail"] and "分钟" in waiting.json()["detail"]
-        page = guesser.post("/login", data={"username": name, "password": PASSWORD})
+        form = {"username": name, "password": PASSWORD, "csrf": _form_token(guesser)}
+        page = guesser.post("/login", data=form)
         assert page.status_code == 429 and "分钟" in page.text
         # Another dashboard process on the same database refuses the address too…
         with client_from(create_app(security_clock=clock), address) as elsewhere:
