@@ -87,7 +87,6 @@ def test_a_simulation_too_large_is_refused_before_it_starts(db: str, tmp_path: P
     assert changed_tables(before, table_digests(db)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="the refusal comes after Prefect logs the flow's traceback")
 def test_a_refused_extension_prints_no_traceback(
     db: str, prefect_server: None, tmp_path: Path
 ) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import typer
 
 from zhicheng.cli_support import (
     console,
     ensure_database,
     friendly,
+    instant_or_now,
     parse_day,
     resolve_cycle_path,
 )
@@ -52,12 +55,37 @@ def extend(
     """延长一个阶段：记录操作人和原因，顺延与之挂钩的后续步骤，并改期已排定的运行。"""
     from flows.extend import extend as extend_flow
 
+    last_day = parse_day(until, "延期日期")
     ensure_database()
-    result = extend_flow(
-        cycle, phase, parse_day(until, "延期日期"), by, reason, reschedule=reschedule
-    )
+    try_extension(cycle, phase, last_day, by, reason)
+    result = extend_flow(cycle, phase, last_day, by, reason, reschedule=reschedule)
     console.print("已延期：", highlight=False)
     for line in result["moved"]:
         console.print(f"  {line}", highlight=False)
     for line in result["rescheduled"]:
         console.print(f"  已改期：{line}", highlight=False)
+
+
+def try_extension(cycle: str, phase: str, last_day: dt.date, by: str, reason: str) -> None:
+    """The extension done in a transaction that is rolled back: a refusal is said before any
+    flow run is made, since a flow run that fails has Prefect log its traceback first."""
+    from sqlmodel import Session
+
+    from models.db import engine
+    from models.extension import extend_phase
+    from models.settings import workday_calendar
+
+    with Session(engine()) as session:
+        try:
+            extend_phase(
+                session,
+                cycle,
+                phase,
+                last_day,
+                by=by,
+                reason=reason,
+                now=instant_or_now(None),
+                calendar=workday_calendar(),
+            )
+        finally:
+            session.rollback()
