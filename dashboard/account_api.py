@@ -33,7 +33,8 @@ NOT_MANAGED: dict[int | str, dict[str, Any]] = {
 class AccountIn(BaseModel):
     username: str
     password: str | None = Field(
-        default=None, description="初始密码，至少 8 位，含字母和数字（申报接口账号不填）"
+        default=None,
+        description="初始密码，至少 8 位，含字母和数字，不能是用户名或易猜的密码（申报接口账号不填）",
     )
     role: Role
     org_code: str | None = Field(default=None, description="组织机构编码（与评委会二选一）")
@@ -62,7 +63,9 @@ class ListedAccount(BaseModel):
 
 class PasswordIn(BaseModel):
     old_password: str = Field(description="当前密码")
-    new_password: str = Field(description="新密码：至少 8 位，含字母和数字，不能与当前密码相同")
+    new_password: str = Field(
+        description="新密码：至少 8 位，含字母和数字，不能是用户名、易猜的密码或当前密码"
+    )
 
 
 class ResetOut(BaseModel):

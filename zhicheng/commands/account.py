@@ -37,7 +37,8 @@ def account_create(
     password: str = typer.Option(
         None,
         envvar="ZHICHENG_NEW_PASSWORD",
-        help="初始密码（至少 8 位，含字母和数字；不给出则提示输入；申报接口账号没有密码）",
+        help="初始密码（至少 8 位，含字母和数字，不能是用户名或易猜的密码；不给出则提示输入；"
+        "申报接口账号没有密码）",
     ),
 ) -> None:
     """创建账号：省级创建市州和评委会，市州创建县区、部门和市属单位，县区和部门创建所属单位；
