@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import apprise
-from sqlalchemy import CursorResult, Result, and_, func, or_, select, update
+from sqlalchemy import CursorResult, Result, and_, case, func, or_, select, update
 from sqlmodel import Session, col
 
 import notifications.sms  # noqa: F401  (registers the zhsms:// plugin with apprise)
@@ -25,6 +25,9 @@ from notifications.channels import Channels
 from notifications.schedule import in_quiet_hours, quiet_hours_end
 
 LEASE = dt.timedelta(minutes=10)  # a row claimed longer ago than this was lost in a crash
+# Said on a row taken again after its lease: its deliverer died between sending and marking,
+# so it may have gone out already and goes out once more (at-least-once delivery).
+RESENT = "上次投递在发送后、记录前中断：本条可能已发出，现重发"
 BATCH = 500
 
 
@@ -96,7 +99,16 @@ def claim(session: Session, cycle_id: str, now: dt.datetime, token: str) -> list
     claimed = session.execute(
         update(Message)
         .where(col(Message.id).in_(due.scalar_subquery()), claimable)
-        .values(status="sending", claim=token, claimed_at=now, attempts=col(Message.attempts) + 1)
+        .values(
+            status="sending",
+            claim=token,
+            claimed_at=now,
+            attempts=col(Message.attempts) + 1,
+            # evaluated on the row as it was: still "sending" means a deliverer died with it
+            last_error=case(
+                (col(Message.status) == "sending", RESENT), else_=col(Message.last_error)
+            ),
+        )
         .returning(col(Message.id))
     )
     return sorted(r[0] for r in claimed)
@@ -130,6 +142,7 @@ class _Claimed:
     title: str
     body: str
     attempts: int
+    resent: bool
 
 
 def _imported_addresses(session: Session, rows: list[_Claimed]) -> dict[str, str]:
@@ -147,6 +160,7 @@ def _claimed_rows(session: Session, ids: list[int]) -> tuple[list[_Claimed], dic
                 col(Message.title),
                 col(Message.body),
                 col(Message.attempts),
+                func.coalesce(col(Message.last_error), "").startswith(RESENT),
             )
             .where(col(Message.id).in_(ids))
             .order_by(col(Message.id))
@@ -226,7 +240,8 @@ def _send_and_mark(
     ok, error = send_one(row.title, row.body, urls)
     values: dict[str, object] = {
         "status": "sent" if ok else "failed",
-        "last_error": error,
+        # a resent row keeps saying so, whatever happens to it next
+        "last_error": "；".join(t for t in (RESENT if row.resent else None, error) if t) or None,
         "claim": None,
     }
     if ok:

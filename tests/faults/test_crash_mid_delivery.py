@@ -26,7 +26,6 @@ class Killed(BaseException):
     """The process dying: nothing after it runs, no except clause catches it."""
 
 
-@pytest.mark.xfail(strict=True, reason="a resent row looks like any other sent row")
 def test_a_crash_after_sending_resends_that_message_and_records_it(
     faulted: Faulted, monkeypatch: pytest.MonkeyPatch
 ) -> None:
