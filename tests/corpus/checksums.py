@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import MetaData, create_engine, select
+from sqlalchemy import Engine, MetaData, Table, create_engine, inspect, select
 
 from models.db import normalised_url
 
@@ -17,11 +17,9 @@ def table_digests(url: str) -> dict[str, str]:
     """Each table's name and the SHA-256 of its sorted rows."""
     engine = create_engine(normalised_url(url))
     try:
-        metadata = MetaData()
-        metadata.reflect(engine)
         digests: dict[str, str] = {}
         with engine.connect() as connection:
-            for name, table in sorted(metadata.tables.items()):
+            for name, table in sorted(_tables(engine).items()):
                 rows = sorted(repr(tuple(row)) for row in connection.execute(select(table)))
                 digest = hashlib.sha256(f"{len(rows)}\n".encode())
                 for row in rows:
@@ -30,6 +28,21 @@ def table_digests(url: str) -> dict[str, str]:
         return digests
     finally:
         engine.dispose()
+
+
+def _tables(engine: Engine) -> dict[str, Table]:
+    """The database's tables, reflected again only when their names change (a corpus takes
+    hundreds of digests of one schema; reflecting PostgreSQL's costs a good part of each)."""
+    names = tuple(sorted(inspect(engine).get_table_names()))
+    key = (str(engine.url), names)
+    if key not in _REFLECTED:
+        metadata = MetaData()
+        metadata.reflect(engine)
+        _REFLECTED[key] = dict(metadata.tables)
+    return _REFLECTED[key]
+
+
+_REFLECTED: dict[tuple[str, tuple[str, ...]], dict[str, Table]] = {}
 
 
 def database_checksum(url: str) -> str:

@@ -27,12 +27,18 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 ZHICHENG = [sys.executable, "-m", "zhicheng.cli"]
 
 
-def _env(database: str, tmp_path: Path) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One Prefect home for the module: its database is migrated on the first start only."""
+    return tmp_path_factory.mktemp("prefect")
+
+
+def _env(database: str, prefect_home: Path) -> dict[str, str]:
     """The test's database; Prefect's own temporary server, as an office's first run has."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env |= {
         "ZHICHENG_DATABASE_URL": database,
-        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_HOME": str(prefect_home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
         # its first start migrates a fresh database: slow on a shared, loaded machine
@@ -74,28 +80,28 @@ def billion_laughs(path: Path) -> Path:
     return path
 
 
-def test_a_yaml_bomb_is_refused_at_once(tmp_path: Path) -> None:
+def test_a_yaml_bomb_is_refused_at_once(tmp_path: Path, prefect_home: Path) -> None:
     bomb = billion_laughs(tmp_path / "laughs-2024.yaml")
     assert 4700 < bomb.stat().st_size < 5100
-    env = _env(f"sqlite:///{tmp_path / 'z.db'}", tmp_path)
+    env = _env(f"sqlite:///{tmp_path / 'z.db'}", prefect_home)
     _refused(["plan", str(bomb)], env, timeout=30)
 
 
-def test_a_simulation_too_large_is_refused_before_it_starts(db: str, tmp_path: Path) -> None:
+def test_a_simulation_too_large_is_refused_before_it_starts(db: str, prefect_home: Path) -> None:
     before = table_digests(db)
-    _refused(["simulate", "--applicants", "100000000"], _env(db, tmp_path), timeout=60)
+    _refused(["simulate", "--applicants", "100000000"], _env(db, prefect_home), timeout=60)
     assert changed_tables(before, table_digests(db)) == []
 
 
 def test_a_refused_extension_prints_no_traceback(
-    db: str, prefect_server: None, tmp_path: Path
+    db: str, prefect_server: None, prefect_home: Path
 ) -> None:
     """Prefect logs a failed flow run's traceback to the real stderr: only a process of its
     own shows what an office sees."""
     from prefect.settings import PREFECT_API_URL
 
     cycle = stored_cycle()
-    env = _env(db, tmp_path) | {"PREFECT_API_URL": str(PREFECT_API_URL.value())}
+    env = _env(db, prefect_home) | {"PREFECT_API_URL": str(PREFECT_API_URL.value())}
     overlapping = ["--phase", "declaration", "--until", "2024-10-25"]
     before = table_digests(db)
     _refused(
@@ -142,14 +148,14 @@ def _cycle_rows(cycle_id: str) -> tuple[int, int]:
 
 
 def test_a_simulation_stopped_by_sigterm_leaves_no_cycle_and_no_server(
-    db: str, tmp_path: Path
+    db: str, prefect_home: Path
 ) -> None:
     seed, applicants = uuid.uuid4().int % 10**6, 30
     cycle_id = simulation_id("jiayuguan-2024", seed, applicants)
     args = ["simulate", "--applicants", str(applicants), "--seed", str(seed), "--json"]
     run = subprocess.Popen(
         [*ZHICHENG, *args],
-        env=_env(db, tmp_path),
+        env=_env(db, prefect_home),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
