@@ -5,6 +5,7 @@ province's root account."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -139,9 +140,20 @@ def clock() -> Clocked:
     return Clocked(DURING_REVIEW)
 
 
+_ADDRESSES = itertools.count(1)
+
+
+def new_address() -> str:
+    """A client address no other test of the session uses (a private range): the sign-in
+    throttle counts failures per address in the session's database, and every TestClient
+    otherwise comes from the same one, so one test's wrong passwords would block the next."""
+    n = next(_ADDRESSES)
+    return f"10.77.{n // 250}.{n % 250 + 1}"
+
+
 @pytest.fixture
 def client(db: str, clock: Clocked) -> Iterator[TestClient]:
-    with TestClient(create_app(clock=clock)) as c:
+    with TestClient(create_app(clock=clock), client=(new_address(), 50000)) as c:
         yield c
 
 

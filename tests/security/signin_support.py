@@ -4,26 +4,17 @@ TestClient otherwise comes from the same one)."""
 
 from __future__ import annotations
 
-import itertools
 import uuid
 
 from fastapi.testclient import TestClient
 from starlette.types import ASGIApp
 
-from tests.dashboard.conftest import PASSWORD, account
-
-_ADDRESSES = itertools.count(1)
+from tests.dashboard.conftest import PASSWORD, account, new_address
 
 
 def fresh_account(root: str, role: str = "operator") -> str:
     """An operator of the province, made by its root admin (no password change pending)."""
     return account(f"sec-{uuid.uuid4().hex[:8]}", by=root, org="620000", role=role)
-
-
-def new_address() -> str:
-    """A client address no other test of the session uses (a private range)."""
-    n = next(_ADDRESSES)
-    return f"10.77.{n // 250}.{n % 250 + 1}"
 
 
 def client_from(app: ASGIApp, address: str | None = None) -> TestClient:

@@ -98,9 +98,10 @@ def test_the_api_documentation_needs_a_sign_in(client: TestClient, world: World)
     page = client.get("/api/docs", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/login?next=")
     viewer = token(client, world.users["viewer_a"])
-    assert "/api/cycles/{cycle_id}/overview" in client.get(
-        "/api/openapi.json", headers=viewer
-    ).json()["paths"]
+    assert (
+        "/api/cycles/{cycle_id}/overview"
+        in client.get("/api/openapi.json", headers=viewer).json()["paths"]
+    )
     assert client.get("/api/docs", headers=viewer).status_code == 200
 
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from dashboard.app import create_app
-from tests.dashboard.conftest import Clocked, World, token
+from tests.dashboard.conftest import Clocked, World, new_address, token
 
 HUGE = 2**63
 FORM = {"content-type": "application/x-www-form-urlencoded"}
@@ -20,7 +20,9 @@ FORM = {"content-type": "application/x-www-form-urlencoded"}
 @pytest.fixture
 def plain(db: str, clock: Clocked) -> Iterator[TestClient]:
     """A client that shows a server error as the 500 a browser would get."""
-    with TestClient(create_app(clock=clock), raise_server_exceptions=False) as c:
+    with TestClient(
+        create_app(clock=clock), raise_server_exceptions=False, client=(new_address(), 50000)
+    ) as c:
         yield c
 
 
