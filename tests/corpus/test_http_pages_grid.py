@@ -14,7 +14,16 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from dashboard.app import create_app
-from tests.dashboard.conftest import ROOT, World, client, clock, root_account, token, world
+from tests.dashboard.conftest import (
+    ROOT,
+    World,
+    client,
+    clock,
+    new_address,
+    root_account,
+    token,
+    world,
+)
 
 FIXTURES = (client, clock, root_account, world)  # the dashboard's world, taken by name below
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -37,7 +46,11 @@ ODD = [
 
 @pytest.fixture
 def plain(client: TestClient) -> Iterator[TestClient]:
-    with TestClient(create_app(clock=client.app.state.clock), raise_server_exceptions=False) as c:
+    with TestClient(
+        create_app(clock=client.app.state.clock),
+        raise_server_exceptions=False,
+        client=(new_address(), 50000),
+    ) as c:
         yield c
 
 
