@@ -24,7 +24,7 @@ from zhicheng.cli import app
 
 runner = CliRunner()
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-VALID_ID = "620102199001011232"  # a man born 1990-01-01, valid check digit
+VALID_ID = "620102199001011233"  # a man born 1990-01-01, valid check digit
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,10 @@ def _odd_files(folder: Path) -> None:
     (folder / "garbage.csv").write_bytes(b"\x00\xff\xfe" * 300)
     (folder / "a-folder.xlsx").mkdir()
     (folder / "orgs.txt").write_text("机构编码,机构名称\n", encoding="utf-8")
+    (folder / "accounts.csv").write_text(
+        "用户名,角色,机构编码\n说明：x,说明：x,说明：x\ncorpus-cli-1,业务管理员,620200\n",
+        encoding="utf-8",
+    )
     (folder / "one-org.csv").write_text(
         "机构编码,机构名称,机构类别,上级机构编码\n说明,说明,说明,说明\nX1,某单位,用人单位,620200\n",
         encoding="utf-8",
@@ -70,7 +74,13 @@ def world(database: str, tmp_path_factory: pytest.TempPathFactory) -> World:
 
 
 # Findings not fixed yet: each fails (strictly) until its fix removes it from here.
-KNOWN: dict[str, str] = {}
+KNOWN: dict[str, str] = {
+    "retirement-year-zero": "dt.date(0, 12, 31) raises ValueError",
+    "retirement-year-negative": "dt.date(-5, 12, 31) raises ValueError",
+    "retirement-year-huge": "dt.date(99999999999, 12, 31) raises OverflowError",
+    "accounts-passwords-into-proc": "write_passwords raises OSError",
+    "extend-to-9999-12-31": "24:00 of 9999-12-31 overflows in extend_phase",
+}
 
 
 def case(name: str, *args: str, env: dict[str, str] | None = None) -> ParameterSet:
@@ -486,6 +496,65 @@ CASES = [
     case(
         "export-unknown-format", "export", "applications", "--cycle", "{cycle}", "--format", "xml"
     ),
+    # --- more edges: the end of time, outputs nobody can write ---
+    case("retirement-year-negative", "rules", "retirement", VALID_ID, "--year", "-5"),
+    case("retirement-year-huge", "rules", "retirement", VALID_ID, "--year", "99999999999"),
+    case(
+        "extend-to-9999-12-31",
+        *EXTEND,
+        "--cycle",
+        "{cycle}",
+        "--phase",
+        "filing",
+        "--until",
+        "9999-12-31",
+    ),
+    case(
+        "committee-day-9999-12-31",
+        *PLAN_MEETING,
+        "--cycle",
+        "{cycle}",
+        "--committee",
+        "jyg-gc-zj",
+        "--day",
+        "9999-12-31",
+    ),
+    case(
+        "act-now-end-of-time",
+        "act",
+        "submit",
+        "--cycle",
+        "{cycle}",
+        "-a",
+        "{app}",
+        "--actor",
+        "单位",
+        "--now",
+        "9999-12-31T23:59:59-12:00",
+    ),
+    case("template-into-proc", "import", "template", "orgs", "-o", "/proc/zhicheng-t.xlsx"),
+    case(
+        "accounts-passwords-into-proc",
+        "import",
+        "accounts",
+        "{dir}/accounts.csv",
+        "--passwords",
+        "/proc/zhicheng-passwords.csv",
+    ),
+    case(
+        "export-into-proc",
+        "export",
+        "applications",
+        "--cycle",
+        "{cycle}",
+        "-o",
+        "/proc/zhicheng-export.csv",
+    ),
+    case("sheet-into-proc", "sheet", "--cycle", "{cycle}", "-o", "/proc/zhicheng-sheet.xlsx"),
+    case(
+        "certificates-into-a-file", "certificates", "--cycle", "{cycle}", "-o", "{dir}/garbage.xlsx"
+    ),
+    case("dashboard-as-of-30-february", "dashboard", "--as-of", "2024-02-30T10:00"),
     # --- the database itself ---
     case(
         "database-unreachable",
