@@ -44,9 +44,12 @@ class UserError(Exception):
 
 def parse_day(text: str, what: str = "日期") -> dt.date:
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise UserError(f"{what}格式错误：'{text}'，应为 YYYY-MM-DD（如 2025-10-11）") from None
+    if day == dt.date.max:  # every day here closes at its 24:00, the next day's 00:00
+        raise UserError(f"{what} {text} 超出可处理的范围（须早于 9999-12-31）")
+    return day
 
 
 def parse_instant(text: str | None) -> pendulum.DateTime | None:

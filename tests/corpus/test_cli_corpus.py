@@ -74,13 +74,7 @@ def world(database: str, tmp_path_factory: pytest.TempPathFactory) -> World:
 
 
 # Findings not fixed yet: each fails (strictly) until its fix removes it from here.
-KNOWN: dict[str, str] = {
-    "retirement-year-zero": "dt.date(0, 12, 31) raises ValueError",
-    "retirement-year-negative": "dt.date(-5, 12, 31) raises ValueError",
-    "retirement-year-huge": "dt.date(99999999999, 12, 31) raises OverflowError",
-    "accounts-passwords-into-proc": "write_passwords raises OSError",
-    "extend-to-9999-12-31": "24:00 of 9999-12-31 overflows in extend_phase",
-}
+KNOWN: dict[str, str] = {}
 
 
 def case(name: str, *args: str, env: dict[str, str] | None = None) -> ParameterSet:

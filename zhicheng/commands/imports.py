@@ -175,8 +175,9 @@ def accounts(
             by=_account(session, by),
             dry_run=dry_run,
         )
-        if result.passwords:
-            write_passwords(out, result.passwords)  # before the commit: no account without it
+        if result.passwords:  # before the commit: no account without its password
+            with writing(out):
+                write_passwords(out, result.passwords)
     show(result)
     if result.passwords:
         console.print(f"{len(result.passwords)} 个新账号的初始密码已写入 {out}（仅本人可读）。")

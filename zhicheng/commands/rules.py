@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import typer
 
-from zhicheng.cli_support import console, friendly
+from zhicheng.cli_support import UserError, console, friendly
 
 app = typer.Typer(no_args_is_help=True, help="申报条件规则（如法定退休年龄）。")
 
@@ -26,6 +27,8 @@ def retirement(
     from rules.retirement import reaches_retirement_by, retirement_for
 
     parsed = parse_id_number(id_number)
+    if not parsed.birth.year <= year < dt.MAXYEAR:
+        raise UserError(f"申报年度 {year} 不合理：应在出生年份 {parsed.birth.year} 与 9998 之间")
     result = retirement_for(
         parsed.birth, male=parsed.is_male, female_original_age=female_original_age
     )
