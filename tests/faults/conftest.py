@@ -1,7 +1,7 @@
 """Faults injected into a running zhicheng: its own `prefect server start` on a fresh
 PostgreSQL database (a server these tests stop and start again), and zhicheng on a fresh
-PostgreSQL database of its own. They run in the live tests' xdist group (they start servers
-and mostly wait), never beside a second copy of themselves."""
+PostgreSQL database of its own. They run in the live tests' xdist group: one worker, one
+server, the tests one after another."""
 
 from __future__ import annotations
 

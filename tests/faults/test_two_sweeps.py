@@ -2,7 +2,8 @@
 the cycle's one slot) and a stray manual run of the same flow function beside it, which takes
 no slot (as a rehearsal against the live database would). The database is what keeps them
 apart: no message is sent twice and no transition, boundary or escalation step is done
-twice. Both runs are made to read before either writes at each read-then-write point."""
+twice. The runs are made to meet where each checks before it writes (is the boundary done,
+which escalation steps are taken), so both see the work still to do."""
 
 from __future__ import annotations
 
