@@ -8,6 +8,7 @@ from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from prefect.runtime import deployment
 
@@ -21,7 +22,7 @@ from notifications.escalation import escalate_through
 from notifications.filing import overdue_filings
 from notifications.reminders import ReminderWriter
 from tasks.retry import retry_on_db_hiccup
-from tasks.schedule import PHASE_DEPLOYMENT
+from tasks.schedule import PHASE_DEPLOYMENT, scheduled_runs
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +66,16 @@ def deliver_messages(
 
 
 def schedule_retry(cycle_id: str, at: dt.datetime) -> None:
-    """A run of the cycle at ``at``, asked of the server by a deployed run; the key makes the
-    same request from another run return the same run. Best effort: without it the row waits
-    for the schedule's next instant, as before."""
+    """A run of the cycle at ``at``, asked of the server by a deployed run, unless one of its
+    runs is already waiting to start by then (its schedule's next instant, an earlier retry);
+    the key makes the same request from another run return the same run. Best effort: without
+    it the row waits for the schedule's next instant."""
     if deployment.get_id() is None:
         return
     try:
+        waiting = scheduled_runs(cycle_id, [StateType.SCHEDULED, StateType.PENDING])
+        if any(r.expected_start_time and r.expected_start_time <= at for r in waiting):
+            return
         run_deployment(
             PHASE_DEPLOYMENT,
             parameters={"cycle_id": cycle_id, "run_label": "retry"},

@@ -141,7 +141,8 @@ def test_a_deployed_run_asks_the_server_for_its_retry_run_once(
     faulted: Faulted, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What makes the retry instants above happen in live operation: the run's request lands
-    on the server as a scheduled run of the cycle's deployment, once however often asked."""
+    on the server as a scheduled run of the cycle's deployment, once however often asked, and
+    not at all when a run of the cycle already waits to start by then."""
     from prefect import get_client
 
     import tasks.notify
@@ -156,7 +157,10 @@ def test_a_deployed_run_asks_the_server_for_its_retry_run_once(
     monkeypatch.setattr(tasks.notify.deployment, "get_id", lambda: str(deployment_id))
     at = pendulum.now("UTC").add(days=2).start_of("minute")
     tasks.notify.schedule_retry(cycle, at)
-    tasks.notify.schedule_retry(cycle, at)
+    tasks.notify.schedule_retry(cycle, at)  # asked again by another run: the same run
+    tasks.notify.schedule_retry(cycle, at.add(hours=1))  # the run at ``at`` will retry it
     runs = cycle_runs(faulted.server.api_url, cycle)
     assert [(r.expected_start_time, r.parameters["run_label"]) for r in runs] == [(at, "retry")]
     assert runs[0].state is not None and runs[0].state.is_scheduled()
+    tasks.notify.schedule_retry(cycle, at.subtract(hours=1))  # sooner than any waiting run
+    assert len(cycle_runs(faulted.server.api_url, cycle)) == 2
