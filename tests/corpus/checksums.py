@@ -7,6 +7,7 @@ columns cannot be ordered by in PostgreSQL, and row order is no part of the cont
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 from sqlalchemy import Engine, MetaData, Table, create_engine, inspect, select
 
@@ -15,19 +16,23 @@ from models.db import normalised_url
 
 def table_digests(url: str) -> dict[str, str]:
     """Each table's name and the SHA-256 of its sorted rows."""
-    engine = create_engine(normalised_url(url))
-    try:
-        digests: dict[str, str] = {}
-        with engine.connect() as connection:
-            for name, table in sorted(_tables(engine).items()):
-                rows = sorted(repr(tuple(row)) for row in connection.execute(select(table)))
-                digest = hashlib.sha256(f"{len(rows)}\n".encode())
-                for row in rows:
-                    digest.update(row.encode() + b"\n")
-                digests[name] = digest.hexdigest()
-        return digests
-    finally:
-        engine.dispose()
+    engine = _engine(url)
+    digests: dict[str, str] = {}
+    with engine.connect() as connection:
+        for name, table in sorted(_tables(engine).items()):
+            rows = sorted(repr(tuple(row)) for row in connection.execute(select(table)))
+            digest = hashlib.sha256(f"{len(rows)}\n".encode())
+            for row in rows:
+                digest.update(row.encode() + b"\n")
+            digests[name] = digest.hexdigest()
+    return digests
+
+
+@lru_cache
+def _engine(url: str) -> Engine:
+    """One engine a database, its connections pooled: a corpus digests one database hundreds
+    of times (PostgreSQL's test databases are dropped WITH (FORCE), pooled connections or not)."""
+    return create_engine(normalised_url(url))
 
 
 def _tables(engine: Engine) -> dict[str, Table]:
