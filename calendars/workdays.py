@@ -57,30 +57,13 @@ class YearNotCovered(LookupError):
 
 class _Loader(WithoutAliases):
     """Safe YAML with dates kept as text, so a bad date is reported with its field instead of
-    as a constructor traceback, and with duplicate keys refused, because a clerk's second
-    ``workdays:`` would otherwise silently replace the first."""
+    as a constructor traceback (aliases and duplicate keys are refused by ``WithoutAliases``)."""
 
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-
-
-def _mapping_without_duplicates(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
-    mapping = loader.construct_mapping(node)
-    seen: list[Any] = []
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"键 {key} 出现了两次 / duplicate key {key}", key_node.start_mark
-            )
-        seen.append(key)
-    return mapping
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
 
 
 def _shown(path: Path) -> str:

@@ -64,9 +64,7 @@ def laughs(content: str) -> str:
 
 
 # Findings not fixed yet: each fails (strictly) until its fix removes it from here.
-KNOWN: dict[str, str] = {
-    "duplicate-key": "the loader keeps the second of two equal keys silently: the file launches",
-}
+KNOWN: dict[str, str] = {}
 
 
 def case(name: str, write: Writer) -> ParameterSet:
