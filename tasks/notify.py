@@ -22,7 +22,7 @@ from notifications.escalation import escalate_through
 from notifications.filing import overdue_filings
 from notifications.reminders import ReminderWriter
 from tasks.retry import retry_on_db_hiccup
-from tasks.schedule import PHASE_DEPLOYMENT, scheduled_runs
+from tasks.schedule import PHASE_DEPLOYMENT, RETRY_TAG, scheduled_runs
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def schedule_retry(cycle_id: str, at: dt.datetime) -> None:
             timeout=0,
             as_subflow=False,
             idempotency_key=f"{cycle_id}-retry-{stamp(at)}",
-            tags=[f"cycle:{cycle_id}", "kind:retry"],
+            tags=[f"cycle:{cycle_id}", RETRY_TAG],
         )
     except Exception as exc:  # the server may be what is down; the next instant retries
         log.warning("未能排定 %s 的重试运行（%s）：%s", cycle_id, stamp(at), exc)

@@ -29,6 +29,9 @@ from notifications.cycle_schedule import Run, cycle_schedule, runs
 
 PHASE_DEPLOYMENT = "cycle-phase/cycle-phase"
 PAGE = 200  # the API's default page size
+# A delivery retry's run (tasks.notify) is asked for by a failed send, not by the schedule: an
+# extension has nothing to say about it.
+RETRY_TAG = "kind:retry"
 
 
 def stored_runs(session: Session, cycle_id: str) -> list[Run]:
@@ -120,13 +123,13 @@ def schedule_runs(cycle_id: str, now: dt.datetime) -> list[str]:
 @task(cache_policy=NO_CACHE, name="cancel-superseded", task_run_name="cancel-{cycle_id}")
 def cancel_superseded(cycle_id: str) -> int:
     """Cancels the cycle's still-scheduled runs whose instant its schedule no longer has (an
-    extension or a postponed meeting moved it)."""
+    extension or a postponed meeting moved it); a delivery retry's run is not the schedule's."""
     with session_scope() as session:
         current = {r.key(cycle_id) for r in stored_runs(session, cycle_id)}
     stale = [
         r
         for r in scheduled_runs(cycle_id, [StateType.SCHEDULED])
-        if base_key(r.idempotency_key) not in current
+        if base_key(r.idempotency_key) not in current and RETRY_TAG not in r.tags
     ]
     with get_client(sync_client=True) as client:
         for flow_run in stale:

@@ -140,3 +140,30 @@ def test_a_meeting_moved_and_moved_back_is_scheduled_again(deployment: None) -> 
         (first_end, "SCHEDULED"),
         (second_end, "CANCELLED"),
     ]
+
+
+def test_an_extension_leaves_a_delivery_retry_run_alone(deployment: None) -> None:
+    """A retry run asked for by a failed send (tasks.notify) is not in the schedule: an
+    extension that cancels the superseded runs must not cancel it."""
+    from prefect.deployments import run_deployment
+
+    from tasks.schedule import PHASE_DEPLOYMENT, RETRY_TAG
+
+    cycle_id = f"t-retry-{uuid.uuid4().hex[:6]}"
+    annual_cycle(str(bundled_cycle("jiayuguan-2024")), now=bj(2024, 8, 30, 12), cycle_id=cycle_id)
+    retry = run_deployment(
+        PHASE_DEPLOYMENT,
+        parameters={"cycle_id": cycle_id, "run_label": "retry"},
+        scheduled_time=bj(2024, 12, 29, 9),
+        timeout=0,
+        as_subflow=False,
+        idempotency_key=f"{cycle_id}-retry-test",
+        tags=[f"cycle:{cycle_id}", RETRY_TAG],
+    )
+    extend(
+        cycle_id, "filing", dt.date(2025, 1, 6), "市人社局", "年底系统故障", now=bj(2024, 12, 28)
+    )
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(retry.id).state_type.value == "SCHEDULED"
+    # the superseded boundary run was cancelled by the same extension
+    assert (bj(2025, 1, 1), "CANCELLED") in scheduled(cycle_id)["boundary:filing.close"]
