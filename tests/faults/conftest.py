@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from tests.grouping import group_folder
 from tests.live.conftest import base_env, fresh_database, pg_url
 from tests.live.processes import BIN, Service, free_port
 
@@ -23,16 +24,8 @@ __all__ = ["fresh_database"]
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups, as in tests/conftest.py
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    grouping = bool(getattr(config.option, "loadgroup", False))
-    for item in items:
-        if here not in Path(item.path).parents:
-            continue
-        item.add_marker(pytest.mark.xdist_group("live"))
-        if grouping and hasattr(item, "_id"):
-            from _pytest.nodeid import NodeId
-
-            item._id = NodeId.parse(f"{item.nodeid}@live")
+    """In the live tests' group: one worker, the servers' tests one after another."""
+    group_folder(config, items, Path(__file__).parent, "live")
 
 
 class PrefectServer:

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import PG_ADMIN
+from tests.grouping import group_folder
 from tests.live.processes import BIN, ROOT, Service, free_port
 
 POOL = "zhicheng"  # the work pool prefect.yaml names
@@ -34,16 +35,7 @@ ON_TIME = dt.timedelta(seconds=10)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The live tests start their own servers: one xdist group of their own, beside the two
     backends' groups."""
-    here = Path(__file__).parent
-    grouping = bool(getattr(config.option, "loadgroup", False))
-    for item in items:
-        if here not in Path(item.path).parents:
-            continue
-        item.add_marker(pytest.mark.xdist_group("live"))
-        if grouping and hasattr(item, "_id"):
-            from _pytest.nodeid import NodeId
-
-            item._id = NodeId.parse(f"{item.nodeid}@live")
+    group_folder(config, items, Path(__file__).parent, "live")
 
 
 def _admin(sql: str) -> None:
