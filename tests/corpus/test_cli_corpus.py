@@ -603,6 +603,7 @@ def test_bad_input_is_refused_in_chinese_without_a_trace(
     from models.settings import settings
 
     args = [world.fill(a) for a in args]
+    env = {key: world.fill(value) for key, value in env.items()}
     before = table_digests(db)
     settings.cache_clear()
     result = runner.invoke(app, args, env=env)
