@@ -186,16 +186,10 @@ def golden(database: str, prefect_server: None) -> tuple[dict[str, list[str]], s
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """With ``-n 2 --dist loadgroup`` each backend's tests run on one worker: one simulated
     cycle and one Prefect server per worker, and the two backends side by side."""
-    grouping = bool(getattr(config.option, "loadgroup", False))
+    from tests.grouping import put_in_group
+
     for item in items:
         spec = getattr(item, "callspec", None)
         backend = spec.params.get("database") if spec is not None else None
-        if backend is None:
-            continue
-        item.add_marker(pytest.mark.xdist_group(backend))
-        if grouping and hasattr(item, "_id"):
-            # pytest 9.2 keeps node ids in ``_id``, where xdist 3.8's "@group" suffix no
-            # longer lands; without it the groups are ignored (correct, only slower).
-            from _pytest.nodeid import NodeId
-
-            item._id = NodeId.parse(f"{item.nodeid}@{backend}")
+        if backend is not None:
+            put_in_group(config, item, backend)
