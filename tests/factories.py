@@ -153,3 +153,20 @@ def status_of(app_id: int) -> str:
         application = session.get(Application, app_id)
         assert application is not None
         return application.status
+
+
+def recommended(cycle: str, count: int) -> list[int]:
+    """Applications recommended by their unit on 2024-09-29 (a 2024 provincial-style cycle):
+    the sweep of 9/30 puts them on unit publicity."""
+    from models import services
+    from models.db import session_scope
+
+    apps = drafts(cycle, count)
+    with session_scope() as session:
+        for call, at in (
+            (services.submit, bj(2024, 9, 20, 9)),
+            (services.open_review, bj(2024, 9, 21, 9)),
+            (services.recommend, bj(2024, 9, 29, 9)),
+        ):
+            assert call(session, cycle, apps, now=at, actor="单位").done == apps
+    return apps

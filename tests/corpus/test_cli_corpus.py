@@ -83,6 +83,13 @@ def case(name: str, *args: str, env: dict[str, str] | None = None) -> ParameterS
     return pytest.param(list(args), env or {}, id=name, marks=marks)
 
 
+def submit_at(name: str, now: str) -> ParameterSet:
+    """The unit submits the world's draft with ``--now`` as written."""
+    return case(
+        name, "act", "submit", "--cycle", "{cycle}", "-a", "{app}", "--actor", "单位", "--now", now
+    )
+
+
 EXTEND = ("extend", "--by", "省职改办", "--reason", "系统故障", "--no-reschedule")
 PLAN_MEETING = ("committee", "plan", "--by", "市人社局", "--no-schedule")
 UNREACHABLE_PG = "postgresql://nobody@127.0.0.1:1/none"
@@ -253,58 +260,10 @@ CASES = [
         "--now",
         "2024-10-25T10:00",
     ),
-    case(
-        "act-now-24-00",
-        "act",
-        "submit",
-        "--cycle",
-        "{cycle}",
-        "-a",
-        "{app}",
-        "--actor",
-        "单位",
-        "--now",
-        "2024-10-20T24:00:00",
-    ),
-    case(
-        "act-now-offset-25h",
-        "act",
-        "submit",
-        "--cycle",
-        "{cycle}",
-        "-a",
-        "{app}",
-        "--actor",
-        "单位",
-        "--now",
-        "2024-10-20T10:00+25:00",
-    ),
-    case(
-        "act-now-unknown-zone",
-        "act",
-        "submit",
-        "--cycle",
-        "{cycle}",
-        "-a",
-        "{app}",
-        "--actor",
-        "单位",
-        "--now",
-        "2024-10-20T10:00 Mars/Olympus",
-    ),
-    case(
-        "act-now-words",
-        "act",
-        "submit",
-        "--cycle",
-        "{cycle}",
-        "-a",
-        "{app}",
-        "--actor",
-        "单位",
-        "--now",
-        "明天上午",
-    ),
+    submit_at("act-now-24-00", "2024-10-20T24:00:00"),
+    submit_at("act-now-offset-25h", "2024-10-20T10:00+25:00"),
+    submit_at("act-now-unknown-zone", "2024-10-20T10:00 Mars/Olympus"),
+    submit_at("act-now-words", "明天上午"),
     # --- committees ---
     case(
         "committee-unknown-cycle",
@@ -513,19 +472,7 @@ CASES = [
         "--day",
         "9999-12-31",
     ),
-    case(
-        "act-now-end-of-time",
-        "act",
-        "submit",
-        "--cycle",
-        "{cycle}",
-        "-a",
-        "{app}",
-        "--actor",
-        "单位",
-        "--now",
-        "9999-12-31T23:59:59-12:00",
-    ),
+    submit_at("act-now-end-of-time", "9999-12-31T23:59:59-12:00"),
     case("template-into-proc", "import", "template", "orgs", "-o", "/proc/zhicheng-t.xlsx"),
     case(
         "accounts-passwords-into-proc",

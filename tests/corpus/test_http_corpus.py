@@ -19,16 +19,15 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from dashboard.app import create_app
 from tests.corpus.checksums import changed_tables, table_digests
 from tests.dashboard.conftest import (
     ROOT,
     World,
     client,
     clock,
-    new_address,
     root_account,
     token,
+    unraised,
     world,
 )
 
@@ -344,11 +343,7 @@ def _cases(w: World, intake_cycle: str) -> list[Case]:
 @pytest.fixture
 def plain(client: TestClient) -> Iterator[TestClient]:
     """The app without the test client's re-raising: a server error is the 500 it would be."""
-    with TestClient(
-        create_app(clock=client.app.state.clock),
-        raise_server_exceptions=False,
-        client=(new_address(), 50000),
-    ) as c:
+    with unraised(client) as c:
         yield c
 
 

@@ -13,15 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from dashboard.app import create_app
 from tests.dashboard.conftest import (
     ROOT,
     World,
     client,
     clock,
-    new_address,
     root_account,
     token,
+    unraised,
     world,
 )
 
@@ -46,11 +45,7 @@ ODD = [
 
 @pytest.fixture
 def plain(client: TestClient) -> Iterator[TestClient]:
-    with TestClient(
-        create_app(clock=client.app.state.clock),
-        raise_server_exceptions=False,
-        client=(new_address(), 50000),
-    ) as c:
+    with unraised(client) as c:
         yield c
 
 

@@ -16,10 +16,10 @@ import tasks.sweeps
 from flows.cycle import phase_flow
 from models.context import CycleContext
 from models.db import engine
-from tests.factories import bj, stored_cycle
+from tests.factories import bj, recommended, stored_cycle
 from tests.faults.conftest import Faulted, PrefectServer, pointed_at
 from tests.faults.proxy import RestartingProxy
-from tests.faults.world import recommended, snapshot
+from tests.faults.world import snapshot
 
 APPLICATIONS = 6
 NOW = bj(2024, 9, 30, 0, 30)  # the sweep of 9/30 opens unit publicity for what was recommended

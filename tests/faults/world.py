@@ -9,26 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlmodel import col
 
-from models import services
 from models.application import Application, AuditEvent
 from models.cycle import CycleEvent
 from models.db import session_scope
 from models.outbox import Escalation, Message
-from tests.factories import bj, drafts, unit_in_tree
-
-
-def recommended(cycle: str, count: int) -> list[int]:
-    """Applications recommended by their unit on 2024-09-29: the sweep of 9/30 puts them on
-    unit publicity."""
-    apps = drafts(cycle, count)
-    with session_scope() as session:
-        for call, at in (
-            (services.submit, bj(2024, 9, 20, 9)),
-            (services.open_review, bj(2024, 9, 21, 9)),
-            (services.recommend, bj(2024, 9, 29, 9)),
-        ):
-            assert call(session, cycle, apps, now=at, actor="单位").done == apps
-    return apps
+from tests.factories import drafts, unit_in_tree
 
 
 @dataclass(frozen=True)

@@ -6,25 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import services
 from models.application import Application
 from models.db import session_scope
 from tasks.sweeps import sweep
-from tests.factories import bj, drafts, status_of, stored_cycle
+from tests.factories import bj, recommended, status_of, stored_cycle
 
 pytestmark = pytest.mark.usefixtures("db")
-
-
-def recommended(cycle: str, count: int) -> list[int]:
-    apps = drafts(cycle, count)
-    with session_scope() as session:
-        for call, at in (
-            (services.submit, bj(2024, 9, 20, 9)),
-            (services.open_review, bj(2024, 9, 21, 9)),
-            (services.recommend, bj(2024, 9, 29, 9)),
-        ):
-            assert call(session, cycle, apps, now=at, actor="单位").done == apps
-    return apps
 
 
 def test_unit_publicity_skips_the_national_day_holiday() -> None:
