@@ -21,6 +21,7 @@ class RefusalCode(StrEnum):
     return_limit = "return_limit"  # returned as often as the cycle allows: materials locked
     reason_required = "reason_required"  # the action needs written reasons
     publicity_ended = "publicity_ended"  # result publicity is over: no more objections
+    past_push_month = "past_push_month"  # the series' push month is over (may be early, not late)
     # A whole action refused (raised as ``Refused``).
     no_cycle = "no_cycle"
     no_phase = "no_phase"
