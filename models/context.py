@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from calendars.beijing import beijing_text
-from calendars.cyclefile import PolicySpec
+from calendars.cyclefile import PolicySpec, PushMonth
 from models.cycle import Cycle, Phase
 from models.refusals import RefusalCode, Refused
 
@@ -34,6 +34,7 @@ class CycleContext:
     windows: dict[str, Window]
     policy: dict[str, Any]
     rules: PolicySpec
+    push_months: tuple[PushMonth, ...] = ()
 
     @classmethod
     def load(cls, session: Session, cycle_id: str) -> CycleContext:
@@ -57,7 +58,8 @@ class CycleContext:
         phases = session.exec(select(Phase).where(Phase.cycle_id == cycle_id)).all()
         windows = {p.key: Window(p.key, p.title, p.start, p.end) for p in phases}
         policy = dict(cycle.spec.get("policy", {}))
-        return cls(cycle_id, cycle.year, windows, policy, PolicySpec.model_validate(policy))
+        pushes = tuple(PushMonth.model_validate(m) for m in cycle.spec.get("push_months") or [])
+        return cls(cycle_id, cycle.year, windows, policy, PolicySpec.model_validate(policy), pushes)
 
     def window(self, key: str) -> Window:
         if key not in self.windows:

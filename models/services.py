@@ -25,6 +25,7 @@ from models.states import ACTIONS, LABELS, Status
 from models.transitions import CHUNK, note, transition
 from rules.eligibility import FactsError, applicant_from_facts, check, integrity_bar_until
 from rules.idcard import mask
+from rules.push import push_month_last_day, push_month_of
 
 __all__ = ["Outcome", "Refusal", "RefusalCode", "Refused", "one"]
 
@@ -398,13 +399,53 @@ def recommend(
     )
 
 
+def _push_deadlines(session: Session, ctx: CycleContext) -> dict[int, tuple[str, int]]:
+    """Each committee held to a push month: its series and the month (003 附件1 注2)."""
+    if not ctx.push_months:
+        return {}
+    out = {}
+    for cid, series in session.execute(
+        select(col(Committee.id), col(Committee.series)).where(
+            col(Committee.cycle_id) == ctx.cycle_id
+        )
+    ):
+        month = push_month_of(series, ctx.push_months)
+        if month is not None:
+            out[cid] = (series, month)
+    return out
+
+
+def _past_push_month(
+    ctx: CycleContext, deadlines: dict[int, tuple[str, int]], row: _Row, now: dt.datetime
+) -> Refusal | None:
+    if row.committee_id not in deadlines:
+        return None
+    series, month = deadlines[row.committee_id]
+    if now < day_end(push_month_last_day(month, ctx.year)):
+        return None
+    return Refusal(
+        RefusalCode.past_push_month,
+        f"{series}系列须于{month}月推送评审（可适当提前，但不得延后），{month}月已过，不能再报送",
+    )
+
+
 def forward(
     session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str
 ) -> Outcome:
-    """The department forwards to the committee (报送评委会)."""
-    window = CycleContext.load(session, cycle_id).level_window("department")
+    """The department forwards to the committee (报送评委会): the push of 003 附件1, in or
+    before the series' push month where the cycle sets one."""
+    ctx = CycleContext.load(session, cycle_id)
+    deadlines = _push_deadlines(session, ctx)
     return _move(
-        session, cycle_id, ids, "forward", now=now, actor=actor, window=window, what="报送"
+        session,
+        cycle_id,
+        ids,
+        "forward",
+        now=now,
+        actor=actor,
+        window=ctx.level_window("department"),
+        what="报送",
+        check=lambda row: _past_push_month(ctx, deadlines, row, now),
     )
 
 

@@ -50,7 +50,6 @@ def _forward(cycle: str, app: int, at: dt.datetime) -> services.Outcome:
         return services.forward(session, cycle, [app], now=at, actor="主管部门")
 
 
-@pytest.mark.xfail(strict=True, reason="push months are data no code reads yet")
 def test_a_series_is_forwarded_until_the_end_of_its_push_month_and_refused_after() -> None:
     cycle, (last_second, next_day) = _publicised([{"month": 9, "series": ["工程系列"]}], 2)
     assert _forward(cycle, last_second, bj(2024, 9, 30, 23, 59, 59)).done == [last_second]
