@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from dashboard.auth import csrf_token, current_viewer, now_of
 from dashboard.lookup import latest_cycles
-from dashboard.pages import FormDep, _check_csrf, _field, render
+from dashboard.pages import FormDep, check_csrf, form_field, render
 from dashboard.scope import Forbidden, Viewer, org_filter
 from dashboard.uploads import (
     MAX_BYTES,
@@ -40,6 +40,7 @@ from models.imports.readers import Table, TableError, read_table
 from models.imports.report import FILE_ROW, ImportResult, RowError, cell
 from models.imports.templates import KINDS, write_template
 from models.org import Organisation, OrgKind
+from models.settings import settings
 
 router = APIRouter(include_in_schema=False)
 NEEDS_CYCLE = frozenset({"committees", "declarations"})
@@ -129,7 +130,7 @@ def run(
 
 def _check(request: Request, viewer: Viewer, upload: Kept, *, dry_run: bool) -> ImportResult:
     try:
-        table = read_table(upload.path)
+        table = read_table(upload.path, max_rows=settings().import_max_rows)
     except TableError as exc:
         forget(upload)
         raise BadUpload(str(exc).replace(upload.path.name, upload.filename)) from None
@@ -187,9 +188,9 @@ async def imports_upload(request: Request, viewer: ImporterDep) -> HTMLResponse:
 
 @router.post("/imports/confirm")
 def imports_confirm(request: Request, viewer: ImporterDep, form: FormDep) -> HTMLResponse:
-    _check_csrf(request, form)
+    check_csrf(request, form)
     try:
-        upload = kept(_field(form, "upload"), viewer.account_id)
+        upload = kept(form_field(form, "upload"), viewer.account_id)
         result = _check(request, viewer, upload, dry_run=False)
     except BadUpload as exc:
         return _page(request, viewer, status_code=400, error=str(exc))

@@ -95,7 +95,7 @@ async def form_of(request: Request) -> dict[str, list[str]]:
 FormDep = Annotated[dict[str, list[str]], Depends(form_of)]
 
 
-def _field(form: dict[str, list[str]], name: str, default: str = "") -> str:
+def form_field(form: dict[str, list[str]], name: str, default: str = "") -> str:
     return (form.get(name) or [default])[0]
 
 
@@ -103,10 +103,10 @@ STALE_FORM = "表单已失效，请刷新页面后重试"
 
 
 def _form_is_ours(request: Request, form: dict[str, list[str]]) -> bool:
-    return hmac.compare_digest(_field(form, "csrf").encode(), csrf_token(request).encode())
+    return hmac.compare_digest(form_field(form, "csrf").encode(), csrf_token(request).encode())
 
 
-def _check_csrf(request: Request, form: dict[str, list[str]]) -> None:
+def check_csrf(request: Request, form: dict[str, list[str]]) -> None:
     if not _form_is_ours(request, form):
         raise Forbidden(STALE_FORM)
 
@@ -139,13 +139,13 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 
 @router.post("/login")
 def login(request: Request, form: FormDep) -> Response:
-    target = _local(_field(form, "next", "/"))
+    target = _local(form_field(form, "next", "/"))
     if not _form_is_ours(request, form):
         return _login_form(request, target, 403, STALE_FORM)
     try:
         with session_scope() as session:
             signed = sign_in_request(
-                session, request, _field(form, "username"), _field(form, "password")
+                session, request, form_field(form, "username"), form_field(form, "password")
             )
     except Refused as exc:
         return _login_form(request, target, 401, exc.message)
@@ -171,11 +171,11 @@ def password_page(request: Request, viewer: PasswordDep, next: str = "/") -> HTM
 
 @router.post("/password")
 def password_change(request: Request, viewer: PasswordDep, form: FormDep) -> Response:
-    _check_csrf(request, form)
-    target = _local(_field(form, "next", "/"))
-    new = _field(form, "new_password")
+    check_csrf(request, form)
+    target = _local(form_field(form, "next", "/"))
+    new = form_field(form, "new_password")
     try:
-        if new != _field(form, "confirm"):
+        if new != form_field(form, "confirm"):
             raise Refused("两次输入的新密码不一致", "weak_password")
         with session_scope() as session:
             account = session.get(Account, viewer.account_id)
@@ -183,7 +183,7 @@ def password_change(request: Request, viewer: PasswordDep, form: FormDep) -> Res
             accounts.change_password(
                 session,
                 account,
-                _field(form, "old_password"),
+                form_field(form, "old_password"),
                 new,
                 security_now(request),
                 token_of(request),
@@ -199,7 +199,7 @@ def password_change(request: Request, viewer: PasswordDep, form: FormDep) -> Res
 @router.post("/logout")
 def logout(request: Request, form: FormDep) -> Response:
     """Needs the page's form token: another site cannot sign the user out either."""
-    _check_csrf(request, form)
+    check_csrf(request, form)
     return end_session(request, RedirectResponse("/login", status_code=303))
 
 
@@ -331,8 +331,8 @@ def _notice(done: int, refused: dict[int, str]) -> str:
 
 @router.post("/cycles/{cycle_id}/act")
 def act(cycle_id: str, request: Request, viewer: ViewerDep, form: FormDep) -> Response:
-    _check_csrf(request, form)
-    back = _field(form, "back", f"/cycles/{cycle_id}")
+    check_csrf(request, form)
+    back = form_field(form, "back", f"/cycles/{cycle_id}")
     if not back.startswith("/cycles/"):
         back = f"/cycles/{cycle_id}"
     ids = [row_id(v) for v in form.get("id", [])]
@@ -343,10 +343,10 @@ def act(cycle_id: str, request: Request, viewer: ViewerDep, form: FormDep) -> Re
     outcome = act_on(
         viewer,
         cycle_id,
-        _field(form, "action"),
+        form_field(form, "action"),
         [i for i in ids if i is not None],
         now=now_of(request),
-        reason=_field(form, "reason"),
+        reason=form_field(form, "reason"),
     )
     notice = _notice(len(outcome.done), outcome.refused)
     return RedirectResponse(with_notice(request, back, notice), status_code=303)
@@ -381,8 +381,8 @@ def accounts_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
 
 @router.post("/accounts")
 def accounts_create(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
-    _check_csrf(request, form)
-    target = _field(form, "target").strip()
+    check_csrf(request, form)
+    target = form_field(form, "target").strip()
     committee_id = row_id(target[2:]) if target.startswith("c:") else None
     try:
         with session_scope() as session:
@@ -390,9 +390,9 @@ def accounts_create(request: Request, viewer: ViewerDep, form: FormDep) -> Respo
             account = create_account(
                 session,
                 by=creator,
-                username=_field(form, "username"),
-                password=_field(form, "password"),
-                role=_field(form, "role", Role.operator.value),
+                username=form_field(form, "username"),
+                password=form_field(form, "password"),
+                role=form_field(form, "role", Role.operator.value),
                 now=now_of(request),
                 org_code=None if committee_id else target,
                 committee_id=committee_id,
@@ -407,8 +407,8 @@ def accounts_create(request: Request, viewer: ViewerDep, form: FormDep) -> Respo
 @router.post("/accounts/manage")
 def accounts_manage(request: Request, viewer: ViewerDep, form: FormDep) -> Response:
     """Reset a password (the new one shown once, on this answer only), deactivate, activate."""
-    _check_csrf(request, form)
-    username, what = _field(form, "username"), _field(form, "do")
+    check_csrf(request, form)
+    username, what = form_field(form, "username"), form_field(form, "do")
     try:
         with session_scope() as session:
             me = session.get(Account, viewer.account_id)

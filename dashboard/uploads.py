@@ -15,6 +15,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from pathlib import Path
 
+from models.private_files import new_private_file
 from models.settings import settings
 
 # A spreadsheet of a whole province's units is a few MB; anything far larger is not one.
@@ -114,9 +115,10 @@ def keep(data: bytes, filename: str, *, account_id: int, kind: str, cycle_id: st
         raise BadUpload("请选择要上传的文件（文件为空）")
     _forget_old()
     kept = Kept(secrets.token_urlsafe(16), account_id, kind, cycle_id, Path(filename).name, suffix)
-    kept.path.write_bytes(data)
-    kept.path.chmod(0o600)
-    note = _folder() / f"{kept.upload_id}.json"
+    # Owner-only from the start (the office's people and their ID numbers), like every file of
+    # personal data zhicheng writes.
+    new_private_file(kept.path).write_bytes(data)
+    note = new_private_file(_folder() / f"{kept.upload_id}.json")
     note.write_text(json.dumps(asdict(kept), ensure_ascii=False), encoding="utf-8")
     return kept
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import re
+import stat
 import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import col, select
@@ -196,3 +198,37 @@ def test_an_upload_needs_the_form_token_and_stays_its_uploaders(
     wrong_type.write_bytes(b"not a workbook")
     refused = upload(client, wrong_type)
     assert refused.status_code == 400 and ".xlsx 或 .csv" in refused.text
+
+
+def test_an_upload_is_kept_owner_only_and_held_to_the_row_limit(
+    client: TestClient, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kept copy holds the office's people: 0600 from the start. A file over
+    ZHICHENG_IMPORT_MAX_ROWS is refused as the command line refuses it."""
+    from dashboard.uploads import kept
+    from models.settings import settings
+
+    rows = city_rows(uuid.uuid4().hex[:6])
+    signed_in(client, world.users["city"])
+    checked = upload(client, write_xlsx(tmp_path / "机构.xlsx", rows))
+    assert checked.status_code == 200, checked.text
+    account = find_account_id(world.users["city"])
+    assert stat.S_IMODE(kept(upload_id(checked), account).path.stat().st_mode) == 0o600
+    # the reader allows a title, a heading and a notes row above the data rows
+    monkeypatch.setenv("ZHICHENG_IMPORT_MAX_ROWS", "1")
+    settings.cache_clear()
+    try:
+        refused = upload(client, write_xlsx(tmp_path / "机构-多.xlsx", rows))
+    finally:
+        monkeypatch.delenv("ZHICHENG_IMPORT_MAX_ROWS")
+        settings.cache_clear()
+    assert refused.status_code == 400 and "超过 1 行" in refused.text
+
+
+def find_account_id(username: str) -> int:
+    from models.accounts import find_account
+
+    with session_scope() as session:
+        found = find_account(session, username)
+        assert found is not None and found.id is not None
+        return found.id
