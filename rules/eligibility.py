@@ -4,6 +4,7 @@ A blocking finding refuses the application; a non-blocking one says what does no
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
@@ -11,7 +12,7 @@ from typing import Any, Literal
 
 from calendars.cyclefile import PolicySpec
 from rules.idcard import InvalidIdNumber, parse_id_number
-from rules.retirement import MissingInput, reaches_retirement_by, retirement_for
+from rules.retirement import MissingInput, retirement_for
 
 
 @dataclass(frozen=True)
@@ -132,26 +133,40 @@ def identity(applicant: Applicant, on: dt.date) -> list[Finding]:
     return []
 
 
-def retirement(applicant: Applicant, year: int) -> list[Finding]:
+def retirement_check_on(policy: PolicySpec) -> bool:
+    """Whether the retirement exclusion applies: only where the notice names the day age is
+    counted to (000 七(三)3 "计算到申报当年的12月31日"); a silent notice excludes no one
+    rather than from a guessed day. For ``plan`` to say when the check is off."""
+    return policy.retirement_reference_day is not None
+
+
+def _in_year(day: dt.date, year: int) -> dt.date:
+    """The same month and day in ``year`` (2/29 falls back to 2/28)."""
+    last = calendar.monthrange(year, day.month)[1]
+    return dt.date(year, day.month, min(day.day, last))
+
+
+def retirement(applicant: Applicant, policy: PolicySpec, year: int) -> list[Finding]:
+    """Reached the statutory age by the reference day — the file's month and day in the
+    declaring year — so may not declare."""
+    reference = policy.retirement_reference_day
+    if reference is None:
+        return []
+    by = _in_year(reference, year)
     parsed = parse_id_number(applicant.id_number)
     try:
-        reached = reaches_retirement_by(
-            parsed.birth,
-            male=parsed.is_male,
-            female_original_age=applicant.female_original_age,
-            year=year,
+        month = retirement_for(
+            parsed.birth, male=parsed.is_male, female_original_age=applicant.female_original_age
         )
     except MissingInput as exc:
         return [Finding("retirement_input_missing", str(exc))]
-    if not reached:
+    # The age is reached in the retirement month: reached by ``by`` when that month has begun.
+    if month.month > by.replace(day=1):
         return []
-    month = retirement_for(
-        parsed.birth, male=parsed.is_male, female_original_age=applicant.female_original_age
-    )
     return [
         Finding(
             "retirement_age",
-            f"{year}年12月31日前已达法定退休年龄（{month.month_text} 退休），不得申报",
+            f"{by.year}年{by.month}月{by.day}日前已达法定退休年龄（{month.month_text} 退休），不得申报",
         )
     ]
 
@@ -260,7 +275,7 @@ def check(applicant: Applicant, policy: PolicySpec, *, year: int, on: dt.date) -
     """All checks; an invalid ID number stops the rest (they read the birth date from it)."""
     found = identity(applicant, on)
     if not found:
-        found = retirement(applicant, year) + status(applicant, policy, year, on)
+        found = retirement(applicant, policy, year) + status(applicant, policy, year, on)
         found += (
             achievements(applicant, policy)
             + papers(applicant, policy, year)
