@@ -7,8 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from pydantic import BaseModel
+
 from calendars.beijing import beijing_text
 from calendars.committee_deadlines import finish_by, too_late_to_issue
+from calendars.cyclefile import CycleSpec
 from calendars.plan import Finding, Level, Plan, PlannedPhase
 from calendars.workdays import WorkdayCalendar, YearNotCovered
 
@@ -74,6 +77,7 @@ class _Checks:
             self.siblings(p for p in self.plan.phases if p.parent == top and not p.spec.follows)
         self.substeps()
         self.committees()
+        self.provenance()
 
     def stated(self, phase: PlannedPhase) -> None:
         missing = [n for n, v in (("开始", phase.start), ("截止", phase.end)) if v is None]
@@ -260,6 +264,25 @@ class _Checks:
                         f"{earliest.isoformat()} 才能发文，晚于发证截止 {issuance.last_day.isoformat()}",
                     )
 
+    def provenance(self) -> None:
+        """Values this notice does not state: carried from another notice, or our default."""
+        spec = self.plan.spec
+        for path, source in spec.provenance.items():
+            if source.kind == "stated":
+                continue
+            parts = path.split(".")
+            phase = parts[1] if parts[0] == "phases" else None
+            what = f"{path}（{value_text(spec, path)}）"
+            if source.kind == "carried":
+                self.add(
+                    "info",
+                    "value_carried",
+                    phase,
+                    f"{what}本通知未载明，沿用 {source.notice} {source.clause}：{source.why}",
+                )
+            else:
+                self.add("info", "value_default", phase, f"{what}为本系统默认值：{source.why}")
+
     def against_parent(self, parent: Plan) -> None:
         own = {p.key: p for p in self.plan.phases}
         for theirs in parent.phases:
@@ -274,6 +297,18 @@ class _Checks:
                     mine.key,
                     f"{mine.title}（{_span(mine)}）超出上级周期 {parent.spec.id} 的同一阶段（{_span(theirs)}）",
                 )
+
+
+def value_text(spec: CycleSpec, path: str) -> str:
+    """The value at a provenance path, as the plan shows it."""
+    parts = path.split(".")
+    if parts[0] == "filing_items":
+        return spec.filing_items[parts[1]].title
+    holder: object = spec.policy if parts[0] == "policy" else spec.phases[parts[1]]
+    value = getattr(holder, parts[-1])
+    if isinstance(value, BaseModel):
+        return "、".join(f"{k}={v}" for k, v in value.model_dump().items())
+    return str(value)
 
 
 def _start(phase: PlannedPhase) -> dt.datetime:

@@ -318,6 +318,30 @@ class PolicySpec(_Strict):
     series_transfer_min_years: int | None
 
 
+# Where a value comes from (issue 16): ``stated`` by this cycle's notice, ``carried`` from
+# another notice (``why`` says why it applies here), or a ``default`` of ours (``why``). A
+# ``quote`` is the notice's words, verbatim, so a test can find it in the notice's text.
+SourceKind = Literal["stated", "carried", "default"]
+# The fields of a phase that state a length: the ones provenance may be recorded for.
+LENGTH_FIELDS = ("declared_days", "declared_workdays", "min_days", "min_workdays")
+_NOTICE = re.compile(r"^\d{3}$")
+
+
+class ProvenanceSpec(_Strict):
+    kind: SourceKind
+    notice: str | None = None
+    clause: str | None = None
+    quote: str | None = None
+    why: str | None = None
+
+    @field_validator("notice")
+    @classmethod
+    def _notice(cls, value: str | None) -> str | None:
+        if value is not None and not _NOTICE.match(value):
+            raise ValueError(f"'{value}' 应为通知编号（notices/ 下文件名的前三位，如 004）")
+        return value
+
+
 class CycleSpec(_Strict):
     id: str
     title: str
@@ -331,11 +355,21 @@ class CycleSpec(_Strict):
     policy: PolicySpec
     filing_items: dict[str, FilingItem]
     notifications: NotificationsSpec | None
+    provenance: dict[str, ProvenanceSpec] = Field(default_factory=dict)
     file: str = ""
     chain: list[str] = Field(default_factory=list)
 
     def top_level(self) -> Iterator[tuple[str, PhaseSpec]]:
         return ((k, p) for k, p in self.phases.items() if p.parent is None)
+
+    def own_notice(self) -> str | None:
+        """This cycle's notice as provenance names it: the first three characters of its file."""
+        return self.source.notice[:3] if self.source.notice else None
+
+    def source_of(self, path: str) -> ProvenanceSpec | None:
+        """Where the value at ``path`` (``policy.return_limit``, ``phases.declaration.declared_days``,
+        ``filing_items.work_summary``) comes from, if the file records it."""
+        return self.provenance.get(path)
 
 
 def bundled_cycles_dir() -> Path:
@@ -354,6 +388,7 @@ def load_cycle(path: str | Path) -> CycleSpec:
     merged: dict[str, Any] = {}
     for _, raw in reversed(chain):
         merged = _deep_merge(merged, raw)
+    merged["provenance"] = _provenance(raw for _, raw in reversed(chain))
     merged["id"] = chain[0][1].get("id")
     merged["parent"] = chain[0][1].get("parent")
     names = [p.name for p, _ in chain]
@@ -455,6 +490,20 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return raw
 
 
+def _provenance(raws: Iterator[dict[str, Any]]) -> object:
+    """Provenance merges entry by entry: a child's entry replaces its parent's whole (a default
+    of ours must not keep the province's notice and quote)."""
+    merged: dict[str, Any] = {}
+    for raw in raws:
+        own = raw.get("provenance")
+        if not isinstance(own, dict):
+            if own is not None:
+                return own  # not a mapping: the schema reports it with its field
+            continue
+        merged.update(own)
+    return merged
+
+
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in override.items():
@@ -547,6 +596,8 @@ def _check_structure(spec: CycleSpec, file: str) -> None:
                 raise CycleFileError(file, f"{where}.phase", f"不存在的阶段 '{phase_key}'")
     for key, committee in spec.committees.items():
         _check_committee(file, key, committee)
+    for path, source in spec.provenance.items():
+        _check_provenance(spec, file, path, source)
     for key, item in spec.filing_items.items():
         for edge in ("after", "before"):
             value = getattr(item, edge)
@@ -603,3 +654,46 @@ def _check_committee(file: str, key: str, committee: CommitteeSpec) -> None:
             f"{where}.owners",
             f"只有自主评审（scope: self）的评委会写 owners，本评委会为{scope}",
         )
+
+
+def provenance_paths(spec: CycleSpec) -> list[str]:
+    """The values of a cycle that must say where they come from: every policy value that is
+    not null (null already says the notice is silent), every length a phase states, every
+    filing item."""
+    policy = [f"policy.{k}" for k, v in spec.policy if v is not None]
+    lengths = [
+        f"phases.{key}.{name}"
+        for key, phase in spec.phases.items()
+        for name in LENGTH_FIELDS
+        if getattr(phase, name) is not None
+    ]
+    return policy + lengths + [f"filing_items.{key}" for key in spec.filing_items]
+
+
+def _check_provenance(spec: CycleSpec, file: str, path: str, source: ProvenanceSpec) -> None:
+    where = f"provenance.{path}"
+    parts = path.split(".")
+    known = (
+        (parts[0] == "policy" and len(parts) == 2 and parts[1] in PolicySpec.model_fields)
+        or (
+            parts[0] == "phases"
+            and len(parts) == 3
+            and parts[1] in spec.phases
+            and parts[2] in LENGTH_FIELDS
+        )
+        or (parts[0] == "filing_items" and len(parts) == 2 and parts[1] in spec.filing_items)
+    )
+    if not known:
+        raise CycleFileError(
+            file,
+            where,
+            "不是可记录出处的值（应为 policy.键、phases.阶段.declared_days 等长度、filing_items.键）",
+        )
+    if source.kind == "default":
+        if source.notice is not None or not source.why:
+            raise CycleFileError(file, where, "default（本系统默认）不写 notice，须写 why 说明理由")
+        return
+    if source.notice is None or not source.clause or not source.quote:
+        raise CycleFileError(file, where, f"{source.kind} 须写 notice、clause 和 quote（通知原文）")
+    if source.kind == "carried" and not source.why:
+        raise CycleFileError(file, where, "carried（沿用其他通知）须写 why 说明为何适用于本周期")

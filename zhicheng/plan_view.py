@@ -28,7 +28,7 @@ def plan_table(plan: Plan) -> Table:
             _start(phase),
             _last(phase),
             "" if phase.days is None else str(phase.days),
-            _declared(phase),
+            _declared(plan, phase),
         )
     return table
 
@@ -41,17 +41,27 @@ def _last(phase: PlannedPhase) -> str:
     return f"{phase.last_day.isoformat()} 24:00" if phase.last_day else "未载明"
 
 
-def _declared(phase: PlannedPhase) -> str:
+def _declared(plan: Plan, phase: PlannedPhase) -> str:
     spec = phase.spec
-    if spec.declared_days:
-        return f"{spec.declared_days} 天"
-    if spec.declared_workdays:
-        return f"{spec.declared_workdays} 个工作日"
-    if spec.min_workdays:
-        return f"≥{spec.min_workdays} 个工作日"
-    if spec.min_days:
-        return f"≥{spec.min_days} 天"
+    for name, text in (
+        ("declared_days", f"{spec.declared_days} 天"),
+        ("declared_workdays", f"{spec.declared_workdays} 个工作日"),
+        ("min_workdays", f"≥{spec.min_workdays} 个工作日"),
+        ("min_days", f"≥{spec.min_days} 天"),
+    ):
+        if getattr(spec, name):
+            return text + _source_mark(plan, f"phases.{phase.key}.{name}")
     return ""
+
+
+def _source_mark(plan: Plan, path: str) -> str:
+    """A length the notice does not state is marked with where it comes from."""
+    source = plan.spec.source_of(path)
+    if source is None or source.kind == "stated":
+        return ""
+    if source.kind == "carried":
+        return f"（沿用 {source.notice} {source.clause}）"
+    return "（本系统默认）"
 
 
 def timeline(plan: Plan) -> Text:
