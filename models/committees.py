@@ -5,15 +5,19 @@ with the city's approval and a public notice (004 三(六))."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from sqlalchemy import Column, Text
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from calendars.beijing import last_day
 from calendars.committee_deadlines import finish_by, too_late_to_issue
+from models.application import Application
 from models.context import CycleContext, Refused
 from models.cycle import Committee
+from models.states import Status
 from models.timeutil import UTCDateTime
+from rules.eligibility import village_quota_shortfall
 
 
 class CommitteeMeeting(SQLModel, table=True):
@@ -181,3 +185,56 @@ def postpone_meeting(
         notice=notice,
         reason=reason,
     )
+
+
+# 001 三(二) counts senior titles: at recommendation, those the units have put forward and
+# that are still on their way or decided; at the result, those the committee passed (not
+# revoked).
+RECOMMENDED = frozenset(
+    {
+        Status.recommended,
+        Status.unit_publicity,
+        Status.department_review,
+        Status.committee_review,
+        Status.result_publicity,
+        Status.objection,
+        Status.issued,
+        Status.failed,
+    }
+)
+GRANTED = frozenset({Status.result_publicity, Status.objection, Status.issued})
+
+
+def village_quota_shortfalls(
+    session: Session,
+    ctx: CycleContext,
+    counted: frozenset[Status],
+    committee_ids: Collection[int] | None = None,
+) -> list[tuple[int, str]]:
+    """The village quota (001 三(二)) per senior committee and series: each (committee id,
+    warning) where village-unit talent falls short of the policy's share among the
+    applications in ``counted``. A warning only: nothing is refused for it."""
+    if ctx.rules.village_senior_quota is None:
+        return []
+    stmt = (
+        select(Committee.id, Committee.name, Application.series, Application.facts)
+        .join(Application, col(Application.committee_id) == col(Committee.id))
+        .where(
+            col(Committee.cycle_id) == ctx.cycle_id,
+            col(Committee.level) == "senior",
+            col(Application.status).in_([s.value for s in counted]),
+        )
+    )
+    if committee_ids is not None:
+        stmt = stmt.where(col(Committee.id).in_(sorted(set(committee_ids))))
+    tally: dict[tuple[int, str, str | None], list[int]] = {}
+    for cid, name, series, facts in session.execute(stmt):
+        seen = tally.setdefault((cid, name, series), [0, 0])
+        seen[0] += 1
+        seen[1] += bool((facts or {}).get("village_unit"))
+    out = []
+    for (cid, name, series), (total, village) in sorted(tally.items(), key=lambda i: i[0][0]):
+        found = village_quota_shortfall(total, village, ctx.rules)
+        if found is not None:
+            out.append((cid, f"{name}（{series or '未填系列'}）：{found.message}"))
+    return out

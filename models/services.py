@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 from calendars.beijing import BEIJING, beijing_text
 from calendars.workdays import day_end
 from models.application import Application, Person
+from models.committees import GRANTED, RECOMMENDED, village_quota_shortfalls
 from models.context import CycleContext, Window, require_open
 from models.cycle import Committee
 from models.org import OrgKind
@@ -36,6 +37,8 @@ class Outcome:
 
     done: list[int] = field(default_factory=list)
     refusals: dict[int, Refusal] = field(default_factory=dict)
+    # What the rules flag without refusing (the village quota), in plain Chinese.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def refused(self) -> dict[int, str]:
@@ -392,11 +395,25 @@ def resubmit(
 def recommend(
     session: Session, cycle_id: str, ids: Sequence[int], *, now: dt.datetime, actor: str
 ) -> Outcome:
-    """The unit recommends (审核推荐); unit publicity opens at the next sweep."""
-    window = CycleContext.load(session, cycle_id).level_window("unit")
-    return _move(
+    """The unit recommends (审核推荐); unit publicity opens at the next sweep. The outcome
+    warns where a senior committee's series falls short of the village quota."""
+    ctx = CycleContext.load(session, cycle_id)
+    window = ctx.level_window("unit")
+    outcome = _move(
         session, cycle_id, ids, "recommend", now=now, actor=actor, window=window, what="审核推荐"
     )
+    outcome.warnings += _village_warnings(session, ctx, outcome.done, RECOMMENDED)
+    return outcome
+
+
+def _village_warnings(
+    session: Session, ctx: CycleContext, done: Sequence[int], counted: frozenset[Status]
+) -> list[str]:
+    """The village quota (001 三(二)) for the committees the moved applications go to."""
+    if not done or ctx.rules.village_senior_quota is None:
+        return []
+    committees = {row.committee_id for row in _rows(session, ctx.cycle_id, done).values()}
+    return [w for _, w in village_quota_shortfalls(session, ctx, counted, committees)]
 
 
 def _push_deadlines(session: Session, ctx: CycleContext) -> dict[int, tuple[str, int]]:
@@ -484,7 +501,7 @@ def record_result(
     if passed:
         days = int(ctx.policy_value("result_publicity_min_days"))
         values["result_publicity_ends"] = day_end(_local_day(now) + dt.timedelta(days=days))
-    return _move(
+    outcome = _move(
         session,
         cycle_id,
         ids,
@@ -496,6 +513,9 @@ def record_result(
         check=check,
         values=values,
     )
+    if passed:
+        outcome.warnings += _village_warnings(session, ctx, outcome.done, GRANTED)
+    return outcome
 
 
 def _committee_windows(session: Session, cycle_id: str) -> dict[int, Window]:

@@ -48,6 +48,9 @@ class Applicant:
     achievements: tuple[tuple[str, dt.date], ...] = ()
     papers: tuple[Paper, ...] = ()
     expert_recommendation: ExpertRecommendation | None = None
+    # 乡村单位人才: not a condition to declare, but counted in a senior committee's village
+    # quota (001 三(二), models.committees.village_quota_shortfalls).
+    village_unit: bool = False
 
 
 FACT_FIELDS = frozenset(f.name for f in fields(Applicant)) - {"id_number"}
