@@ -162,6 +162,10 @@ class Plan:
             "phases": [p.as_dict(calendar) for p in self.phases],
             "committees": [c.as_dict() for c in self.committees],
             "filing": [f.as_dict() for f in self.filing],
+            "provenance": {
+                path: source.model_dump(exclude_none=True)
+                for path, source in spec.provenance.items()
+            },
             "findings": [f.as_dict() for f in self.findings],
         }
 

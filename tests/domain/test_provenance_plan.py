@@ -155,3 +155,15 @@ def test_a_provenance_entry_that_names_nothing_or_lacks_its_source_is_refused(
         load_cycle(path)
     assert caught.value.field == field
     assert problem in caught.value.problem
+
+
+def test_the_json_plan_carries_the_sources(calendar: WorkdayCalendar) -> None:
+    sources = plan_file(bundled_cycle("jiayuguan-2024"), calendar).as_dict()["provenance"]
+    assert isinstance(sources, dict)
+    assert sources["policy.return_limit"] == {
+        "kind": "stated",
+        "notice": "004",
+        "clause": "三(四)",
+        "quote": "退回次数不超过3次",
+    }
+    assert sources["policy.objection_investigation_months"]["notice"] == "003"
