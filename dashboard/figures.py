@@ -26,6 +26,8 @@ from dashboard.schemas import (
 )
 from dashboard.scope import Viewer, application_filter, committee_visible, org_filter
 from models.application import Application, Person
+from models.committees import GRANTED, RECOMMENDED, village_quota_shortfalls
+from models.context import CycleContext
 from models.cycle import Committee, Cycle, Phase
 from models.filing import filing_status
 from models.org import Organisation, OrgKind
@@ -422,6 +424,7 @@ def committees(
     found = session.execute(
         select(Committee).where(col(Committee.cycle_id) == cycle_id).order_by(col(Committee.id))
     ).scalars()
+    short = _village_quota(session, cycle_id)
     rows = []
     for c in found:
         if not committee_visible(viewer, c, c.id in counts):
@@ -441,9 +444,21 @@ def committees(
                 waiting=_pending(mine, "committee_review"),
                 passed=sum(mine.get(s.value, 0) for s in PASSED),
                 failed=mine.get(Status.failed.value, 0),
+                village_quota=short.get(c.id, []) if c.id is not None else [],
             )
         )
     return rows
+
+
+def _village_quota(session: Session, cycle_id: str) -> dict[int, list[str]]:
+    """Each senior committee's village-quota warnings: among those recommended, and among
+    the titles passed once there are any."""
+    ctx = CycleContext.load(session, cycle_id)
+    out: dict[int, list[str]] = defaultdict(list)
+    for stage, counted in (("推荐", RECOMMENDED), ("评审结果", GRANTED)):
+        for cid, warning in village_quota_shortfalls(session, ctx, counted):
+            out[cid].append(f"{stage}：{warning}")
+    return out
 
 
 def _window_state(c: Committee, now: dt.datetime) -> str:

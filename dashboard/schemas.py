@@ -114,6 +114,8 @@ class CommitteeRow(BaseModel):
     waiting: int
     passed: int
     failed: int
+    # The village quota (001 三(二)) falls short here, per series: a warning, never a block.
+    village_quota: list[str] = []
 
 
 class FilingRow(BaseModel):

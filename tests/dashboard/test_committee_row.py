@@ -51,3 +51,32 @@ def test_an_objection_waits_and_is_not_counted_as_passed(
     # Waiting: with the department, before the committee, under objection. Passed: in result
     # publicity, issued, or revoked after the pass.
     assert counts == {"total": 8, "waiting": 3, "passed": 3, "failed": 1}
+
+
+@pytest.mark.parametrize(("village", "flagged"), [(29, True), (30, False)])
+def test_a_senior_committee_below_the_village_quota_is_flagged(
+    client: TestClient, root_account: str, village: int, flagged: bool
+) -> None:
+    """001 三(二): of 100 recommended to a senior committee, 29 from village units fall short
+    of 30 %; 30 do not. The row and the committee's page say so; nothing is refused."""
+    cycle_id = stored_cycle()
+    apps = drafts(cycle_id, 100, committee_key="jyg-ws-gj")
+    with session_scope() as session:
+        for i, app_id in enumerate(apps):
+            row = session.get(Application, app_id)
+            assert row is not None
+            row.status = "recommended"
+            row.facts = {"village_unit": i < village}
+        committee = session.exec(
+            select(Committee).where(Committee.cycle_id == cycle_id, Committee.key == "jyg-ws-gj")
+        ).one()
+    user = account(
+        f"vq-{uuid.uuid4().hex[:8]}", by=root_account, committee=committee.id, role="viewer"
+    )
+    signed = token(client, user)
+    (row,) = client.get(f"/api/cycles/{cycle_id}/committees", headers=signed).json()
+    assert bool(row["village_quota"]) is flagged
+    page = client.get(f"/cycles/{cycle_id}/committees/jyg-ws-gj", headers=signed).text
+    assert ('data-flag="village_quota"' in page) is flagged
+    if flagged:
+        assert f"{village}/100" in row["village_quota"][0]
