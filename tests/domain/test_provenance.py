@@ -46,7 +46,10 @@ def renderings(value: object) -> list[str]:
 def values_at(spec: CycleSpec, path: str) -> list[object]:
     parts = path.split(".")
     if parts[0] == "filing_items":
-        return []
+        item = spec.filing_items[parts[1]]
+        stated = (item.within_workdays, item.before_days, item.last_day)
+        # A reference to a phase's edge ("issuance.last_day") is ours, not the notice's words.
+        return [v for v in stated if v is not None and not isinstance(v, str)]
     holder: object = spec.policy if parts[0] == "policy" else spec.phases[parts[1]]
     value = getattr(holder, parts[-1])
     if isinstance(value, PlagiarismSpec):
