@@ -88,6 +88,9 @@ class OutcomeOut(BaseModel):
     codes: dict[int, RefusalCode] = Field(
         default_factory=dict, description="未受理的申报及原因代码（供程序判断，不随措辞变化）"
     )
+    warnings: list[str] = Field(
+        default_factory=list, description="提示，不影响办理（如乡村单位人才比例不足）"
+    )
 
 
 def account_out(viewer: Viewer) -> AccountOut:
@@ -244,4 +247,5 @@ def act(
         done=outcome.done,
         refused=outcome.refused,
         codes={i: r.code for i, r in outcome.refusals.items()},
+        warnings=outcome.warnings,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+from collections.abc import Sequence
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote
 
@@ -321,11 +322,13 @@ def filing_page(cycle_id: str, request: Request, viewer: ViewerDep) -> HTMLRespo
     return render(request, "filing.html", viewer=viewer, cycle=cycle, cycles=cycles, rows=rows)
 
 
-def _notice(done: int, refused: dict[int, str]) -> str:
+def _notice(done: int, refused: dict[int, str], warnings: Sequence[str] = ()) -> str:
     parts = [f"已办理 {done} 件"]
     if refused:
         reasons = sorted(set(refused.values()))
         parts.append(f"未受理 {len(refused)} 件：" + "；".join(reasons[:3]))
+    if warnings:  # what the rules flag without refusing (the village quota)
+        parts.append("提示：" + "；".join(warnings[:3]))
     return "，".join(parts)
 
 
@@ -348,7 +351,7 @@ def act(cycle_id: str, request: Request, viewer: ViewerDep, form: FormDep) -> Re
         now=now_of(request),
         reason=form_field(form, "reason"),
     )
-    notice = _notice(len(outcome.done), outcome.refused)
+    notice = _notice(len(outcome.done), outcome.refused, outcome.warnings)
     return RedirectResponse(with_notice(request, back, notice), status_code=303)
 
 

@@ -12,8 +12,8 @@ from sqlmodel import select
 from models.application import Application
 from models.cycle import Committee
 from models.db import session_scope
-from tests.dashboard.conftest import account, token
-from tests.factories import drafts, stored_cycle
+from tests.dashboard.conftest import Clocked, account, token
+from tests.factories import bj, drafts, stored_cycle
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -80,3 +80,31 @@ def test_a_senior_committee_below_the_village_quota_is_flagged(
     assert ('data-flag="village_quota"' in page) is flagged
     if flagged:
         assert f"{village}/100" in row["village_quota"][0]
+
+
+def test_passing_over_http_answers_with_the_village_quota_warning(
+    client: TestClient, root_account: str, clock: Clocked
+) -> None:
+    """The warning reaches whoever records the result: the passes are done and the answer
+    says 29 of 100 titles went to village-unit talent."""
+    cycle_id = stored_cycle()
+    apps = drafts(cycle_id, 100, committee_key="jyg-ws-gj")
+    with session_scope() as session:
+        for i, app_id in enumerate(apps):
+            row = session.get(Application, app_id)
+            assert row is not None
+            row.status = "committee_review"
+            row.facts = {"village_unit": i < 29}
+        committee = session.exec(
+            select(Committee).where(Committee.cycle_id == cycle_id, Committee.key == "jyg-ws-gj")
+        ).one()
+    user = account(
+        f"vq-{uuid.uuid4().hex[:8]}", by=root_account, committee=committee.id, role="operator"
+    )
+    clock.now = bj(2024, 11, 20, 10)
+    answer = client.post(
+        f"/api/cycles/{cycle_id}/actions/pass", json={"ids": apps}, headers=token(client, user)
+    ).json()
+    assert sorted(answer["done"]) == apps
+    (warning,) = answer["warnings"]
+    assert "嘉峪关市卫生系列高级职称评审委员会" in warning and "29/100" in warning
