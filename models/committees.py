@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Collection
 
 from sqlalchemy import Column, Text
+from sqlalchemy import select as columns_of
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from calendars.beijing import last_day
@@ -213,28 +214,40 @@ def village_quota_shortfalls(
 ) -> list[tuple[int, str]]:
     """The village quota (001 三(二)) per senior committee and series: each (committee id,
     warning) where village-unit talent falls short of the policy's share among the
-    applications in ``counted``. A warning only: nothing is refused for it."""
+    applications in ``counted``. A warning only: nothing is refused for it. The notice sets
+    the quota for "有乡村单位的系列（专业）": a series none of whose applicants to the committee
+    declared a village unit has none, so it is not held to it."""
     if ctx.rules.village_senior_quota is None:
         return []
     stmt = (
-        select(Committee.id, Committee.name, Application.series, Application.facts)
-        .join(Application, col(Application.committee_id) == col(Committee.id))
-        .where(
-            col(Committee.cycle_id) == ctx.cycle_id,
-            col(Committee.level) == "senior",
-            col(Application.status).in_([s.value for s in counted]),
+        # five columns: past what sqlmodel's typed select() spells out
+        columns_of(
+            col(Committee.id),
+            col(Committee.name),
+            col(Application.series),
+            col(Application.status),
+            col(Application.facts),
         )
+        .join(Application, col(Application.committee_id) == col(Committee.id))
+        .where(col(Committee.cycle_id) == ctx.cycle_id, col(Committee.level) == "senior")
     )
     if committee_ids is not None:
         stmt = stmt.where(col(Committee.id).in_(sorted(set(committee_ids))))
+    counted_values = {s.value for s in counted}
+    # per (committee, series): counted, village among counted, village among all applicants
     tally: dict[tuple[int, str, str | None], list[int]] = {}
-    for cid, name, series, facts in session.execute(stmt):
-        seen = tally.setdefault((cid, name, series), [0, 0])
-        seen[0] += 1
-        seen[1] += bool((facts or {}).get("village_unit"))
+    for cid, name, series, status, facts in session.execute(stmt):
+        seen = tally.setdefault((cid, name, series), [0, 0, 0])
+        from_village = int(bool((facts or {}).get("village_unit")))
+        seen[2] += from_village
+        if str(getattr(status, "value", status)) in counted_values:
+            seen[0] += 1
+            seen[1] += from_village
     out = []
-    for (cid, name, series), (total, village) in sorted(tally.items(), key=lambda i: i[0][0]):
-        found = village_quota_shortfall(total, village, ctx.rules)
+    for (cid, name, series), (total, village, has_village) in sorted(
+        tally.items(), key=lambda i: i[0][0]
+    ):
+        found = village_quota_shortfall(total, village, ctx.rules) if has_village else None
         if found is not None:
             out.append((cid, f"{name}（{series or '未填系列'}）：{found.message}"))
     return out

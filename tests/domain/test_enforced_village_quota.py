@@ -68,3 +68,14 @@ def test_the_result_warns_on_the_titles_passed(village: int, short: bool) -> Non
     assert bool(outcome.warnings) is short
     if short:
         assert f"{village}/100" in outcome.warnings[0]
+
+
+def test_a_series_without_village_units_is_not_held_to_the_quota() -> None:
+    """The quota is for "有乡村单位的系列（专业）": with no applicant from a village unit the
+    series has none, and nothing is flagged; one village applicant who is not recommended
+    makes it such a series, and then 0 of 99 falls short."""
+    cycle, apps = _declared(0)
+    assert _recommend(cycle, apps).warnings == []
+    cycle, apps = _declared(1)
+    outcome = _recommend(cycle, apps[1:])
+    assert [w for w in outcome.warnings if "0/99" in w], outcome.warnings

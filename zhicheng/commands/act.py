@@ -53,5 +53,7 @@ def act(
         console.print(f"申报 {app_id}：已办理（{action}）", highlight=False)
     for app_id, why in outcome.refused.items():
         err_console.print(f"申报 {app_id}：未受理 —— {why}", highlight=False)
+    for warning in outcome.warnings:  # done all the same: a warning never blocks
+        err_console.print(f"[yellow]提示：{warning}[/]", highlight=False)
     if outcome.refused:
         raise typer.Exit(1)
