@@ -14,6 +14,7 @@ from calendars.committee_deadlines import finish_by, too_late_to_issue
 from calendars.cyclefile import CycleSpec
 from calendars.plan import Finding, Level, Plan, PlannedPhase
 from calendars.workdays import WorkdayCalendar, YearNotCovered
+from rules.eligibility import retirement_check_on
 
 _ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -78,6 +79,7 @@ class _Checks:
         self.substeps()
         self.committees()
         self.provenance()
+        self.retirement_check()
 
     def stated(self, phase: PlannedPhase) -> None:
         missing = [n for n, v in (("开始", phase.start), ("截止", phase.end)) if v is None]
@@ -282,6 +284,17 @@ class _Checks:
                 )
             else:
                 self.add("info", "value_default", phase, f"{what}为本系统默认值：{source.why}")
+
+    def retirement_check(self) -> None:
+        """A notice silent on the day retirement age is counted to: the check is off, not run
+        on a guessed day (rules.eligibility.retirement_check_on)."""
+        if not retirement_check_on(self.plan.spec.policy):
+            self.add(
+                "info",
+                "retirement_check_off",
+                None,
+                "本通知未载明退休年龄的计算基准日（retirement_reference_day 为空）：不按退休年龄排除申报",
+            )
 
     def against_parent(self, parent: Plan) -> None:
         own = {p.key: p for p in self.plan.phases}

@@ -417,6 +417,7 @@ FINDINGS = {
         ("error", "date_not_stated", "committee_review"),
         ("error", "date_not_stated", "grassroots_review"),
         ("error", "date_not_stated", "issuance"),
+        ("info", "retirement_check_off", None),  # no reference day stated
     },
     "gansu-hr-training-2020": {
         ("error", "date_not_stated", "unit_review"),  # 另行通知
@@ -426,6 +427,7 @@ FINDINGS = {
     "pingliang-2021": {
         ("error", "date_not_stated", "committee_review"),
         ("info", "value_carried", None),  # the village quota (001 三(二))
+        ("info", "retirement_check_off", None),  # no reference day stated
     },
     "pingliang-engineering-2022": {
         ("error", "date_not_stated", "declaration"),
@@ -438,6 +440,7 @@ FINDINGS = {
         # on the last day cannot be publicised in time.
         ("warning", "publicity_too_short", "unit_publicity"),
         ("info", "value_carried", None),  # the key-information audit (003 附件3 五(七))
+        ("info", "retirement_check_off", None),  # 002 states no reference day
     },
 }
 
