@@ -33,7 +33,7 @@ from rules.idcard import IdNumber, InvalidIdNumber, parse_id_number
 from rules.mobile import InvalidMobile, check_mobile
 from rules.retirement import default_rules
 
-UNIT_CODE, SERIES, SPECIALTY, LEVEL, COMMITTEE, MOBILE, ORIGINAL_AGE = (
+UNIT_CODE, SERIES, SPECIALTY, LEVEL, COMMITTEE, MOBILE, ORIGINAL_AGE, VILLAGE = (
     "单位统一社会信用代码",
     "系列",
     "专业",
@@ -41,6 +41,7 @@ UNIT_CODE, SERIES, SPECIALTY, LEVEL, COMMITTEE, MOBILE, ORIGINAL_AGE = (
     "评委会",
     "手机号",
     "原法定退休年龄（女）",
+    "乡村单位人才",
 )
 DATES = {"work_start", "title_obtained", "title_appointed"}
 COUNTS = {"years_in_field", "paper_count"}
@@ -81,6 +82,10 @@ COLUMNS = [
     # The retirement reform's group of a woman depends on her original statutory age (50 or
     # 55, by post), which no ID number tells: without it her declaration cannot be submitted.
     ImportColumn(ORIGINAL_AGE, "说明：女性申报人填原法定退休年龄（周岁，按原岗位）；男性不填"),
+    # Counted in a senior committee's village quota (001 三(二)): the sheet has no such column.
+    ImportColumn(
+        VILLAGE, "说明：在乡村单位工作填 是，否则填 否 或不填（高级职称乡村单位人才比例）"
+    ),
 ]
 
 
@@ -101,6 +106,7 @@ class Declared:
     profile: dict[str, Any]
     unit_name: str  # as written in the row ('' when not)
     female_original_age: int | None = None
+    village_unit: bool | None = None
 
 
 def _profile_value(key: str, text: str) -> tuple[Any, str | None]:
@@ -118,12 +124,16 @@ def _profile_value(key: str, text: str) -> tuple[Any, str | None]:
             return None, "应为不带单位的非负整数"
         return int(text), None
     if key in YES_NO:
-        if text in YES:
-            return True, None
-        if text in NO:
-            return False, None
-        return None, "应填 是 或 否"
+        return _yes_no(text)
     return text, None
+
+
+def _yes_no(text: str) -> tuple[bool | None, str | None]:
+    if text in YES:
+        return True, None
+    if text in NO:
+        return False, None
+    return None, "应填 是 或 否"
 
 
 @lru_cache(maxsize=4096)
@@ -186,6 +196,12 @@ def _read_row(
         except InvalidMobile as exc:
             problems.add(number, MOBILE, phone, str(exc))
     original_age = _original_age(number, get(ORIGINAL_AGE), parsed, problems)
+    village = get(VILLAGE)
+    village_unit = None
+    if village:
+        village_unit, why = _yes_no(village)
+        if why:
+            problems.add(number, VILLAGE, village, why)
     profile: dict[str, Any] = {}
     for header, key, check in PROFILE_CELLS:
         text = get(header)
@@ -217,6 +233,7 @@ def _read_row(
         profile,
         get(HEADER_OF["#unit"], ""),
         original_age,
+        village_unit,
     )
 
 
@@ -401,6 +418,8 @@ def _writes(
         facts = (old or {}).get("facts")
         if d.female_original_age is not None:
             facts = dict(facts or {}) | {"female_original_age": d.female_original_age}
+        if d.village_unit is not None:
+            facts = dict(facts or {}) | {"village_unit": d.village_unit}
         app["facts"] = facts
         if old is None:
             new_apps.append(

@@ -290,3 +290,33 @@ def test_a_womans_original_retirement_age_lets_her_declaration_be_submitted(db: 
     with session_scope() as session:  # a re-import keeps the age (and every other fact)
         again = import_declarations(session, numbered(rows), cycle_id=w.cycle_id, now=NOW)
     assert again.errors == [] and again.updated == 0
+
+
+def test_a_village_unit_applicant_is_declared_for_the_quota(db: str) -> None:
+    """乡村单位人才 (001 三(二)) is a fact of the application, counted in a senior committee's
+    village quota; left empty it is not stored; anything but 是/否 is a bad cell."""
+    w = world()
+    rows = declaration_rows(w.units, 3, w.tag)
+    rows[0]["乡村单位人才"], rows[1]["乡村单位人才"] = "是", "否"
+    with session_scope() as session:
+        refused = import_declarations(
+            session,
+            numbered([dict(rows[2], **{"乡村单位人才": "村里"})]),
+            cycle_id=w.cycle_id,
+            now=NOW,
+        )
+    assert [(e.column, e.value, e.why) for e in refused.errors] == [
+        ("乡村单位人才", "村里", "应填 是 或 否")
+    ]
+    with session_scope() as session:
+        assert (
+            import_declarations(session, numbered(rows), cycle_id=w.cycle_id, now=NOW).errors == []
+        )
+        facts = dict(
+            session.exec(
+                select(col(Application.person_id), col(Application.facts)).where(
+                    col(Application.cycle_id) == w.cycle_id
+                )
+            ).all()
+        )
+    assert [(facts[r["身份证号"]] or {}).get("village_unit") for r in rows] == [True, False, None]
