@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import uuid
 from typing import Any
@@ -89,6 +90,21 @@ def unit_in_tree(
         return unit.id
 
 
+# Each person of drafts() once per test process: random numbers met again after a few thousand
+# people in one session's database (a person's ID number is unique). A random start keeps
+# runs apart from each other; the count walks 500 odd sequence numbers a day from there.
+_PEOPLE = itertools.count(random.SystemRandom().randrange(9000 * 500 // 2))
+
+
+def next_people(count: int) -> list[tuple[dt.date, int]]:
+    """``count`` (birth, sequence number) pairs no earlier call of this process gave."""
+    out = []
+    for _ in range(count):
+        k = next(_PEOPLE) % (9000 * 500)
+        out.append((dt.date(1970, 1, 1) + dt.timedelta(days=k // 500), (k % 500) * 2 + 1))
+    return out
+
+
 def drafts(
     cycle_id: str, count: int, committee_key: str = "jyg-gc-zj", unit_id: int | None = None
 ) -> list[int]:
@@ -104,18 +120,14 @@ def drafts(
                 col(Committee.cycle_id) == cycle_id, col(Committee.key) == committee_key
             )
         ).scalar_one()
-        rng = random.Random(tag)
-        births = [
-            dt.date(1970, 1, 1) + dt.timedelta(days=rng.randrange(9000)) for _ in range(count)
-        ]
         people = [  # odd sequence numbers: men, whose retirement age needs no further input
             {
-                "id_number": make_id_number("620201", birth, rng.randrange(500) * 2 + 1),
+                "id_number": make_id_number("620201", birth, seq),
                 "name": f"测试{i}",
                 "male": True,
                 "birth": birth,
             }
-            for i, birth in enumerate(births)
+            for i, (birth, seq) in enumerate(next_people(count))
         ]
         session.execute(insert(Person), people)
         rows = [
