@@ -98,8 +98,9 @@ def reclaim(
         gone = dead_workers(client, pool, worker)
         orphans = orphaned_runs(client, pool, gone)
         cut_off = [r for r in orphans if r.state is not None and r.state.is_running()]
+        cut_off_ids = {r.id for r in cut_off}
         for run in orphans:
-            if run in cut_off:
+            if run.id in cut_off_ids:
                 message = f"工作进程 {run.labels.get(WORKER_LABEL)} 已中断，运行由 {worker} 重做"
                 client.set_flow_run_state(run.id, Crashed(message=message), force=True)
                 on_crash(run, message)

@@ -90,6 +90,31 @@ def unit_in_tree(
         return unit.id
 
 
+# What a drill's cycle file says beyond its phases and notifications: no committees or filing,
+# and every policy key the schema requires, null (no notice states it) but the return limit.
+DRILL_POLICY = """\
+committees: {}
+push_months: []
+filing_items: {}
+policy:
+  return_limit: 3
+  unit_publicity_min_workdays: null
+  result_publicity_min_days: null
+  objection_investigation_months: null
+  achievement_cutoff: null
+  tenure_cutoff: null
+  retirement_reference_day: null
+  plagiarism: null
+  expert_recommendation_min_approval: null
+  integrity_bar_years: null
+  village_senior_quota: null
+  remote_village_years_intermediate: null
+  remote_village_years_senior: null
+  committees_finish_by: null
+  series_transfer_min_years: null
+"""
+
+
 # Each person of drafts() once per test process: random numbers met again after a few thousand
 # people in one session's database (a person's ID number is unique). A random start keeps
 # runs apart from each other; the count walks 500 odd sequence numbers a day from there.

@@ -15,34 +15,19 @@ from calendars.cyclefile import CycleFileError, CycleSpec, load_cycle
 from calendars.planner import plan_file
 from calendars.workdays import WorkdayCalendar
 from notifications.schedule import notification_schedule
+from tests.factories import DRILL_POLICY
 
-HEAD = """\
+HEAD = (
+    """\
 id: drill
 title: 演练
 year: 2026
 region: {code: "620000", name: 甘肃省, level: province}
 parent: null
 source: {issuer: 省人社厅, number: null, date: null, notice: null}
-committees: {}
-push_months: []
-filing_items: {}
-policy:
-  return_limit: 3
-  unit_publicity_min_workdays: null
-  result_publicity_min_days: null
-  objection_investigation_months: null
-  achievement_cutoff: null
-  tenure_cutoff: null
-  retirement_reference_day: null
-  plagiarism: null
-  expert_recommendation_min_approval: null
-  integrity_bar_years: null
-  village_senior_quota: null
-  remote_village_years_intermediate: null
-  remote_village_years_senior: null
-  committees_finish_by: null
-  series_transfer_min_years: null
 """
+    + DRILL_POLICY
+)
 
 PHASES = """\
 phases:

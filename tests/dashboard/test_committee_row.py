@@ -53,23 +53,32 @@ def test_an_objection_waits_and_is_not_counted_as_passed(
     assert counts == {"total": 8, "waiting": 3, "passed": 3, "failed": 1}
 
 
+def senior_committee_with(
+    count: int, status: str, village: int
+) -> tuple[str, list[int], Committee]:
+    """``count`` applications at Jiayuguan's senior health committee in ``status``, the first
+    ``village`` of them from village units."""
+    cycle_id = stored_cycle()
+    apps = drafts(cycle_id, count, committee_key="jyg-ws-gj")
+    with session_scope() as session:
+        for i, app_id in enumerate(apps):
+            row = session.get(Application, app_id)
+            assert row is not None
+            row.status = status
+            row.facts = {"village_unit": i < village}
+        committee = session.exec(
+            select(Committee).where(Committee.cycle_id == cycle_id, Committee.key == "jyg-ws-gj")
+        ).one()
+    return cycle_id, apps, committee
+
+
 @pytest.mark.parametrize(("village", "flagged"), [(29, True), (30, False)])
 def test_a_senior_committee_below_the_village_quota_is_flagged(
     client: TestClient, root_account: str, village: int, flagged: bool
 ) -> None:
     """001 三(二): of 100 recommended to a senior committee, 29 from village units fall short
     of 30 %; 30 do not. The row and the committee's page say so; nothing is refused."""
-    cycle_id = stored_cycle()
-    apps = drafts(cycle_id, 100, committee_key="jyg-ws-gj")
-    with session_scope() as session:
-        for i, app_id in enumerate(apps):
-            row = session.get(Application, app_id)
-            assert row is not None
-            row.status = "recommended"
-            row.facts = {"village_unit": i < village}
-        committee = session.exec(
-            select(Committee).where(Committee.cycle_id == cycle_id, Committee.key == "jyg-ws-gj")
-        ).one()
+    cycle_id, apps, committee = senior_committee_with(100, "recommended", village)
     user = account(
         f"vq-{uuid.uuid4().hex[:8]}", by=root_account, committee=committee.id, role="viewer"
     )
@@ -87,17 +96,7 @@ def test_passing_over_http_answers_with_the_village_quota_warning(
 ) -> None:
     """The warning reaches whoever records the result: the passes are done and the answer
     says 29 of 100 titles went to village-unit talent."""
-    cycle_id = stored_cycle()
-    apps = drafts(cycle_id, 100, committee_key="jyg-ws-gj")
-    with session_scope() as session:
-        for i, app_id in enumerate(apps):
-            row = session.get(Application, app_id)
-            assert row is not None
-            row.status = "committee_review"
-            row.facts = {"village_unit": i < 29}
-        committee = session.exec(
-            select(Committee).where(Committee.cycle_id == cycle_id, Committee.key == "jyg-ws-gj")
-        ).one()
+    cycle_id, apps, committee = senior_committee_with(100, "committee_review", 29)
     user = account(
         f"vq-{uuid.uuid4().hex[:8]}", by=root_account, committee=committee.id, role="operator"
     )

@@ -59,6 +59,7 @@ from models.run_failures import RunFailure
 from models.services import submit
 from rules.idcard import parse_id_number
 from tasks.failures import KIND as RUN_FAILED
+from tests.factories import DRILL_POLICY
 from tests.imports.makers import committee_rows, declaration_rows, numbered, province_rows
 from tests.live.conftest import ON_TIME, Live, Workers
 from tests.live.processes import kill_hard
@@ -135,26 +136,7 @@ phases:
     title: 单位审核推荐
     start: declaration.end
     end: {iso(t["review_end"])}
-committees: {{}}
-push_months: []
-filing_items: {{}}
-policy:
-  return_limit: 3
-  unit_publicity_min_workdays: null
-  result_publicity_min_days: null
-  objection_investigation_months: null
-  achievement_cutoff: null
-  tenure_cutoff: null
-  retirement_reference_day: null
-  plagiarism: null
-  expert_recommendation_min_approval: null
-  integrity_bar_years: null
-  village_senior_quota: null
-  remote_village_years_intermediate: null
-  remote_village_years_senior: null
-  committees_finish_by: null
-  series_transfer_min_years: null
-notifications:
+{DRILL_POLICY}notifications:
   quiet_start: {clock(t["quiet"])}
   quiet_end: {clock(t["minute"])}
   retry_minutes: [1]
