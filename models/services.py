@@ -24,8 +24,7 @@ from models.refusals import Refusal, RefusalCode, Refused
 from models.settings import workday_calendar
 from models.states import ACTIONS, LABELS, Status
 from models.transitions import CHUNK, note, transition
-from rules.eligibility import FactsError, applicant_from_facts, check, integrity_bar_until
-from rules.idcard import mask
+from rules.eligibility import FactsError, applicant_from_facts, check
 from rules.push import push_month_last_day, push_month_of
 
 __all__ = ["Outcome", "Refusal", "RefusalCode", "Refused", "one"]
@@ -201,25 +200,6 @@ def _ineligible(ctx: CycleContext, row: _Row, now: dt.datetime, record: _Record)
     if verdict.eligible:
         return None
     return Refusal(RefusalCode.ineligible, "不符合申报条件：" + "；".join(verdict.reasons))
-
-
-def bar_person(
-    session: Session, ctx: CycleContext, id_number: str, *, found_on: dt.date, reason: str
-) -> dt.date:
-    """Falsified materials (弄虚作假): the person is barred for the policy's years; every later
-    declaration is refused with the reason, whatever the year."""
-    until = integrity_bar_until(found_on, ctx.rules)
-    if until is None:
-        raise Refused(
-            "本周期政策未规定弄虚作假的停止申报年限（policy.integrity_bar_years），无法登记",
-            RefusalCode.policy_missing,
-        )
-    person = session.get(Person, id_number)
-    if person is None:
-        raise Refused(f"没有身份证号为 {mask(id_number)} 的申报人", RefusalCode.no_person)
-    person.barred_until, person.bar_reason = until, reason
-    session.add(person)
-    return until
 
 
 def submit(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import services
+from models import integrity, services
 from models.application import Application, AuditEvent
 from models.db import session_scope
 from models.refusals import RefusalCode
@@ -362,7 +362,7 @@ def test_an_integrity_bar_follows_the_person_into_later_years() -> None:
         person = session.get(Application, app).person_id
         ctx = CycleContext.load(session, cycle)
         with pytest.raises(services.Refused, match="integrity_bar_years"):
-            services.bar_person(
+            integrity.bar_person(
                 session, ctx, person, found_on=dt.date(2023, 11, 5), reason="2023年提供虚假业绩材料"
             )
         three_years = ctx.__class__(
@@ -372,7 +372,7 @@ def test_an_integrity_bar_follows_the_person_into_later_years() -> None:
             ctx.policy,
             ctx.rules.model_copy(update={"integrity_bar_years": 3}),
         )
-        until = services.bar_person(
+        until = integrity.bar_person(
             session,
             three_years,
             person,
