@@ -1,18 +1,43 @@
-"""The recurring sweep: advance every application whose waiting time is over, set-based."""
+"""The recurring sweep: advance every application whose waiting time is over, set-based; at
+the schedule's reminder instants, evaluate and store the forecast of the open phase's
+deadline, and take the first escalation step early for a unit whose projected shortfall
+reaches the cycle file's ``forecast_escalation_share``."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from calendars.cyclefile import CycleSpec
+from calendars.plan import Plan
 from models.application import Application
 from models.context import CycleContext
 from models.db import session_scope
+from models.forecast import (
+    CLOSING_ACTION,
+    WINDOW,
+    Forecast,
+    ForecastEvaluation,
+    detail_of,
+    escalation_candidates,
+    evaluated_instants,
+    forecast_as_of,
+)
+from models.org import Organisation
+from models.outbox import Escalation
+from models.plans import stored_plan
 from models.services import unit_publicity_end
+from models.settings import workday_calendar
 from models.transitions import transition
+from notifications.cycle_schedule import cycle_schedule, planned_meetings
+from notifications.reminders import insert_messages, message_row
+from notifications.schedule import Offset, outside_quiet_hours
 from tasks.retry import retry_on_db_hiccup
 
 SYSTEM = "system"
@@ -67,10 +92,247 @@ def issue_after_publicity(session: Session, ctx: CycleContext, now: dt.datetime)
     )
 
 
+# ------------------------------------------------------------------ the forecast
+
+_INSTANTS: dict[int, tuple[Plan, dict[str, list[dt.datetime]]]] = {}
+
+
+def reminder_instants(plan: Plan) -> dict[str, list[dt.datetime]]:
+    """For each forecast phase, the reminder instants of the one schedule that fall while it
+    is open (no instant of its own: the forecast runs where the reminders run)."""
+    cached = _INSTANTS.get(id(plan))
+    if cached is not None and cached[0] is plan:
+        return cached[1]
+    reminders = [
+        e.at
+        for e in cycle_schedule(plan, workday_calendar(), planned_meetings(plan))
+        if e.kind == "reminder"
+    ]
+    out: dict[str, list[dt.datetime]] = {}
+    for phase in CLOSING_ACTION:
+        window = plan.phase(phase) if plan.has(phase) else None
+        if window is None or window.start is None or window.end is None:
+            continue
+        start, end = window.start, window.end
+        out[phase] = sorted({at for at in reminders if start <= at < end})
+    _INSTANTS[id(plan)] = (plan, out)
+    return out
+
+
+def evaluate_forecasts(session: Session, ctx: CycleContext, now: dt.datetime) -> int:
+    """Stores the forecast at every reminder instant up to ``now`` not yet evaluated (a late
+    run catches up: the audit trail gives the counts as they stood then); the latest one may
+    escalate. Returns how many evaluations it stored."""
+    open_now = [
+        p for p, w in ctx.windows.items() if p in CLOSING_ACTION and w.start and w.start <= now
+    ]
+    if not open_now:
+        return 0
+    spec, plan = stored_plan(session, ctx.cycle_id)
+    instants = reminder_instants(plan)
+    done = evaluated_instants(session, ctx.cycle_id)
+    stored = 0
+    for phase in open_now:
+        due = [at for at in instants.get(phase, []) if at <= now]
+        for at in due:
+            if (phase, at) in done:
+                continue
+            forecast, previous = forecast_as_of(session, ctx.cycle_id, phase, at, WINDOW)
+            escalated = 0
+            if at == due[-1]:
+                escalated = escalate_early(session, ctx, spec, plan, phase, forecast, now)
+            if _store(session, ctx.cycle_id, phase, at, now, forecast, previous, escalated):
+                stored += 1
+    return stored
+
+
+def _store(
+    session: Session,
+    cycle_id: str,
+    phase: str,
+    at: dt.datetime,
+    now: dt.datetime,
+    forecast: Forecast,
+    previous: str | None,
+    escalated: int,
+) -> bool:
+    """One row per (cycle, phase, instant): a second run at the same instant adds nothing."""
+    window = CycleContext.load(session, cycle_id).windows[phase]
+    assert window.end is not None
+    row = ForecastEvaluation(
+        cycle_id=cycle_id,
+        phase=phase,
+        at=at,
+        deadline=window.end,
+        made_at=now,
+        method=forecast.method,
+        previous_cycle=previous,
+        elapsed=round(forecast.elapsed, 6),
+        waiting=forecast.waiting,
+        projected=round(forecast.projected, 3),
+        escalated=escalated,
+        detail=detail_of(forecast),
+    )
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stored = session.execute(
+        insert(ForecastEvaluation)
+        .values(**row.model_dump(exclude={"id"}))
+        .on_conflict_do_nothing(index_elements=["cycle_id", "phase", "at"])
+        .returning(col(ForecastEvaluation.id))
+    ).scalar()
+    return stored is not None
+
+
+def escalate_early(
+    session: Session,
+    ctx: CycleContext,
+    spec: CycleSpec,
+    plan: Plan,
+    phase: str,
+    forecast: Forecast,
+    now: dt.datetime,
+) -> int:
+    """The escalation rule's first step, taken now — before its own threshold — for each unit
+    whose projected shortfall reaches ``policy.forecast_escalation_share``: the same step row
+    and message (keyed as notifications.escalation keys them) the threshold would have
+    produced, so the later steps follow on from it one level at a time, none skipped. After the
+    first threshold the rule itself escalates whatever still waits: nothing to add then."""
+    share = spec.policy.forecast_escalation_share
+    rule = spec.notifications.escalation if spec.notifications is not None else None
+    if share is None or rule is None or rule.phase != phase or not rule.steps:
+        return 0
+    deadline = plan.phase(phase).end
+    if deadline is None:
+        return 0
+    first = rule.steps[0]
+    if now >= deadline + dt.timedelta(hours=first.offset_hours) or now >= deadline:
+        return 0
+    wanted = {u.unit_id: u for u in escalation_candidates(forecast, share)}
+    if not wanted:
+        return 0
+    taken = set(
+        session.execute(
+            select(col(Escalation.unit_id)).where(
+                col(Escalation.cycle_id) == ctx.cycle_id,
+                col(Escalation.deadline) == deadline,
+                col(Escalation.unit_id).in_(list(wanted)),
+            )
+        ).scalars()
+    )
+    pending = dict(
+        session.execute(
+            select(col(Application.unit_id), func.count())
+            .where(
+                col(Application.cycle_id) == ctx.cycle_id,
+                col(Application.status).in_(rule.states),
+                col(Application.unit_id).in_(list(wanted)),
+            )
+            .group_by(col(Application.unit_id))
+        ).all()
+    )
+    targets = _first_level(session, [u for u in wanted if u not in taken], first.level)
+    assert spec.notifications is not None
+    due = outside_quiet_hours(now, deadline + dt.timedelta(days=365), spec.notifications)
+    messages: list[dict[str, Any]] = []
+    escalated = 0
+    for unit_id, (unit, target) in sorted(targets.items()):
+        items = int(pending.get(unit_id, 0))
+        if items == 0 or target is None:
+            continue
+        assert target.id is not None
+        step = Escalation(
+            cycle_id=ctx.cycle_id,
+            unit_id=unit_id,
+            phase=phase,
+            deadline=deadline,
+            level=first.level,
+            step=1,
+            to_org_id=target.id,
+            at=now,
+            items=items,
+            by="forecast",
+        )
+        if not _record(session, step):
+            continue
+        escalated += 1
+        messages.append(
+            message_row(
+                ctx.cycle_id,
+                "escalation",
+                target.code,
+                first.level,
+                unit.code,
+                deadline,
+                Offset("step1", due),
+                now,
+                items,
+                False,
+                step=1,
+                org_name=target.name,
+                unit_name=unit.name,
+                phase_title=plan.phase(phase).title,
+            )
+        )
+    insert_messages(session, messages)
+    return escalated
+
+
+def _first_level(
+    session: Session, unit_ids: list[int], level: str
+) -> dict[int, tuple[Organisation, Organisation | None]]:
+    """Each unit and the organisation its first escalation step goes to."""
+    if not unit_ids:
+        return {}
+    units = list(
+        session.execute(select(Organisation).where(col(Organisation.id).in_(unit_ids))).scalars()
+    )
+    if level == "department":
+        ids = [u.department_id for u in units if u.department_id]
+        above = {
+            o.id: o
+            for o in session.execute(
+                select(Organisation).where(col(Organisation.id).in_(ids))
+            ).scalars()
+        }
+        return {u.id: (u, above.get(u.department_id)) for u in units if u.id is not None}
+    if level == "city":
+        codes = [u.city_code for u in units if u.city_code]
+        cities = {
+            o.code: o
+            for o in session.execute(
+                select(Organisation).where(
+                    col(Organisation.kind) == "city", col(Organisation.code).in_(codes)
+                )
+            ).scalars()
+        }
+        return {u.id: (u, cities.get(u.city_code or "")) for u in units if u.id is not None}
+    province = (
+        session.execute(select(Organisation).where(col(Organisation.kind) == "province"))
+        .scalars()
+        .first()
+    )
+    return {u.id: (u, province) for u in units if u.id is not None}
+
+
+def _record(session: Session, step: Escalation) -> bool:
+    """Stores the step unless the unit already has it (the rule's own run took it first)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stored = session.execute(
+        insert(Escalation)
+        .values(**step.model_dump(exclude={"id"}))
+        .on_conflict_do_nothing(index_elements=["cycle_id", "unit_id", "deadline", "level"])
+        .returning(col(Escalation.id))
+    ).scalar()
+    return stored is not None
+
+
 STEPS = (
     ("opened_unit_publicity", open_unit_publicity),
     ("closed_unit_publicity", close_unit_publicity),
     ("issued", issue_after_publicity),
+    ("forecasts", evaluate_forecasts),
 )
 
 

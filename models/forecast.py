@@ -1,0 +1,442 @@
+"""A forecast of the deadline ahead: while the declaration or unit review is open, how many of
+the applications still waiting on it will miss its deadline, per unit and city.
+
+Three parts, kept apart: ``project`` is the pure forecasting function (counts in, projection
+out, ``now`` given — no clock, no database); ``pace`` and ``previous_survival`` read the
+counts it needs from the audit trail, set-based (one grouped query each, as of any instant);
+``ForecastEvaluation`` stores each evaluation the sweep makes at the schedule's reminder
+instants, so the story page can set it against what happened.
+
+The method (README, "A forecast of the deadline ahead"): an item waiting now is late unless it
+leaves the waiting states before the deadline. The share of waiting items that still wait at
+the deadline is read from the same region's previous cycle at the same fraction of the window
+elapsed (its waiting count at the deadline over its waiting count then), or, without one, from
+the current curve: the share that left in the last ``window`` hours, held constant to the
+deadline. Each unit's own pace scales it (proportional hazards): a unit that moved fewer items
+than the pooled share predicts keeps more of them waiting, shrunk toward the pool by ``prior``
+items so that a small unit is not judged on one application."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import JSON, Column, ColumnElement, String, UniqueConstraint, and_, func, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Field, Session, SQLModel, col
+
+from models.application import Application, AuditEvent
+from models.cycle import Cycle, Phase
+from models.org import Organisation
+from models.states import ACTIONS, Status
+from models.timeutil import UTCDateTime
+
+# The phases whose close marks what still waits as missed, and the action that does it
+# (tasks.boundaries.CLOSERS): what "waiting" means is that action's source states.
+CLOSING_ACTION = {"declaration": "expire", "unit_review": "not_recommend"}
+WAITING: dict[str, frozenset[Status]] = {
+    phase: ACTIONS[action][0] for phase, action in CLOSING_ACTION.items()
+}
+# How far back the current curve's pace is read (a property of the method, not a policy:
+# benchmarks/forecast.py measures it).
+WINDOW = dt.timedelta(hours=72)
+
+
+class ForecastEvaluation(SQLModel, table=True):
+    """One evaluation of one phase's forecast, as of one reminder instant of the schedule."""
+
+    __tablename__ = "forecast_evaluation"
+    __table_args__ = (UniqueConstraint("cycle_id", "phase", "at", name="uq_forecast_instant"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(sa_column=Column(String(80), nullable=False, index=True))
+    phase: str
+    at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    deadline: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    made_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    method: str  # previous_cycle | current_curve
+    previous_cycle: str | None = None
+    elapsed: float  # fraction of the window elapsed at ``at``
+    waiting: int  # waiting at ``at``: the naive baseline's "late"
+    projected: float  # projected to miss the deadline
+    escalated: int = 0  # units escalated early for this evaluation
+    # {"units": {unit_id: [city_code, total, waiting, projected]}, "cities": {code: [w, p]}}
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# ---------------------------------------------------------------- the pure function
+
+
+@dataclass(frozen=True)
+class UnitPace:
+    """One unit's counts for one phase as of ``now``: ``total`` in the phase (waiting now or
+    left it already), ``waiting`` now, and over the last window: ``exposed`` (waiting at its
+    start or arriving within it) and ``left`` (left the waiting states within it)."""
+
+    unit_id: int
+    city_code: str
+    total: int
+    waiting: int
+    exposed: int
+    left: int
+
+
+@dataclass(frozen=True)
+class UnitForecast:
+    unit_id: int
+    city_code: str
+    total: int
+    waiting: int
+    projected: float
+
+    @property
+    def share(self) -> float:
+        """The projected shortfall as a share of the unit's applications in the phase."""
+        return self.projected / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class Forecast:
+    method: str
+    elapsed: float
+    survival: float  # the pooled share of waiting items still waiting at the deadline
+    units: list[UnitForecast] = field(default_factory=list)  # most at risk first
+
+    @property
+    def waiting(self) -> int:
+        return sum(u.waiting for u in self.units)
+
+    @property
+    def projected(self) -> float:
+        return sum(u.projected for u in self.units)
+
+    def cities(self) -> dict[str, tuple[int, float]]:
+        out: dict[str, tuple[int, float]] = {}
+        for u in self.units:
+            w, p = out.get(u.city_code, (0, 0.0))
+            out[u.city_code] = (w + u.waiting, p + u.projected)
+        return dict(sorted(out.items(), key=lambda kv: (-kv[1][1], kv[0])))
+
+
+def elapsed_fraction(now: dt.datetime, start: dt.datetime, deadline: dt.datetime) -> float:
+    span = (deadline - start).total_seconds()
+    return min(max((now - start).total_seconds() / span, 0.0), 1.0) if span > 0 else 1.0
+
+
+def project(
+    now: dt.datetime,
+    start: dt.datetime,
+    deadline: dt.datetime,
+    units: Sequence[UnitPace],
+    *,
+    window: dt.timedelta,
+    previous: float | None = None,
+    prior: float = 1.0,
+) -> Forecast:
+    """How many of each unit's waiting items will still wait at ``deadline``.
+
+    ``previous``: the previous cycle's survival from this fraction of its window to its
+    deadline (``previous_survival``), or None to extrapolate the current curve: the pooled
+    share that left over ``window`` (the last one before ``now``) continues at that rate."""
+    elapsed = elapsed_fraction(now, start, deadline)
+    remaining = max((deadline - now).total_seconds(), 0.0)
+    exposed = sum(u.exposed for u in units)
+    left = sum(u.left for u in units)
+    pooled = left / exposed if exposed else 0.0  # share leaving per window
+    if remaining == 0:
+        survival, method = 1.0, "deadline"
+    elif previous is not None:
+        survival, method = min(max(previous, 0.0), 1.0), "previous_cycle"
+    else:
+        windows = remaining / window.total_seconds()
+        survival = (1.0 - min(pooled, 1.0)) ** windows
+        method = "current_curve"
+    out = []
+    for u in units:
+        expected = u.exposed * pooled
+        pace = (u.left + prior * pooled) / (expected + prior * pooled) if pooled > 0 else 1.0
+        unit_survival = survival**pace if survival > 0 else 0.0
+        out.append(
+            UnitForecast(u.unit_id, u.city_code, u.total, u.waiting, u.waiting * unit_survival)
+        )
+    out.sort(key=lambda f: (-f.projected, -f.share, f.unit_id))
+    return Forecast(method, elapsed, survival, out)
+
+
+def escalation_candidates(forecast: Forecast, share: float | None) -> list[UnitForecast]:
+    """Units whose projected shortfall reaches ``share`` of their applications in the phase
+    (the cycle file's ``forecast_escalation_share``; None: never)."""
+    if share is None:
+        return []
+    return [u for u in forecast.units if u.waiting > 0 and u.share >= share]
+
+
+# ---------------------------------------------------------------- counts from the audit trail
+
+
+def _status_as_of(cycle_id: str, at: dt.datetime) -> Any:
+    """Each application of the cycle that existed at ``at``, with its status then: the target
+    of its last audit row up to ``at``, or a draft before any."""
+    last = (
+        sa_select(
+            col(AuditEvent.application_id).label("app"), func.max(col(AuditEvent.id)).label("id")
+        )
+        .where(col(AuditEvent.cycle_id) == cycle_id, col(AuditEvent.at) <= at)
+        .group_by(col(AuditEvent.application_id))
+        .subquery()
+    )
+    status = func.coalesce(col(AuditEvent.to_status), Status.draft.value).label("status")
+    return (
+        sa_select(
+            col(Application.id).label("id"),
+            col(Application.unit_id).label("unit_id"),
+            col(Application.city_code).label("city_code"),
+            status,
+        )
+        .select_from(Application)
+        .join(last, last.c.app == col(Application.id), isouter=True)
+        .join(AuditEvent, col(AuditEvent.id) == last.c.id, isouter=True)
+        .where(col(Application.cycle_id) == cycle_id, col(Application.created_at) <= at)
+        .subquery()
+    )
+
+
+def waiting_as_of(
+    session: Session,
+    cycle_id: str,
+    phase: str,
+    at: dt.datetime,
+    where: ColumnElement[bool] | None = None,
+) -> dict[tuple[int, str], int]:
+    """Waiting on ``phase`` as of ``at``, by (unit, city): one grouped query. ``where`` narrows
+    over ``Organisation`` (the unit)."""
+    states = sorted(s.value for s in WAITING[phase])
+    rows = _status_as_of(cycle_id, at)
+    stmt = (
+        sa_select(rows.c.unit_id, rows.c.city_code, func.count())
+        .where(rows.c.status.in_(states))
+        .group_by(rows.c.unit_id, rows.c.city_code)
+    )
+    if where is not None:
+        stmt = stmt.join(Organisation, col(Organisation.id) == rows.c.unit_id).where(where)
+    return {(unit, city): n for unit, city, n in session.execute(stmt)}
+
+
+def _moves(
+    session: Session,
+    cycle_id: str,
+    phase: str,
+    since: dt.datetime | None,
+    until: dt.datetime,
+    into: bool,
+    where: ColumnElement[bool] | None,
+) -> dict[tuple[int, str], int]:
+    """Audit rows in (since, until] that left the waiting states (``into``: entered them),
+    by (unit, city); with ``into`` and no ``since``, every application ever in the phase."""
+    states = sorted(s.value for s in WAITING[phase])
+    source_in = col(AuditEvent.from_status).in_(states)
+    target_in = col(AuditEvent.to_status).in_(states)
+    moved = and_(~source_in, target_in) if into else and_(source_in, ~target_in)
+    counted = (
+        func.count(func.distinct(col(AuditEvent.application_id))) if since is None else func.count()
+    )
+    stmt = (
+        sa_select(col(Application.unit_id), col(Application.city_code), counted)
+        .select_from(AuditEvent)
+        .join(Application, col(Application.id) == col(AuditEvent.application_id))
+        .where(col(AuditEvent.cycle_id) == cycle_id, moved, col(AuditEvent.at) <= until)
+        .where(col(AuditEvent.action) != CLOSING_ACTION[phase])
+        .group_by(col(Application.unit_id), col(Application.city_code))
+    )
+    if since is not None:
+        stmt = stmt.where(col(AuditEvent.at) > since)
+    if where is not None:
+        stmt = stmt.join(Organisation, col(Organisation.id) == col(Application.unit_id)).where(
+            where
+        )
+    return {(unit, city): n for unit, city, n in session.execute(stmt)}
+
+
+def pace(
+    session: Session,
+    cycle_id: str,
+    phase: str,
+    now: dt.datetime,
+    window: dt.timedelta,
+    where: ColumnElement[bool] | None = None,
+) -> list[UnitPace]:
+    """Every unit's counts for ``project`` as of ``now``, from the audit trail (four grouped
+    queries, whatever the number of units)."""
+    since = now - window
+    waiting = waiting_as_of(session, cycle_id, phase, now, where)
+    before = waiting_as_of(session, cycle_id, phase, since, where)
+    left = _moves(session, cycle_id, phase, since, now, False, where)
+    arrived = _moves(session, cycle_id, phase, since, now, True, where)
+    ever = _left_ever(session, cycle_id, phase, now, where)
+    keys = set(waiting) | set(before) | set(left) | set(arrived) | set(ever)
+    return [
+        UnitPace(
+            unit_id=unit,
+            city_code=city,
+            total=waiting.get((unit, city), 0) + ever.get((unit, city), 0),
+            waiting=waiting.get((unit, city), 0),
+            exposed=before.get((unit, city), 0) + arrived.get((unit, city), 0),
+            left=left.get((unit, city), 0),
+        )
+        for unit, city in sorted(keys)
+    ]
+
+
+def _left_ever(
+    session: Session,
+    cycle_id: str,
+    phase: str,
+    now: dt.datetime,
+    where: ColumnElement[bool] | None,
+) -> dict[tuple[int, str], int]:
+    """Applications not waiting now that had been waiting on the phase (a draft that was
+    submitted, a submission that was recommended) by ``now``."""
+    states = sorted(s.value for s in WAITING[phase])
+    rows = _status_as_of(cycle_id, now)
+    was_waiting = (
+        sa_select(col(AuditEvent.application_id))
+        .where(
+            col(AuditEvent.cycle_id) == cycle_id,
+            col(AuditEvent.at) <= now,
+            or_(col(AuditEvent.from_status).in_(states), col(AuditEvent.to_status).in_(states)),
+        )
+        .scalar_subquery()
+    )
+    stmt = (
+        sa_select(rows.c.unit_id, rows.c.city_code, func.count())
+        .where(~rows.c.status.in_(states), rows.c.id.in_(was_waiting))
+        .group_by(rows.c.unit_id, rows.c.city_code)
+    )
+    if where is not None:
+        stmt = stmt.join(Organisation, col(Organisation.id) == rows.c.unit_id).where(where)
+    return {(unit, city): n for unit, city, n in session.execute(stmt)}
+
+
+def window_of(session: Session, cycle_id: str, phase: str) -> tuple[dt.datetime, dt.datetime]:
+    row = session.execute(
+        sa_select(col(Phase.start), col(Phase.end)).where(
+            col(Phase.cycle_id) == cycle_id, col(Phase.key) == phase
+        )
+    ).first()
+    if row is None or row[0] is None or row[1] is None:
+        raise LookupError(f"{cycle_id} 没有 {phase} 阶段的起止时间")
+    return row[0], row[1]
+
+
+def previous_cycle(session: Session, cycle_id: str) -> str | None:
+    """The same region's latest cycle of an earlier year in the database, if any."""
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None:
+        return None
+    found = session.execute(
+        sa_select(col(Cycle.id))
+        .where(col(Cycle.region_code) == cycle.region_code, col(Cycle.year) < cycle.year)
+        .order_by(col(Cycle.year).desc(), col(Cycle.launched_at).desc())
+        .limit(1)
+    ).scalar()
+    return str(found) if found is not None else None
+
+
+def previous_survival(session: Session, cycle_id: str, phase: str, elapsed: float) -> float | None:
+    """In cycle ``cycle_id`` (a previous one), the share of the items waiting on ``phase`` at
+    ``elapsed`` of its window that still waited at its deadline; None if nothing waited."""
+    try:
+        start, deadline = window_of(session, cycle_id, phase)
+    except LookupError:
+        return None
+    then = start + (deadline - start) * elapsed
+    before_close = deadline - dt.timedelta(microseconds=1)
+    waiting_then = sum(waiting_as_of(session, cycle_id, phase, then).values())
+    if waiting_then == 0:
+        return None
+    at_close = sum(waiting_as_of(session, cycle_id, phase, before_close).values())
+    return at_close / waiting_then
+
+
+def missed(
+    session: Session, cycle_id: str, phase: str, where: ColumnElement[bool] | None = None
+) -> dict[tuple[int, str], int]:
+    """What the phase's close actually marked missed, by (unit, city)."""
+    stmt = (
+        sa_select(col(Application.unit_id), col(Application.city_code), func.count())
+        .select_from(AuditEvent)
+        .join(Application, col(Application.id) == col(AuditEvent.application_id))
+        .where(
+            col(AuditEvent.cycle_id) == cycle_id,
+            col(AuditEvent.action) == CLOSING_ACTION[phase],
+        )
+        .group_by(col(Application.unit_id), col(Application.city_code))
+    )
+    if where is not None:
+        stmt = stmt.join(Organisation, col(Organisation.id) == col(Application.unit_id)).where(
+            where
+        )
+    return {(unit, city): n for unit, city, n in session.execute(stmt)}
+
+
+def forecast_as_of(
+    session: Session,
+    cycle_id: str,
+    phase: str,
+    now: dt.datetime,
+    window: dt.timedelta,
+    *,
+    use_previous: bool = True,
+    where: ColumnElement[bool] | None = None,
+) -> tuple[Forecast, str | None]:
+    """The forecast of ``phase`` as it stood at ``now`` (and the previous cycle it used)."""
+    start, deadline = window_of(session, cycle_id, phase)
+    units = pace(session, cycle_id, phase, now, window, where)
+    earlier = previous_cycle(session, cycle_id) if use_previous else None
+    survival = None
+    if earlier is not None:
+        survival = previous_survival(
+            session, earlier, phase, elapsed_fraction(now, start, deadline)
+        )
+        if survival is None:
+            earlier = None
+    return project(now, start, deadline, units, window=window, previous=survival), earlier
+
+
+def detail_of(forecast: Forecast) -> dict[str, Any]:
+    return {
+        "units": {
+            str(u.unit_id): [u.city_code, u.total, u.waiting, round(u.projected, 3)]
+            for u in forecast.units
+        },
+        "cities": {code: [w, round(p, 3)] for code, (w, p) in forecast.cities().items()},
+    }
+
+
+def stored_evaluations(
+    session: Session, cycle_id: str, phase: str | None = None
+) -> list[ForecastEvaluation]:
+    stmt = sa_select(ForecastEvaluation).where(col(ForecastEvaluation.cycle_id) == cycle_id)
+    if phase is not None:
+        stmt = stmt.where(col(ForecastEvaluation.phase) == phase)
+    return list(session.execute(stmt.order_by(col(ForecastEvaluation.at))).scalars())
+
+
+def evaluated_instants(session: Session, cycle_id: str) -> set[tuple[str, dt.datetime]]:
+    stmt = sa_select(col(ForecastEvaluation.phase), col(ForecastEvaluation.at)).where(
+        col(ForecastEvaluation.cycle_id) == cycle_id
+    )
+    return {(phase, at) for phase, at in session.execute(stmt)}
+
+
+def mean_absolute_error(
+    predicted: Mapping[Any, float], actual: Mapping[Any, int], keys: Iterable[Any]
+) -> float:
+    """Mean over ``keys`` of |predicted − actual| (a key missing from either counts as 0)."""
+    wanted = list(keys)
+    if not wanted:
+        return 0.0
+    return math.fsum(abs(predicted.get(k, 0.0) - actual.get(k, 0)) for k in wanted) / len(wanted)

@@ -1,0 +1,218 @@
+"""The deadline forecast: the pure projection, its evaluation at the schedule's reminder
+instants by the sweep, and the early escalation at (and only at) the cycle file's
+forecast_escalation_share."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import col
+
+from models import services
+from models.context import CycleContext
+from models.cycle import Cycle
+from models.db import session_scope
+from models.forecast import (
+    Forecast,
+    UnitForecast,
+    UnitPace,
+    escalation_candidates,
+    project,
+    stored_evaluations,
+)
+from models.org import Organisation
+from models.outbox import Escalation, Message
+from models.plans import stored_plan
+from tasks.sweeps import escalate_early, reminder_instants, sweep
+from tests.factories import bj, drafts, stored_cycle, unit_in_tree
+
+START, DEADLINE = bj(2024, 10, 21), bj(2024, 11, 1)
+DAY = dt.timedelta(days=1)
+
+
+def test_without_a_previous_cycle_the_current_pace_runs_on_to_the_deadline() -> None:
+    """Half of what waited three days ago left since: three more days halve it again."""
+    now = DEADLINE - 3 * DAY
+    units = [UnitPace(1, "620200", 10, 4, 8, 4), UnitPace(2, "620200", 10, 6, 12, 6)]
+    f = project(now, START, DEADLINE, units, window=3 * DAY, prior=0.0)
+    assert f.method == "current_curve"
+    assert f.survival == pytest.approx(0.5)
+    assert [round(u.projected, 6) for u in f.units] == [3.0, 2.0]  # most at risk first
+    assert f.waiting == 10 and f.projected == pytest.approx(5.0)
+
+
+def test_the_previous_cycle_gives_the_share_still_waiting_at_the_deadline() -> None:
+    now = START + 5 * DAY
+    units = [UnitPace(1, "620200", 10, 5, 10, 5), UnitPace(2, "620100", 20, 10, 20, 10)]
+    f = project(now, START, DEADLINE, units, window=3 * DAY, previous=0.2)
+    assert f.method == "previous_cycle" and f.survival == 0.2
+    assert f.elapsed == pytest.approx(5 / 11)
+    assert {u.unit_id: round(u.projected, 6) for u in f.units} == {1: 1.0, 2: 2.0}
+    assert list(f.cities()) == ["620100", "620200"]
+
+
+def test_a_unit_that_moved_nothing_keeps_what_waits() -> None:
+    """Proportional hazards: a unit at the pool's pace gets the pool's survival, one that
+    moved nothing in the window keeps nearly all of it (shrunk by the prior)."""
+    now = START + 5 * DAY
+    units = [UnitPace(1, "620200", 20, 10, 20, 10), UnitPace(2, "620200", 10, 10, 10, 0)]
+    f = project(now, START, DEADLINE, units, window=3 * DAY, previous=0.1, prior=1.0)
+    by_unit = {u.unit_id: u for u in f.units}
+    assert f.units[0].unit_id == 2
+    assert by_unit[2].projected > 8 > 2 > by_unit[1].projected
+    assert by_unit[2].share > by_unit[1].share
+
+
+def test_after_the_deadline_whatever_waits_is_late() -> None:
+    units = [UnitPace(1, "620200", 10, 4, 8, 4)]
+    f = project(DEADLINE, START, DEADLINE, units, window=3 * DAY, previous=0.1)
+    assert f.projected == 4
+
+
+def test_candidates_reach_the_share_and_none_below() -> None:
+    f = Forecast(
+        "previous_cycle",
+        0.5,
+        0.5,
+        [UnitForecast(1, "620200", 10, 6, 5.0), UnitForecast(2, "620200", 10, 6, 4.99)],
+    )
+    assert [u.unit_id for u in escalation_candidates(f, 0.5)] == [1]
+    assert escalation_candidates(f, 0.51) == []
+    assert escalation_candidates(f, None) == []
+
+
+# ------------------------------------------------------------------ with the database
+
+
+def _with_share(cycle_id: str, share: float | None) -> None:
+    with session_scope() as session:
+        cycle = session.get(Cycle, cycle_id)
+        assert cycle is not None
+        spec = dict(cycle.spec)
+        spec["policy"] = {**spec["policy"], "forecast_escalation_share": share}
+        cycle.spec = spec
+
+
+def _submitted_unit(cycle_id: str, count: int) -> int:
+    unit = unit_in_tree()
+    apps = drafts(cycle_id, count, unit_id=unit)
+    with session_scope() as session:
+        assert services.submit(session, cycle_id, apps, now=bj(2024, 9, 20, 9), actor="申报人").done
+    return unit
+
+
+def _escalations(cycle_id: str) -> list[tuple[int, int, str, str]]:
+    with session_scope() as session:
+        return [
+            (e.unit_id, e.step, e.level, e.by)
+            for e in session.execute(
+                select(Escalation).where(col(Escalation.cycle_id) == cycle_id)
+            ).scalars()
+        ]
+
+
+def _escalation_messages(cycle_id: str) -> list[tuple[str, str, str]]:
+    with session_scope() as session:
+        return [
+            (m.recipient, m.subject, m.offset)
+            for m in session.execute(
+                select(Message).where(
+                    col(Message.cycle_id) == cycle_id, col(Message.kind) == "escalation"
+                )
+            ).scalars()
+        ]
+
+
+@pytest.mark.usefixtures("db")
+@pytest.mark.parametrize(
+    ("share", "fires"), [(0.5, True), (0.49, True), (0.51, False), (None, False)]
+)
+def test_the_first_step_is_taken_early_at_the_share_and_not_below(
+    share: float | None, fires: bool
+) -> None:
+    """A unit projected to miss 5 of its 10 (share 0.5): escalated to its department, as the
+    rule's first step and its message, when the key is 0.5 or less; not at 0.51 or null."""
+    cycle = stored_cycle()
+    unit = _submitted_unit(cycle, 10)
+    _with_share(cycle, share)
+    now = bj(2024, 10, 22, 9)
+    forecast = Forecast("previous_cycle", 0.1, 0.5, [UnitForecast(unit, "620200", 10, 10, 5.0)])
+    with session_scope() as session:
+        spec, plan = stored_plan(session, cycle)
+        ctx = CycleContext.load(session, cycle)
+        taken = escalate_early(session, ctx, spec, plan, "unit_review", forecast, now)
+        dept = session.get(Organisation, session.get(Organisation, unit).department_id)
+    assert taken == (1 if fires else 0)
+    assert _escalations(cycle) == ([(unit, 1, "department", "forecast")] if fires else [])
+    assert dept is not None
+    messages = _escalation_messages(cycle)
+    assert len(messages) == (1 if fires else 0)
+    if fires:
+        recipient, subject, offset = messages[0]
+        assert (recipient, offset) == (dept.code, "step1")
+
+
+@pytest.mark.usefixtures("db")
+def test_after_the_first_threshold_the_rule_escalates_by_itself() -> None:
+    """From 72 hours before the deadline on, the rule's own step 1 covers every waiting unit:
+    the forecast adds nothing."""
+    cycle = stored_cycle()
+    unit = _submitted_unit(cycle, 4)
+    _with_share(cycle, 0.0)
+    forecast = Forecast("previous_cycle", 0.9, 1.0, [UnitForecast(unit, "620200", 4, 4, 4.0)])
+    with session_scope() as session:
+        spec, plan = stored_plan(session, cycle)
+        ctx = CycleContext.load(session, cycle)
+        at = bj(2024, 10, 29, 9)
+        assert escalate_early(session, ctx, spec, plan, "unit_review", forecast, at) == 0
+
+
+@pytest.mark.usefixtures("db")
+def test_the_sweep_stores_the_forecast_at_the_reminder_instants_only() -> None:
+    """jiayuguan-2024: the declaration's reminders at 09:00 of the 7th, 3rd and 1st day before
+    its last day and 15:00 of the last day; unit review's every morning at 09:00."""
+    cycle = stored_cycle()
+    _submitted_unit(cycle, 3)
+    drafts(cycle, 2)
+    with session_scope() as session:
+        _, plan = stored_plan(session, cycle)
+    instants = reminder_instants(plan)
+    assert instants["declaration"] == [
+        bj(2024, 10, 13, 9),
+        bj(2024, 10, 17, 9),
+        bj(2024, 10, 19, 9),
+        bj(2024, 10, 20, 15),
+    ]
+    assert instants["unit_review"] == [bj(2024, 10, d, 9) for d in range(21, 32)]
+    assert sweep.fn(cycle, bj(2024, 10, 13, 8, 59))["forecasts"] == 0
+    assert sweep.fn(cycle, bj(2024, 10, 13, 9))["forecasts"] == 1
+    assert sweep.fn(cycle, bj(2024, 10, 13, 9, 30))["forecasts"] == 0  # a rerun adds nothing
+    # a late run catches up the instants it missed, each as it stood then
+    assert sweep.fn(cycle, bj(2024, 10, 21, 10))["forecasts"] == 4
+    with session_scope() as session:
+        stored = stored_evaluations(session, cycle)
+    assert [(e.phase, e.at) for e in stored] == [
+        ("declaration", bj(2024, 10, 13, 9)),
+        ("declaration", bj(2024, 10, 17, 9)),
+        ("declaration", bj(2024, 10, 19, 9)),
+        ("declaration", bj(2024, 10, 20, 15)),
+        ("unit_review", bj(2024, 10, 21, 9)),
+    ]
+    first = stored[0]
+    assert first.waiting == 2  # the two drafts; the three submitted are through
+    assert first.method == "current_curve"  # no earlier Jiayuguan cycle in the database
+    assert _escalations(cycle) == []  # forecast_escalation_share is null in jiayuguan-2024
+
+
+@pytest.mark.usefixtures("db")
+def test_the_sweep_escalates_a_stalled_unit_with_the_key_set() -> None:
+    cycle = stored_cycle()
+    unit = _submitted_unit(cycle, 4)
+    _with_share(cycle, 0.0)
+    sweep.fn(cycle, bj(2024, 10, 22, 9))
+    assert _escalations(cycle) == [(unit, 1, "department", "forecast")]
+    with session_scope() as session:
+        stored = stored_evaluations(session, cycle, "unit_review")
+    assert [e.escalated for e in stored] == [0, 1]  # only the latest instant escalates
