@@ -316,6 +316,10 @@ class PolicySpec(_Strict):
     remote_village_years_senior: int | None
     committees_finish_by: dt.date | None
     series_transfer_min_years: int | None
+    # The projected shortfall (a share of a unit's applications in the phase, 0–1) at which
+    # the deadline forecast takes the first escalation step early; null: never. Optional (a
+    # policy block written before it existed means null); every bundled file writes it.
+    forecast_escalation_share: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 # Where a value comes from (issue 16): ``stated`` by this cycle's notice, ``carried`` from

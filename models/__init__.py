@@ -6,6 +6,7 @@ from models.certificate import Certificate
 from models.committees import CommitteeMeeting
 from models.cycle import Committee, Cycle, CycleEvent, Phase, PhaseExtension
 from models.filing import FilingRecord
+from models.forecast import ForecastEvaluation
 from models.org import Organisation, OrgKind
 from models.outbox import Escalation, Message
 from models.run_failures import RunFailure
@@ -22,6 +23,7 @@ __all__ = [
     "CycleEvent",
     "Escalation",
     "FilingRecord",
+    "ForecastEvaluation",
     "Message",
     "Organisation",
     "OrgKind",
