@@ -11,10 +11,11 @@ from pydantic import BaseModel
 
 from calendars.beijing import beijing_text
 from calendars.committee_deadlines import finish_by, too_late_to_issue
-from calendars.cyclefile import CycleSpec
+from calendars.cyclefile import CycleSpec, ProvenanceSpec
 from calendars.plan import Finding, Level, Plan, PlannedPhase
 from calendars.workdays import WorkdayCalendar, YearNotCovered
-from rules.eligibility import retirement_check_on
+from rules.eligibility import exclusions_on, retirement_check_on
+from rules.notices import city_rule_elsewhere
 
 _ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -80,6 +81,7 @@ class _Checks:
         self.committees()
         self.provenance()
         self.retirement_check()
+        self.exclusions()
 
     def stated(self, phase: PlannedPhase) -> None:
         missing = [n for n, v in (("开始", phase.start), ("截止", phase.end)) if v is None]
@@ -282,8 +284,36 @@ class _Checks:
                     phase,
                     f"{what}本通知未载明，沿用 {source.notice} {source.clause}：{source.why}",
                 )
+                self.city_rule(path, phase, what, source)
             else:
                 self.add("info", "value_default", phase, f"{what}为本系统默认值：{source.why}")
+
+    def city_rule(self, path: str, phase: str | None, what: str, source: ProvenanceSpec) -> None:
+        """A city's rule carried into another region's file (a province's passes it down to
+        every city) without the notice's words saying it applies there: ask the issuer."""
+        spec = self.plan.spec
+        city = city_rule_elsewhere(source.notice, spec.region.code)
+        if city is None or source.applies:
+            return
+        self.add(
+            "warning",
+            "city_rule_carried",
+            phase,
+            f"{what}沿用的是{city.place}的规则（{source.notice} {source.clause}），"
+            f"没有通知说明它适用于{spec.region.name}"
+            + ("及其下各市州" if spec.region.level == "province" else "")
+            + "：请向发文机关确认",
+        )
+
+    def exclusions(self) -> None:
+        """A file that lists no exclusions (不得申报的情形): the cycle refuses no one for them."""
+        if not exclusions_on(self.plan.spec.policy):
+            self.add(
+                "info",
+                "exclusions_off",
+                None,
+                "本周期文件未列不得申报的情形（policy.exclusions 为空）：不按公务员、处分期等情形排除申报",
+            )
 
     def retirement_check(self) -> None:
         """A notice silent on the day retirement age is counted to: the check is off, not run
@@ -317,6 +347,8 @@ def value_text(spec: CycleSpec, path: str) -> str:
     parts = path.split(".")
     if parts[0] == "filing_items":
         return spec.filing_items[parts[1]].title
+    if parts[:2] == ["policy", "exclusions"]:
+        return parts[2]
     holder: object = spec.policy if parts[0] == "policy" else spec.phases[parts[1]]
     value = getattr(holder, parts[-1])
     if isinstance(value, BaseModel):

@@ -298,8 +298,33 @@ class NotificationsSpec(_Strict):
         return _clock(value)
 
 
+# The exclusions a notice may state (不得申报 / 不予受理), by key; rules.eligibility says each in
+# Chinese. A cycle applies only those its file lists in ``policy.exclusions``.
+Exclusion = Literal[
+    "civil_servant",
+    "retired",
+    "not_transferred",
+    "under_review",
+    "disciplinary_period",
+    "failed_last_year",
+    "continuing_education",
+    "one_committee_per_year",
+]
+
+
+class SkilledWorkerYears(_Strict):
+    """003 附件3 三: years of skilled work after a skill level before the title it leads to —
+    高级工 → 初级 (by the unit), 技师 → 中级, 高级技师 → 副高级."""
+
+    junior: int = Field(ge=0)
+    intermediate: int = Field(ge=0)
+    deputy_senior: int = Field(ge=0)
+
+
 class PolicySpec(_Strict):
-    """Every key is required; null records that the notice does not state it."""
+    """Every key is required; null records that the notice does not state it. The keys after
+    ``series_transfer_min_years`` came later (issue 16): absent reads as null, so a file or a
+    stored cycle written before them reads as a notice silent on them."""
 
     return_limit: int | None
     unit_publicity_min_workdays: int | None
@@ -320,6 +345,10 @@ class PolicySpec(_Strict):
     # the deadline forecast takes the first escalation step early; null: never. Optional (a
     # policy block written before it existed means null); every bundled file writes it.
     forecast_escalation_share: float | None = Field(default=None, ge=0.0, le=1.0)
+    exclusions: list[Exclusion] | None = None
+    county_service_years_senior: int | None = None
+    skilled_worker_years: SkilledWorkerYears | None = None
+    exceptional_lower_post_years: int | None = None
 
 
 # Where a value comes from (issue 16): ``stated`` by this cycle's notice, ``carried`` from
@@ -337,6 +366,9 @@ class ProvenanceSpec(_Strict):
     clause: str | None = None
     quote: str | None = None
     why: str | None = None
+    # A city's rule carried beyond that city: the cited notice's words (verbatim) that say it
+    # applies there too (a provincial document it cites, "各市州"). Without them ``plan`` warns.
+    applies: str | None = None
 
     @field_validator("notice")
     @classmethod
@@ -664,7 +696,8 @@ def provenance_paths(spec: CycleSpec) -> list[str]:
     """The values of a cycle that must say where they come from: every policy value that is
     not null (null already says the notice is silent), every length a phase states, every
     filing item."""
-    policy = [f"policy.{k}" for k, v in spec.policy if v is not None]
+    policy = [f"policy.{k}" for k, v in spec.policy if v is not None and k != "exclusions"]
+    policy += [f"policy.exclusions.{key}" for key in spec.policy.exclusions or ()]
     lengths = [
         f"phases.{key}.{name}"
         for key, phase in spec.phases.items()
@@ -680,6 +713,11 @@ def _check_provenance(spec: CycleSpec, file: str, path: str, source: ProvenanceS
     known = (
         (parts[0] == "policy" and len(parts) == 2 and parts[1] in PolicySpec.model_fields)
         or (
+            parts[:2] == ["policy", "exclusions"]
+            and len(parts) == 3
+            and parts[2] in (spec.policy.exclusions or ())
+        )
+        or (
             parts[0] == "phases"
             and len(parts) == 3
             and parts[1] in spec.phases
@@ -691,7 +729,8 @@ def _check_provenance(spec: CycleSpec, file: str, path: str, source: ProvenanceS
         raise CycleFileError(
             file,
             where,
-            "不是可记录出处的值（应为 policy.键、phases.阶段.declared_days 等长度、filing_items.键）",
+            "不是可记录出处的值（应为 policy.键、policy.exclusions.所列排除情形、"
+            "phases.阶段.declared_days 等长度、filing_items.键）",
         )
     if source.kind == "default":
         if source.notice is not None or not source.why:

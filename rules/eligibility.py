@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from typing import Any, Literal
 
-from calendars.cyclefile import PolicySpec
+from calendars.cyclefile import Exclusion, PolicySpec
 from rules.idcard import InvalidIdNumber, parse_id_number
 from rules.retirement import MissingInput, retirement_for
 
@@ -51,9 +51,31 @@ class Applicant:
     # 乡村单位人才: not a condition to declare, but counted in a senior committee's village
     # quota (001 三(二), models.committees.village_quota_shortfalls).
     village_unit: bool = False
+    # The level sought (初级/中级/副高级/正高级): from the application, not the applicant's word.
+    level_sought: str | None = None
+    # 000 二(三)2: the employing unit's level (a provincial or city unit needs county-level
+    # service for a senior title), the years served at county level or below, and whether the
+    # unit is one the clause exempts (艰苦条件单位, 各类企业, 甘南/临夏州属单位).
+    unit_level: Literal["province", "city", "county"] | None = None
+    county_service_years: float | None = None
+    county_service_exempt: bool = False
+    # 003 附件3 三: the skill level held (高级工/技师/高级技师) and the years of skilled work since.
+    skill_level: Literal["高级工", "技师", "高级技师"] | None = None
+    skill_years: float | None = None
+    # 破格 (003 附件3 五(一)): declared as an exceptional promotion, and the years in the lower post.
+    exceptional: bool = False
+    lower_post_years: float | None = None
 
 
-FACT_FIELDS = frozenset(f.name for f in fields(Applicant)) - {"id_number"}
+FACT_FIELDS = frozenset(f.name for f in fields(Applicant)) - {"id_number", "level_sought"}
+SENIOR_LEVELS = ("副高级", "正高级")
+# 003 附件3 三: the title each skill level leads to, and the field of policy.skilled_worker_years
+# holding the years of skilled work it needs.
+SKILL_PATH: dict[str, tuple[str, str]] = {
+    "高级工": ("初级", "junior"),
+    "技师": ("中级", "intermediate"),
+    "高级技师": ("副高级", "deputy_senior"),
+}
 
 
 @dataclass(frozen=True)
@@ -95,11 +117,14 @@ def _required_date(value: Any, key: str) -> dt.date:
         raise FactsError(f"{key} 不是有效日期：{value!r}") from None
 
 
-def applicant_from_facts(id_number: str, facts: dict[str, Any] | None) -> Applicant:
+def applicant_from_facts(
+    id_number: str, facts: dict[str, Any] | None, *, level_sought: str | None = None
+) -> Applicant:
     """The applicant's declared facts (stored as JSON) as the rules' input; unknown keys and
-    bad dates are refused by name rather than ignored."""
+    bad dates are refused by name rather than ignored. ``level_sought`` is the application's."""
     values: dict[str, Any] = dict(facts or {})
-    unknown = set(values) - FACT_FIELDS
+    values["level_sought"] = level_sought
+    unknown = set(values) - FACT_FIELDS - {"level_sought"}
     if unknown:
         raise FactsError(f"不认识的申报事项：{', '.join(sorted(unknown))}")
     for key in ("disciplinary_until", "series_transfer_on", "barred_until"):
@@ -174,30 +199,42 @@ def retirement(applicant: Applicant, policy: PolicySpec, year: int) -> list[Find
     ]
 
 
+def _excluded(applicant: Applicant, key: Exclusion, on: dt.date) -> Finding | None:
+    """Whether ``applicant`` falls under exclusion ``key`` (the cycle file's words for it are
+    in its provenance: ``policy.exclusions.KEY``)."""
+    if key == "civil_servant" and applicant.civil_servant:
+        return Finding(key, "公务员（含参照公务员法管理人员）不能申报职称评审")
+    if key == "retired" and applicant.retired:
+        return Finding(key, "离退休人员不能申报职称")
+    if key == "not_transferred" and not applicant.transferred_in:
+        return Finding(key, "未办理正式调入手续，不予受理")
+    if key == "under_review" and applicant.summoned_or_under_review:
+        return Finding(key, "受纪检监察部门约谈或审查未结束，当年不得申报")
+    until = applicant.disciplinary_until
+    if key == "disciplinary_period" and until is not None and until >= on:
+        return Finding(key, f"处分影响期至 {until.isoformat()}，期内不得申报")
+    if (
+        key == "failed_last_year"
+        and applicant.failed_last_year
+        and not applicant.new_achievement_since_last_year
+    ):
+        return Finding(key, "上年度评审未通过且此后未取得新业绩，不得申报")
+    if key == "one_committee_per_year" and applicant.other_committees_this_year:
+        return Finding(key, "同一年度只能选择1个评委会申报")
+    if key == "continuing_education" and not applicant.continuing_education_done:
+        return Finding(key, "未按要求完成继续教育，不得申报")
+    return None
+
+
+def exclusions_on(policy: PolicySpec) -> tuple[Exclusion, ...]:
+    """The exclusions this cycle applies: those its file lists (none when it lists none)."""
+    return tuple(policy.exclusions or ())
+
+
 def status(applicant: Applicant, policy: PolicySpec, year: int, on: dt.date) -> list[Finding]:
-    """The exclusions of 000 七(三) and 004 一."""
-    out = []
-    if applicant.civil_servant:
-        out.append(Finding("civil_servant", "公务员（含参照公务员法管理人员）不能申报职称评审"))
-    if applicant.retired:
-        out.append(Finding("retired", "离退休人员不能申报职称"))
-    if not applicant.transferred_in:
-        out.append(Finding("not_transferred", "未办理正式调入手续，不予受理"))
-    if applicant.summoned_or_under_review:
-        out.append(Finding("under_review", "受纪检监察部门约谈或审查未结束，当年不得申报"))
-    if applicant.disciplinary_until and applicant.disciplinary_until >= on:
-        out.append(
-            Finding(
-                "disciplinary_period",
-                f"处分影响期至 {applicant.disciplinary_until.isoformat()}，期内不得申报",
-            )
-        )
-    if applicant.failed_last_year and not applicant.new_achievement_since_last_year:
-        out.append(Finding("failed_last_year", "上年度评审未通过且此后未取得新业绩，不得申报"))
-    if applicant.other_committees_this_year:
-        out.append(Finding("one_committee_per_year", "同一年度只能选择1个评委会申报"))
-    if not applicant.continuing_education_done:
-        out.append(Finding("continuing_education", "未按要求完成继续教育，不得申报"))
+    """The exclusions the cycle's file lists (each with its clause in the file's provenance),
+    an integrity bar from our records, and the series-transfer wait."""
+    out = [f for key in exclusions_on(policy) if (f := _excluded(applicant, key, on))]
     if applicant.barred_until and applicant.barred_until >= on:
         why = f"（{applicant.bar_reason}）" if applicant.bar_reason else ""
         out.append(
@@ -219,6 +256,94 @@ def status(applicant: Applicant, policy: PolicySpec, year: int, on: dt.date) -> 
                 )
             )
     return out
+
+
+def county_service(applicant: Applicant, policy: PolicySpec) -> list[Finding]:
+    """000 二(三)2: a senior title for staff of provincial and city units needs the policy's
+    years of service at county level or below (艰苦条件单位, enterprises and the other units the
+    clause names are exempt). A fact not declared (the unit's level, the years) refuses no
+    one: the unit checks it at review, and the finding says so without blocking."""
+    needed = policy.county_service_years_senior
+    if (
+        needed is None
+        or applicant.level_sought not in SENIOR_LEVELS
+        or applicant.unit_level == "county"
+        or applicant.county_service_exempt
+    ):
+        return []
+    if applicant.unit_level is None or applicant.county_service_years is None:
+        return [
+            Finding(
+                "county_service_unknown",
+                f"省、市属单位晋升高级职称须有县及县以下单位{needed}年以上服务或工作经历；"
+                "申报信息未写单位层级或基层服务年限，由用人单位审核时核实",
+                blocking=False,
+            )
+        ]
+    if applicant.county_service_years < needed:
+        return [
+            Finding(
+                "county_service",
+                f"省、市属单位晋升高级职称须有县及县以下单位{needed}年以上服务或工作经历"
+                f"（申报 {applicant.county_service_years:g} 年）",
+            )
+        ]
+    return []
+
+
+def skilled_worker(applicant: Applicant, policy: PolicySpec) -> list[Finding]:
+    """003 附件3 三: after 高级工 / 技师 / 高级技师, the policy's years of skilled work before
+    the 初级 / 中级 / 副高级 title each leads to. Only for an applicant who declares a skill
+    level and seeks the title it leads to; years not declared refuse no one (the unit checks)."""
+    years = policy.skilled_worker_years
+    if years is None or applicant.skill_level is None:
+        return []
+    title, field_name = SKILL_PATH[applicant.skill_level]
+    if applicant.level_sought != title:
+        return []
+    needed: int = getattr(years, field_name)
+    if applicant.skill_years is None:
+        return [
+            Finding(
+                "skilled_worker_years_unknown",
+                f"取得{applicant.skill_level}后须从事相应技术技能工作满{needed}年；"
+                "申报信息未写年限，由用人单位审核时核实",
+                blocking=False,
+            )
+        ]
+    if applicant.skill_years < needed:
+        return [
+            Finding(
+                "skilled_worker_years",
+                f"取得{applicant.skill_level}后须从事相应技术技能工作满{needed}年才能申报{title}"
+                f"职称（申报 {applicant.skill_years:g} 年）",
+            )
+        ]
+    return []
+
+
+def exceptional(applicant: Applicant, policy: PolicySpec) -> list[Finding]:
+    """破格晋升 (003 附件3 五(一)): at least the policy's years in the lower post. Years not
+    declared refuse no one (the unit checks)."""
+    needed = policy.exceptional_lower_post_years
+    if needed is None or not applicant.exceptional:
+        return []
+    if applicant.lower_post_years is None:
+        return [
+            Finding(
+                "exceptional_lower_post_unknown",
+                f"破格申报须在低一级岗位聘用满{needed}年；申报信息未写年限，由用人单位审核时核实",
+                blocking=False,
+            )
+        ]
+    if applicant.lower_post_years < needed:
+        return [
+            Finding(
+                "exceptional_lower_post",
+                f"破格申报须在低一级岗位聘用满{needed}年以上（申报 {applicant.lower_post_years:g} 年）",
+            )
+        ]
+    return []
 
 
 def achievements(applicant: Applicant, policy: PolicySpec) -> list[Finding]:
@@ -279,6 +404,11 @@ def check(applicant: Applicant, policy: PolicySpec, *, year: int, on: dt.date) -
     found = identity(applicant, on)
     if not found:
         found = retirement(applicant, policy, year) + status(applicant, policy, year, on)
+        found += (
+            county_service(applicant, policy)
+            + skilled_worker(applicant, policy)
+            + exceptional(applicant, policy)
+        )
         found += (
             achievements(applicant, policy)
             + papers(applicant, policy, year)

@@ -246,6 +246,27 @@ POLICY = [
     ("pingliang-engineering-2022", "committees_finish_by", dt.date(2022, 12, 20), "002 一"),
     ("pingliang-engineering-2022", "series_transfer_min_years", 1, "002 申报条件(五)"),
     ("gansu-2024", "return_limit", 3, "004 三(四)"),
+    ("gansu-2024", "skilled_worker_years.deputy_senior", 4, "carried: 003 附件3 三"),
+    ("gansu-2019", "exclusions", ["civil_servant"], "001 二(五)3(2)"),
+    (
+        "gansu-hr-training-2020",
+        "exclusions",
+        [
+            "not_transferred",
+            "failed_last_year",
+            "under_review",
+            "disciplinary_period",
+            "one_committee_per_year",
+        ],
+        "000 七(三)1、2、4、5, 二(三)6",
+    ),
+    ("gansu-hr-training-2020", "county_service_years_senior", 1, "000 二(三)2"),
+    ("pingliang-2021", "exclusions", [], "the attachments list none"),
+    ("pingliang-2021", "skilled_worker_years.junior", 2, "003 附件3 三"),
+    ("pingliang-2021", "skilled_worker_years.intermediate", 3, "003 附件3 三"),
+    ("pingliang-2021", "skilled_worker_years.deputy_senior", 4, "003 附件3 三"),
+    ("pingliang-2021", "exceptional_lower_post_years", 1, "003 附件3 五(一)"),
+    ("pingliang-engineering-2022", "exclusions", ["continuing_education"], "002 申报条件(四)"),
     ("jiayuguan-2024", "return_limit", 3, "004 三(四), inherited from gansu-2024"),
     ("jiayuguan-2024", "result_publicity_min_days", 5, "004 三(七)"),
     ("jiayuguan-2024", "committees_finish_by", dt.date(2024, 12, 20), "004 附件1 备注1"),
@@ -428,6 +449,7 @@ FINDINGS = {
         ("error", "date_not_stated", "committee_review"),
         ("info", "value_carried", None),  # the village quota (001 三(二))
         ("info", "retirement_check_off", None),  # no reference day stated
+        ("info", "exclusions_off", None),  # the attachments list no one who may not declare
     },
     "pingliang-engineering-2022": {
         ("error", "date_not_stated", "declaration"),

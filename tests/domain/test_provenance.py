@@ -14,12 +14,13 @@ import pytest
 from calendars.cyclefile import (
     CycleSpec,
     PlagiarismSpec,
+    SkilledWorkerYears,
     bundled_cycle,
     bundled_cycles_dir,
     load_cycle,
     provenance_paths,
 )
-from tests.domain.notices import notice_text
+from tests.domain.notices import clause_text, notice_text
 
 CYCLES = sorted(p.stem for p in bundled_cycles_dir().glob("*.yaml"))
 CHINESE_DIGITS = "零一二三四五六七八九十"
@@ -50,10 +51,16 @@ def values_at(spec: CycleSpec, path: str) -> list[object]:
         stated = (item.within_workdays, item.before_days, item.last_day)
         # A reference to a phase's edge ("issuance.last_day") is ours, not the notice's words.
         return [v for v in stated if v is not None and not isinstance(v, str)]
+    if parts[:2] == ["policy", "exclusions"]:
+        return []  # a kind of person excluded: the quote says it in words, not a number
     holder: object = spec.policy if parts[0] == "policy" else spec.phases[parts[1]]
     value = getattr(holder, parts[-1])
     if isinstance(value, PlagiarismSpec):
         return [value.core, value.provincial]
+    if isinstance(value, SkilledWorkerYears):
+        return [value.junior, value.intermediate, value.deputy_senior]
+    if isinstance(value, bool):
+        return []  # a rule that applies (service-rules): the quote states it in words
     return [value]
 
 
@@ -77,6 +84,18 @@ def untraced(spec: CycleSpec) -> list[str]:
         if source.quote not in notice_text(source.notice):
             problems.append(f"{path}: 引文不在通知 {source.notice} 中：{source.quote}")
             continue
+        assert source.clause is not None
+        clause = clause_text(source.notice, source.clause)
+        if clause is None:
+            problems.append(f"{path}: 通知 {source.notice} 没有条款 {source.clause}")
+            continue
+        if source.quote not in clause:
+            problems.append(
+                f"{path}: 引文不在所引条款 {source.notice} {source.clause} 中：{source.quote}"
+            )
+            continue
+        if source.applies is not None and source.applies not in notice_text(source.notice):
+            problems.append(f"{path}: 适用范围的依据不在通知 {source.notice} 中：{source.applies}")
         for value in values_at(spec, path):
             if not any(form in source.quote for form in renderings(value)):
                 problems.append(
