@@ -119,6 +119,9 @@ class PhaseSpec(_Strict):
     overlaps: list[str] = Field(default_factory=list)
     quote: str | None = None
     note: str | None = None
+    # The review level this phase is the window of (``unit`` or ``department``): that level's
+    # returns, resubmissions and forwarding close at its end (002 一: Pingliang's city review).
+    level: Literal["unit", "department"] | None = None
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -247,6 +250,10 @@ class FilingItem(_Strict):
     last_day: Moment = None
     responsible: str | None = None
     note: str | None = None
+    # Filed by each department (004 三(四): every 行业主管部门 sends its 汇总表), not once.
+    per_department: bool = False
+    # A filing after the deadline is refused (004 三(四) "逾期未审核报送，不再单独受理").
+    late_refused: bool = False
 
     @field_validator("last_day", mode="before")
     @classmethod
@@ -349,6 +356,20 @@ class PolicySpec(_Strict):
     county_service_years_senior: int | None = None
     skilled_worker_years: SkilledWorkerYears | None = None
     exceptional_lower_post_years: int | None = None
+    # Returns count towards ``return_limit`` from 0时 of this day on (002 五(六) "9月30日后"); null:
+    # every return counts (004 三(四)).
+    return_count_from: dt.date | None = None
+    # 004 四(一): 破格晋升/基层有效/艰苦单位 applicants need a staff-meeting collective review
+    # (职工大会集体评议) recorded before recommendation, and a longer, wider unit publicity of
+    # this many working days; null (004 states no length) only flags it.
+    collective_review_required: bool | None = None
+    special_category_publicity_min_workdays: int | None = None
+    # 004 三(三): the unit's 公示结果报告 after publicity without objection, before the
+    # department forwards the application.
+    publicity_report_required: bool | None = None
+    # 002 二, 004 二(二): staff of central-government units (and, in 002, out-of-province branches)
+    # carry a commissioned-review letter (委托函) before they go to a committee.
+    commission_letter_required: bool | None = None
 
 
 # Where a value comes from (issue 16): ``stated`` by this cycle's notice, ``carried`` from

@@ -5,6 +5,7 @@ from models.application import Application, AuditEvent, Person
 from models.certificate import Certificate
 from models.committees import CommitteeMeeting
 from models.cycle import Committee, Cycle, CycleEvent, Phase, PhaseExtension
+from models.documents import ApplicationDocument, MeetingRecord
 from models.filing import FilingRecord
 from models.forecast import ForecastEvaluation
 from models.org import Organisation, OrgKind
@@ -15,6 +16,7 @@ __all__ = [
     "Account",
     "AccountSession",
     "Application",
+    "ApplicationDocument",
     "AuditEvent",
     "Certificate",
     "Committee",
@@ -24,6 +26,7 @@ __all__ = [
     "Escalation",
     "FilingRecord",
     "ForecastEvaluation",
+    "MeetingRecord",
     "Message",
     "Organisation",
     "OrgKind",

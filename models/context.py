@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, select
 
 from calendars.beijing import beijing_text
 from calendars.cyclefile import PolicySpec, PushMonth
+from calendars.workdays import day_start
 from models.cycle import Cycle, Phase
 from models.refusals import RefusalCode, Refused
 
@@ -35,6 +36,8 @@ class CycleContext:
     policy: dict[str, Any]
     rules: PolicySpec
     push_months: tuple[PushMonth, ...] = ()
+    # The phase each review level works in, where the cycle file says so (``level:``).
+    levels: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, cycle_id: str) -> CycleContext:
@@ -59,7 +62,14 @@ class CycleContext:
         windows = {p.key: Window(p.key, p.title, p.start, p.end) for p in phases}
         policy = dict(cycle.spec.get("policy", {}))
         pushes = tuple(PushMonth.model_validate(m) for m in cycle.spec.get("push_months") or [])
-        return cls(cycle_id, cycle.year, windows, policy, PolicySpec.model_validate(policy), pushes)
+        levels: dict[str, str] = {}
+        for key, phase in (cycle.spec.get("phases") or {}).items():
+            level = (phase or {}).get("level")
+            if level and key in windows:
+                levels.setdefault(level, key)
+        return cls(
+            cycle_id, cycle.year, windows, policy, PolicySpec.model_validate(policy), pushes, levels
+        )
 
     def window(self, key: str) -> Window:
         if key not in self.windows:
@@ -75,13 +85,19 @@ class CycleContext:
         return value
 
     def level_window(self, level: str) -> Window:
-        """The window a review level works in: units from the opening of declaration to the
-        end of unit review; departments until their own phase's end where the cycle has one."""
+        """The window a review level works in: the phase the cycle file marks with that
+        ``level`` (Pingliang 2022's city review, ``level: department``, to 10/31); otherwise
+        units and departments alike from the opening of declaration to the end of unit review."""
+        if level in self.levels:
+            return self.windows[self.levels[level]]
         declaration = self.window("declaration")
-        if level == "department" and "department_review" in self.windows:
-            return self.windows["department_review"]
         unit = self.window("unit_review")
         return Window(unit.key, unit.title, declaration.start, unit.end)
+
+    def counted_from(self) -> dt.datetime | None:
+        """Where the cycle counts returns from a day on (002 五(六)): 0时 of that day, Beijing."""
+        day = self.rules.return_count_from
+        return None if day is None else day_start(day)
 
 
 def require_open(window: Window, now: dt.datetime, action: str) -> None:

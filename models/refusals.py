@@ -22,6 +22,10 @@ class RefusalCode(StrEnum):
     reason_required = "reason_required"  # the action needs written reasons
     publicity_ended = "publicity_ended"  # result publicity is over: no more objections
     past_push_month = "past_push_month"  # the series' push month is over (may be early, not late)
+    document_missing = "document_missing"  # a document the rules require first is not recorded
+    already_recorded = "already_recorded"  # the application already carries that document
+    publicity_not_over = "publicity_not_over"  # unit publicity still runs: no publicity report yet
+    recording_missing = "recording_missing"  # a video defence's recording is not referenced
     # A whole action refused (raised as ``Refused``).
     no_cycle = "no_cycle"
     no_phase = "no_phase"
@@ -40,6 +44,8 @@ class RefusalCode(StrEnum):
     past_finish_by = "past_finish_by"
     no_filing_item = "no_filing_item"
     already_filed = "already_filed"
+    filing_late = "filing_late"  # past the item's deadline, and late filings are not accepted
+    no_department = "no_department"  # a per-department item filed without its department
     extension_unexplained = "extension_unexplained"
     no_end = "no_end"
     already_closed = "already_closed"

@@ -10,19 +10,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pendulum
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from calendars.beijing import BEIJING, beijing_text
 from calendars.workdays import day_end
-from models.application import Application, Person
+from models import documents
+from models.application import Application, AuditEvent, Person
 from models.committees import GRANTED, RECOMMENDED, village_quota_shortfalls
 from models.context import CycleContext, Window, require_open
 from models.cycle import Committee
+from models.documents import DOCUMENT_LABELS, DocumentKind
 from models.org import OrgKind
 from models.refusals import Refusal, RefusalCode, Refused
 from models.settings import workday_calendar
-from models.states import ACTIONS, LABELS, Status
+from models.states import ACTIONS, DOCUMENT_STATES, LABELS, Status
 from models.transitions import CHUNK, note, transition
 from rules.eligibility import FactsError, applicant_from_facts, check
 from rules.push import push_month_last_day, push_month_of
@@ -56,6 +58,7 @@ class _Row:
     result_publicity_ends: dt.datetime | None
     person_id: str
     facts: dict[str, Any] | None
+    unit_publicity_ends: dt.datetime | None
 
 
 def _rows(session: Session, cycle_id: str, ids: Sequence[int]) -> dict[int, _Row]:
@@ -71,6 +74,7 @@ def _rows(session: Session, cycle_id: str, ids: Sequence[int]) -> dict[int, _Row
             col(Application.result_publicity_ends),
             col(Application.person_id),
             col(Application.facts),
+            col(Application.unit_publicity_ends),
         ).where(col(Application.cycle_id) == cycle_id, col(Application.id).in_(ids[i : i + CHUNK]))
         for row in session.execute(stmt):
             found[row[0]] = _Row(*row)
@@ -273,16 +277,21 @@ def return_for_changes(
         )
     ctx = CycleContext.load(session, cycle_id)
     limit = int(ctx.policy_value("return_limit"))
+    since = ctx.counted_from()
+    counted = _returns_since(session, cycle_id, ids, since) if since is not None else {}
+    day = ctx.rules.return_count_from
+    counting = f"{day.year}年{day.month}月{day.day}日起" if day is not None else ""
 
     def check(row: _Row) -> Refusal | None:
         level = "department" if row.status == Status.department_review else "unit"
         closed = _window_refusal(ctx.level_window(level), now, "退回")
         if closed:
             return closed
-        if row.locked or row.return_count >= limit:
+        returns = row.return_count if since is None else counted.get(row.id, 0)
+        if row.locked or returns >= limit:
             return Refusal(
                 RefusalCode.return_limit,
-                f"已退回 {row.return_count} 次，达到上限 {limit} 次：申报材料已锁定，请按现有材料作出决定",
+                f"{counting}已退回 {returns} 次，达到上限 {limit} 次：申报材料已锁定，请按现有材料作出决定",
             )
         return None
 
@@ -315,6 +324,26 @@ def return_for_changes(
             },
         )
     return outcome
+
+
+def _returns_since(
+    session: Session, cycle_id: str, ids: Sequence[int], since: dt.datetime
+) -> dict[int, int]:
+    """Each application's returns at or after ``since`` (002 五(六) counts from 9/30 on)."""
+    counts: dict[int, int] = {}
+    for i in range(0, len(ids), CHUNK):
+        stmt = (
+            select(col(AuditEvent.application_id), func.count())
+            .where(
+                col(AuditEvent.cycle_id) == cycle_id,
+                col(AuditEvent.action) == "return",
+                col(AuditEvent.at) >= since,
+                col(AuditEvent.application_id).in_(ids[i : i + CHUNK]),
+            )
+            .group_by(col(AuditEvent.application_id))
+        )
+        counts.update({app_id: int(n) for app_id, n in session.execute(stmt)})
+    return counts
 
 
 def _unlocked(session: Session, cycle_id: str, ids: Sequence[int]) -> set[int]:
@@ -379,11 +408,47 @@ def recommend(
     warns where a senior committee's series falls short of the village quota."""
     ctx = CycleContext.load(session, cycle_id)
     window = ctx.level_window("unit")
+    special: set[int] = set()
+    reviewed: set[int] = set()
+    if ctx.rules.collective_review_required:
+        special = documents.special_category(session, cycle_id, ids)
+        reviewed = documents.with_document(
+            session, cycle_id, special, DocumentKind.collective_review
+        )
+
+    def check(row: _Row) -> Refusal | None:
+        if row.id in special and row.id not in reviewed:
+            return Refusal(
+                RefusalCode.document_missing,
+                "破格晋升、基层有效、艰苦单位等类别的申报人须先经职工大会集体评议并登记，方可推荐",
+            )
+        return None
+
     outcome = _move(
-        session, cycle_id, ids, "recommend", now=now, actor=actor, window=window, what="审核推荐"
+        session,
+        cycle_id,
+        ids,
+        "recommend",
+        now=now,
+        actor=actor,
+        window=window,
+        what="审核推荐",
+        check=check,
     )
+    outcome.warnings += _special_publicity_warnings(ctx, special & set(outcome.done))
     outcome.warnings += _village_warnings(session, ctx, outcome.done, RECOMMENDED)
     return outcome
+
+
+def _special_publicity_warnings(ctx: CycleContext, special: set[int]) -> list[str]:
+    """004 四(一) asks a longer, wider unit publicity for these applicants but gives no length:
+    with none in the cycle's policy it is a reminder, never a block."""
+    if not special or ctx.rules.special_category_publicity_min_workdays is not None:
+        return []
+    return [
+        f"{len(special)} 名破格晋升、基层有效、艰苦单位等类别的申报人：单位公示应适当延长公示期、"
+        "扩大公示范围（本周期未规定天数，请单位把握）"
+    ]
 
 
 def _village_warnings(
@@ -433,6 +498,11 @@ def forward(
     before the series' push month where the cycle sets one."""
     ctx = CycleContext.load(session, cycle_id)
     deadlines = _push_deadlines(session, ctx)
+    missing = _missing_before_committee(session, ctx, ids)
+
+    def check(row: _Row) -> Refusal | None:
+        return missing.get(row.id) or _past_push_month(ctx, deadlines, row, now)
+
     return _move(
         session,
         cycle_id,
@@ -442,8 +512,38 @@ def forward(
         actor=actor,
         window=ctx.level_window("department"),
         what="报送",
-        check=lambda row: _past_push_month(ctx, deadlines, row, now),
+        check=check,
     )
+
+
+def _missing_before_committee(
+    session: Session, ctx: CycleContext, ids: Sequence[int]
+) -> dict[int, Refusal]:
+    """What an application must carry before it goes to a committee, where the cycle's
+    policy requires it: the unit's publicity report (004 三(三)) and, for central-government
+    units' staff, the commissioned-review letter (002 二, 004 一)."""
+    out: dict[int, Refusal] = {}
+    if ctx.rules.commission_letter_required:
+        needed = documents.commissioned(session, ctx.cycle_id, ids)
+        have = documents.with_document(
+            session, ctx.cycle_id, needed, DocumentKind.commission_letter
+        )
+        for app_id in needed - have:
+            out[app_id] = Refusal(
+                RefusalCode.document_missing,
+                "中央在甘单位（或外省单位分支机构）人员须有经省人社厅审核同意的委托函，方可报送评委会",
+            )
+    if ctx.rules.publicity_report_required:
+        have = documents.with_document(session, ctx.cycle_id, ids, DocumentKind.publicity_report)
+        for app_id in set(ids) - have:
+            out.setdefault(
+                app_id,
+                Refusal(
+                    RefusalCode.document_missing,
+                    "用人单位尚未出具公示结果报告（公示无异议后出具），不能报送评委会",
+                ),
+            )
+    return out
 
 
 def refuse(
@@ -472,10 +572,19 @@ def record_result(
     publicity for the cycle's number of days, counted from the next day."""
     ctx = CycleContext.load(session, cycle_id)
     windows = _committee_windows(session, cycle_id)
+    unrecorded = documents.unrecorded_video_defences(session, cycle_id)
 
     def check(row: _Row) -> Refusal | None:
         window = windows.get(row.committee_id)
-        return _window_refusal(window, now, "录入评审结果") if window else None
+        if window and (closed := _window_refusal(window, now, "录入评审结果")):
+            return closed
+        if (meeting := unrecorded.get(row.committee_id)) is not None:
+            return Refusal(
+                RefusalCode.recording_missing,
+                f"{meeting.held_on.isoformat()} 的视频答辩须全程录像保存：会议记录尚未登记录像存放位置，"
+                "不能录入评审结果",
+            )
+        return None
 
     values: dict[str, object] = {}
     if passed:
@@ -588,6 +697,86 @@ def withdraw(
     return _move(session, cycle_id, ids, "withdraw", now=now, actor=actor, reason=reason)
 
 
+def record_document(
+    session: Session,
+    cycle_id: str,
+    ids: Sequence[int],
+    kind: DocumentKind,
+    *,
+    now: dt.datetime,
+    actor: str,
+    reference: str,
+) -> Outcome:
+    """A unit or office records a document the applications carry (who, when, its reference:
+    the meeting's date and votes, the report's or the letter's number), once each: the
+    collective review before recommendation, the publicity report once unit publicity is over
+    (for 破格/基层有效/艰苦单位 applicants, over its longer length where the cycle sets one),
+    the commissioned-review letter before the committee. Nothing changes status."""
+    label = DOCUMENT_LABELS[kind]
+    if not reference or not reference.strip():
+        return _refuse_all(
+            ids, Refusal(RefusalCode.reason_required, f"登记{label}须写明文号或会议情况")
+        )
+    ctx = CycleContext.load(session, cycle_id)
+    rows = _rows(session, cycle_id, ids)
+    have = documents.with_document(session, cycle_id, list(rows), kind)
+    states = DOCUMENT_STATES[kind.value]
+    publicity_over = (
+        _publicity_over(session, ctx, rows, now) if kind == DocumentKind.publicity_report else {}
+    )
+    outcome = Outcome()
+    for app_id in dict.fromkeys(ids):
+        row = rows.get(app_id)
+        if row is None:
+            why = Refusal(RefusalCode.no_application, f"本周期没有编号为 {app_id} 的申报")
+        elif Status(row.status) not in states:
+            why = Refusal(
+                RefusalCode.wrong_status,
+                f"当前状态为“{LABELS[Status(row.status)]}”，不能登记{label}",
+            )
+        elif app_id in have:
+            why = Refusal(RefusalCode.already_recorded, f"已登记{label}，不重复登记")
+        elif kind == DocumentKind.publicity_report and (ends := publicity_over[app_id]) > now:
+            why = Refusal(
+                RefusalCode.publicity_not_over,
+                f"单位公示至 {beijing_text(ends)} 结束，公示期满无异议后方可出具公示结果报告",
+            )
+        else:
+            outcome.done.append(app_id)
+            continue
+        outcome.refusals[app_id] = why
+    documents.add_documents(
+        session, cycle_id, outcome.done, kind, reference=reference.strip(), by=actor, now=now
+    )
+    return outcome
+
+
+def _publicity_over(
+    session: Session, ctx: CycleContext, rows: dict[int, _Row], now: dt.datetime
+) -> dict[int, dt.datetime]:
+    """When each application's unit publicity ends: its stored end, or for 破格/基层有效/艰苦单位
+    applicants the cycle's longer length counted from the day it went on publicity."""
+    ends = {i: r.unit_publicity_ends or now for i, r in rows.items()}
+    longer = ctx.rules.special_category_publicity_min_workdays
+    if longer is None:
+        return ends
+    special = documents.special_category(session, ctx.cycle_id, list(rows))
+    if not special:
+        return ends
+    started = session.execute(
+        select(col(AuditEvent.application_id), func.min(col(AuditEvent.at)))
+        .where(
+            col(AuditEvent.cycle_id) == ctx.cycle_id,
+            col(AuditEvent.action) == "start_unit_publicity",
+            col(AuditEvent.application_id).in_(sorted(special)),
+        )
+        .group_by(col(AuditEvent.application_id))
+    )
+    for app_id, at in started:
+        ends[app_id] = max(ends[app_id], unit_publicity_end(at, int(longer)))
+    return ends
+
+
 def _local_day(now: dt.datetime) -> dt.date:
     return pendulum.instance(now).in_timezone(BEIJING).date()
 
@@ -622,7 +811,8 @@ _COMMITTEE = frozenset({"committee"})
 
 # Every action by name, in the order of the workflow: the one vocabulary of the CLI and the
 # dashboard. A refusal or withdrawal without words gets the usual ones; return, object and
-# revoke need their own.
+# revoke need their own, and recording a document (collective_review, publicity_report,
+# commission_letter) takes its reference (文号、会议情况) as the reason.
 ACTION_TABLE: tuple[Action, ...] = (
     Action(
         "submit",
@@ -649,6 +839,30 @@ ACTION_TABLE: tuple[Action, ...] = (
         "审核推荐",
         lambda s, c, ids, now, actor, reason: recommend(s, c, ids, now=now, actor=actor),
         _UNITS,
+    ),
+    Action(
+        "collective_review",
+        "登记职工大会集体评议",
+        lambda s, c, ids, now, actor, reason: record_document(
+            s, c, ids, DocumentKind.collective_review, now=now, actor=actor, reference=reason
+        ),
+        _UNITS,
+    ),
+    Action(
+        "publicity_report",
+        "出具公示结果报告",
+        lambda s, c, ids, now, actor, reason: record_document(
+            s, c, ids, DocumentKind.publicity_report, now=now, actor=actor, reference=reason
+        ),
+        _UNITS,
+    ),
+    Action(
+        "commission_letter",
+        "登记委托函",
+        lambda s, c, ids, now, actor, reason: record_document(
+            s, c, ids, DocumentKind.commission_letter, now=now, actor=actor, reference=reason
+        ),
+        _OFFICES,
     ),
     Action(
         "forward",

@@ -110,6 +110,25 @@ ACTIONS: dict[str, tuple[frozenset[Status], Status]] = {
     ),
 }
 
+# Where an application may be when a unit or office records a document it carries
+# (models.documents): the collective review before recommendation, the publicity report once
+# unit publicity is over, the commissioned-review letter before the committee.
+DOCUMENT_STATES: dict[str, frozenset[Status]] = {
+    "collective_review": frozenset({S.submitted, S.unit_review, S.returned}),
+    "publicity_report": frozenset({S.unit_publicity, S.department_review}),
+    "commission_letter": frozenset(
+        {
+            S.draft,
+            S.submitted,
+            S.unit_review,
+            S.returned,
+            S.recommended,
+            S.unit_publicity,
+            S.department_review,
+        }
+    ),
+}
+
 # What "through the phase" means for each top-level phase: the states an application has reached.
 _DECIDED = FINAL | {S.result_publicity, S.objection}
 THROUGH: dict[str, frozenset[Status]] = {

@@ -17,16 +17,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from models import services
+from models import documents, services
 from models.application import Application
 from models.committees import plan_meeting
+from models.context import CycleContext
 from models.cycle import Committee
 from models.db import session_scope
+from models.documents import DocumentKind, record_meeting
+from models.filing import record_filing
 from models.org import Organisation
+from models.plans import stored_plan
 from models.refusals import RefusalCode, Refused
 from models.states import Status
 from simulation.behaviour import DAY
-from simulation.clock import Event, EventQueue, beijing_at
+from simulation.clock import Event, EventQueue, beijing_at, beijing_day
 
 # How the report groups refusals; the codes not named here count as "其他".
 REFUSAL_LABELS = {
@@ -72,15 +76,41 @@ class Actors:
             "return": lambda s: services.return_for_changes(
                 s, cycle_id, ids, now=now, actor=actor, reason=reason or ""
             ),
-            "recommend": lambda s: services.recommend(s, cycle_id, ids, now=now, actor=actor),
+            "recommend": lambda s: self._recommend(s, ids, now, actor),
             "refuse": lambda s: services.refuse(
                 s, cycle_id, ids, now=now, actor=actor, reason="不符合申报条件"
             ),
         }
         return self.act(calls[kind], kind)
 
+    def _recommend(
+        self, session: Session, ids: list[int], now: dt.datetime, actor: str
+    ) -> services.Outcome:
+        """Where the cycle asks it (004 四(一)), the unit holds its staff meeting's collective
+        review of its 破格/基层有效/艰苦单位 applicants first, then recommends. A record, not a
+        transition: nothing in the exports changes."""
+        ctx = CycleContext.load(session, self.cycle_id)
+        if ctx.rules.collective_review_required:
+            special = sorted(documents.special_category(session, self.cycle_id, ids))
+            services.record_document(
+                session,
+                self.cycle_id,
+                special,
+                DocumentKind.collective_review,
+                now=now,
+                actor=actor,
+                reference="职工大会集体评议，同意推荐",
+            )
+        return services.recommend(session, self.cycle_id, ids, now=now, actor=actor)
+
     def forward(self, now: dt.datetime) -> None:
-        """Each department forwards what is waiting with it, once a day; late ones never do."""
+        """Each department forwards what is waiting with it, once a day; late ones never do.
+        Before that, the units issue their publicity reports for what has come through unit
+        publicity (004 三(三)), and on a per-department filing item's last day every
+        department files it (the 汇总表, 004 三(四)) — late departments too: they are late
+        forwarding, not filing."""
+        self._publicity_reports(now)
+        self._department_filings(now)
         waiting: dict[int, list[int]] = defaultdict(list)
         for app_id, department in _awaiting_departments(self.cycle_id):
             if department not in self.late_departments:
@@ -95,6 +125,43 @@ class Actors:
             )
 
         return call
+
+    def _publicity_reports(self, now: dt.datetime) -> None:
+        with session_scope() as session:
+            if not CycleContext.load(session, self.cycle_id).rules.publicity_report_required:
+                return
+            waiting = [app_id for app_id, _ in _awaiting_departments(self.cycle_id)]
+            have = documents.with_document(
+                session, self.cycle_id, waiting, DocumentKind.publicity_report
+            )
+            services.record_document(
+                session,
+                self.cycle_id,
+                [i for i in waiting if i not in have],
+                DocumentKind.publicity_report,
+                now=now,
+                actor="用人单位",
+                reference="单位公示期满无异议",
+            )
+
+    def _department_filings(self, now: dt.datetime) -> None:
+        today = beijing_day(now)
+        with session_scope() as session:
+            _, plan = stored_plan(session, self.cycle_id)
+            due = [
+                item.key
+                for item in plan.filing
+                if plan.spec.filing_items[item.key].per_department and item.due_last_day == today
+            ]
+            if not due:
+                return
+            departments = _departments_with_applications(session, self.cycle_id)
+            for key in due:
+                for code in departments:
+                    with suppress(Refused):  # filed already (a rerun)
+                        record_filing(
+                            session, self.cycle_id, plan, key, by=code, now=now, department=code
+                        )
 
     def plan_meetings(self, review_first_day: dt.date, planned_at: dt.datetime) -> None:
         """Each committee meets once inside its window; the plan is recorded as an office
@@ -113,7 +180,21 @@ class Actors:
                     plan_meeting(session, self.cycle_id, key, meeting, by=organiser, now=planned_at)
 
     def meet(self, committee_id: int, now: dt.datetime) -> None:
-        """A committee decides on everything before it; some results draw an objection."""
+        """A committee defends by video and keeps the recording (001 附件1 三), decides on
+        everything before it; some results draw an objection."""
+        with session_scope() as session:
+            committee = session.get(Committee, committee_id)
+            assert committee is not None
+            record_meeting(
+                session,
+                self.cycle_id,
+                committee.key,
+                beijing_day(now),
+                video=True,
+                recording=f"视频答辩录像：{committee.key}/{beijing_day(now).isoformat()}",
+                by=committee.organiser,
+                now=now,
+            )
         ids = _before_committee(self.cycle_id, committee_id)
         passed = [i for i in ids if self.rng.random() < PASS_RATE]
         failed = [i for i in ids if i not in set(passed)]
@@ -180,6 +261,23 @@ def _awaiting_departments(cycle_id: str) -> list[tuple[int, int]]:
             )
         ).all()
     return [(app_id, department) for app_id, department in rows]
+
+
+def _departments_with_applications(session: Session, cycle_id: str) -> list[str]:
+    """The codes of the departments whose units have applications in the cycle."""
+    department = Organisation.__table__.alias("department")
+    return sorted(
+        session.execute(
+            select(department.c.code)
+            .select_from(Application)
+            .join(Organisation, col(Organisation.id) == col(Application.unit_id))
+            .join(department, department.c.id == col(Organisation.department_id))
+            .where(col(Application.cycle_id) == cycle_id)
+            .distinct()
+        )
+        .scalars()
+        .all()
+    )
 
 
 def _committee_windows(session: Session, cycle_id: str) -> list[Any]:

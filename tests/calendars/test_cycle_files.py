@@ -245,6 +245,8 @@ POLICY = [
     ("pingliang-engineering-2022", "remote_village_years_senior", 30, "002 附件1 一"),
     ("pingliang-engineering-2022", "committees_finish_by", dt.date(2022, 12, 20), "002 一"),
     ("pingliang-engineering-2022", "series_transfer_min_years", 1, "002 申报条件(五)"),
+    ("pingliang-engineering-2022", "return_count_from", dt.date(2022, 9, 30), "002 五(六)"),
+    ("pingliang-engineering-2022", "commission_letter_required", True, "002 二"),
     ("gansu-2024", "return_limit", 3, "004 三(四)"),
     ("gansu-2024", "skilled_worker_years.deputy_senior", 4, "carried: 003 附件3 三"),
     ("gansu-2019", "exclusions", ["civil_servant"], "001 二(五)3(2)"),

@@ -227,6 +227,9 @@ def test_the_openapi_document_and_its_page_are_served_locally(
         "resubmit",
         "return",
         "recommend",
+        "collective_review",
+        "publicity_report",
+        "commission_letter",
         "forward",
         "pass",
         "fail",
@@ -243,12 +246,18 @@ def test_the_openapi_document_and_its_page_are_served_locally(
 @pytest.mark.parametrize(
     ("kind", "actions"),
     [
-        ("unit", {"submit", "resubmit", "return", "recommend"}),
-        ("agency", {"submit", "resubmit", "return", "recommend"}),
+        (
+            "unit",
+            {"submit", "resubmit", "return", "recommend", "collective_review", "publicity_report"},
+        ),
+        (
+            "agency",
+            {"submit", "resubmit", "return", "recommend", "collective_review", "publicity_report"},
+        ),
         ("department", {"return", "forward"}),
         ("committee", {"pass", "fail"}),
-        ("city", {"object"}),
-        ("province", {"object"}),
+        ("city", {"object", "commission_letter"}),
+        ("province", {"object", "commission_letter"}),
         ("county", set()),
     ],
 )

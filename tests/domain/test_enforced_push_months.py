@@ -42,6 +42,17 @@ def _publicised(push_months: list[dict[str, object]], count: int) -> tuple[str, 
         ctx = CycleContext.load(session, cycle)
         assert open_unit_publicity(session, ctx, bj(2024, 9, 23, 0, 30)) == count
         assert close_unit_publicity(session, ctx, bj(2024, 9, 28, 0, 30)) == count
+        # 004 三(三): the unit's publicity report, which forwarding requires in 2024
+        report = services.record_document(
+            session,
+            cycle,
+            apps,
+            services.DocumentKind.publicity_report,
+            now=bj(2024, 9, 28, 9),
+            actor="单位",
+            reference="公示无异议",
+        )
+        assert report.done == apps
     return cycle, apps
 
 

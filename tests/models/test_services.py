@@ -224,6 +224,16 @@ def test_the_whole_path_writes_one_audit_row_per_transition() -> None:
         # Monday 9/23 + 5 working days: publicity runs to Friday 9/27 24:00.
         assert close_unit_publicity(session, ctx, bj(2024, 9, 27, 23, 0)) == 0
         assert close_unit_publicity(session, ctx, bj(2024, 9, 28, 0, 30)) == 1
+    # 004 三(三): the unit's publicity report first (a record, not a transition).
+    act(
+        services.record_document,
+        cycle,
+        [app],
+        services.DocumentKind.publicity_report,
+        now=bj(2024, 9, 29, 9),
+        actor="单位",
+        reference="公示无异议",
+    )
     act(services.forward, cycle, [app], now=bj(2024, 10, 8, 9), actor="主管部门")
     act(services.record_result, cycle, [app], passed=True, now=bj(2024, 11, 20, 10), actor="评委会")
     with session_scope() as session:
