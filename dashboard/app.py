@@ -18,7 +18,16 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dashboard import account_api, api, docs, import_pages, intake, pages, story_pages
+from dashboard import (
+    account_api,
+    api,
+    docs,
+    import_pages,
+    intake,
+    integrity_pages,
+    pages,
+    story_pages,
+)
 from dashboard.auth import MustChangePassword, NotSignedIn
 from dashboard.guard import BadRequest, RequestGuard
 from dashboard.headers import SecurityHeaders, parse_hosts
@@ -153,5 +162,6 @@ def create_app(clock: Clock | None = None, security_clock: Clock | None = None) 
     app.include_router(intake.router)
     app.include_router(pages.router)
     app.include_router(import_pages.router)
+    app.include_router(integrity_pages.router)
     app.include_router(story_pages.router)
     return app

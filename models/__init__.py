@@ -8,6 +8,7 @@ from models.cycle import Committee, Cycle, CycleEvent, Phase, PhaseExtension
 from models.documents import ApplicationDocument, MeetingRecord
 from models.filing import FilingRecord
 from models.forecast import ForecastEvaluation
+from models.integrity import IntegrityRecord
 from models.org import Organisation, OrgKind
 from models.outbox import Escalation, Message
 from models.run_failures import RunFailure
@@ -26,6 +27,7 @@ __all__ = [
     "Escalation",
     "FilingRecord",
     "ForecastEvaluation",
+    "IntegrityRecord",
     "MeetingRecord",
     "Message",
     "Organisation",

@@ -16,11 +16,12 @@ from sqlmodel import Session, col
 from calendars.beijing import BEIJING, beijing_text
 from calendars.workdays import day_end
 from models import documents
-from models.application import Application, AuditEvent, Person
+from models.application import Application, AuditEvent
 from models.committees import GRANTED, RECOMMENDED, village_quota_shortfalls
 from models.context import CycleContext, Window, require_open
 from models.cycle import Committee
 from models.documents import DOCUMENT_LABELS, DocumentKind
+from models.integrity import integrity_of
 from models.org import OrgKind
 from models.refusals import Refusal, RefusalCode, Refused
 from models.settings import workday_calendar
@@ -161,20 +162,30 @@ class _Record:
 
     barred: dict[str, tuple[dt.date, str | None]]
     failed_last_year: set[str]
+    # The level each person seeks in this cycle (the application's, for the rules on senior
+    # titles): one application per person a year.
+    levels: dict[str, str | None] = field(default_factory=dict)
 
 
 def _records(session: Session, ctx: CycleContext, people: Sequence[str]) -> _Record:
-    barred: dict[str, tuple[dt.date, str | None]] = {}
+    """The integrity records' bars (models.integrity), last year's failures and the level
+    each person seeks in this cycle, set-based."""
+    barred = {
+        pid: (found.barred_until, found.bar_reason)
+        for pid, found in integrity_of(session, people).items()
+        if found.barred_until is not None
+    }
     failed: set[str] = set()
+    levels: dict[str, str | None] = {}
     for i in range(0, len(people), CHUNK):
         chunk = list(people[i : i + CHUNK])
-        for pid, until, why in session.execute(
-            select(col(Person.id_number), col(Person.barred_until), col(Person.bar_reason)).where(
-                col(Person.id_number).in_(chunk),
-                col(Person.barred_until).is_not(None),
+        for pid, level in session.execute(
+            select(col(Application.person_id), col(Application.level_sought)).where(
+                col(Application.cycle_id) == ctx.cycle_id,
+                col(Application.person_id).in_(chunk),
             )
         ):
-            barred[pid] = (until, why)
+            levels[pid] = level
         failed.update(
             session.execute(
                 select(col(Application.person_id)).where(
@@ -184,7 +195,7 @@ def _records(session: Session, ctx: CycleContext, people: Sequence[str]) -> _Rec
                 )
             ).scalars()
         )
-    return _Record(barred, failed)
+    return _Record(barred, failed, levels)
 
 
 def _ineligible(ctx: CycleContext, row: _Row, now: dt.datetime, record: _Record) -> Refusal | None:
@@ -197,7 +208,9 @@ def _ineligible(ctx: CycleContext, row: _Row, now: dt.datetime, record: _Record)
     if row.person_id in record.failed_last_year:
         facts["failed_last_year"] = True
     try:
-        applicant = applicant_from_facts(row.person_id, facts)
+        applicant = applicant_from_facts(
+            row.person_id, facts, level_sought=record.levels.get(row.person_id)
+        )
     except FactsError as exc:
         return Refusal(RefusalCode.bad_facts, f"申报信息有误：{exc}")
     verdict = check(applicant, ctx.rules, year=ctx.year, on=_local_day(now))

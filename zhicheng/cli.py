@@ -19,6 +19,7 @@ from zhicheng.commands import (  # noqa: E402
     export,
     filing,
     imports,
+    integrity,
     outputs,
     plan,
     rules,
@@ -54,6 +55,7 @@ app.add_typer(committee.app, name="committee")
 app.add_typer(filing.app, name="filing")
 app.add_typer(account.app, name="account")
 app.add_typer(imports.app, name="import")
+app.add_typer(integrity.app, name="integrity")
 
 
 def main() -> None:

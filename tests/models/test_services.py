@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import integrity, services
+from models import services
 from models.application import Application, AuditEvent
 from models.db import session_scope
 from models.refusals import RefusalCode
@@ -359,39 +359,6 @@ def test_eligibility_is_checked_again_at_unit_review() -> None:
             )
         ).scalar_one()
     assert "约谈或审查" in reason
-
-
-def test_an_integrity_bar_follows_the_person_into_later_years() -> None:
-    import datetime as dt
-
-    from models.context import CycleContext
-
-    cycle = stored_cycle()
-    (app,) = drafts(cycle, 1)
-    with session_scope() as session:
-        person = session.get(Application, app).person_id
-        ctx = CycleContext.load(session, cycle)
-        with pytest.raises(services.Refused, match="integrity_bar_years"):
-            integrity.bar_person(
-                session, ctx, person, found_on=dt.date(2023, 11, 5), reason="2023年提供虚假业绩材料"
-            )
-        three_years = ctx.__class__(
-            ctx.cycle_id,
-            ctx.year,
-            ctx.windows,
-            ctx.policy,
-            ctx.rules.model_copy(update={"integrity_bar_years": 3}),
-        )
-        until = integrity.bar_person(
-            session,
-            three_years,
-            person,
-            found_on=dt.date(2023, 11, 5),
-            reason="2023年提供虚假业绩材料",
-        )
-    assert until == dt.date(2026, 11, 5)
-    out = act(services.submit, cycle, [app], now=bj(2024, 10, 1, 9), actor="申报人")
-    assert "2026-11-05" in out.refused[app] and "虚假业绩材料" in out.refused[app]
 
 
 def test_last_years_failure_without_new_achievement_follows_the_person() -> None:

@@ -1,0 +1,108 @@
+"""Integrity records (issue 16 item 2): an office records falsified materials (who, when,
+why); the bar is the policy's years from the day found; where the notice sets no years
+(2024), the record is kept and flagged on every later declaration, with no automatic bar."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from models import integrity, services
+from models.application import Application
+from models.context import CycleContext
+from models.db import session_scope
+from models.refusals import Refused
+from tests.factories import bj, drafts, stored_cycle
+
+pytestmark = pytest.mark.usefixtures("db")
+FOUND = dt.date(2021, 10, 1)
+
+
+def person_of(app_id: int) -> str:
+    with session_scope() as session:
+        found = session.get(Application, app_id)
+        assert found is not None
+        return found.person_id
+
+
+def record(cycle: str, person: str, *, years: int | None, found_on: dt.date = FOUND) -> int:
+    """A record made in ``cycle`` with its policy's bar set to ``years``."""
+    with session_scope() as session:
+        ctx = CycleContext.load(session, cycle)
+        ctx = dataclasses.replace(
+            ctx, rules=ctx.rules.model_copy(update={"integrity_bar_years": years})
+        )
+        made = integrity.record_falsification(
+            session,
+            ctx,
+            person,
+            found_on=found_on,
+            reason="提供虚假业绩材料",
+            by="嘉峪关市人社局（jyg-city-admin）",
+            now=bj(2021, 10, 8, 10),
+        )
+        assert made.id is not None
+        return made.id
+
+
+def submit(cycle: str, app_id: int, day: dt.date) -> services.Outcome:
+    with session_scope() as session:
+        return services.submit(
+            session, cycle, [app_id], now=bj(day.year, day.month, day.day, 9), actor="申报人"
+        )
+
+
+def test_a_bar_runs_the_policys_years_to_its_last_day() -> None:
+    cycle = stored_cycle()
+    first, second = drafts(cycle, 2)
+    person = person_of(first)
+    record(cycle, person, years=3)
+    with session_scope() as session:
+        (row,) = integrity.listed_records(session, person)
+    assert (row["bar_years"], row["barred_until"]) == (3, "2024-10-01")
+    assert row["found_on"] == "2021-10-01" and row["recorded_by"].startswith("嘉峪关市人社局")
+    refused = submit(cycle, first, dt.date(2024, 10, 1))  # the bar's last day
+    assert "2024-10-01" in refused.refused[first] and "虚假业绩材料" in refused.refused[first]
+    assert submit(cycle, first, dt.date(2024, 10, 2)).done == [first]  # the day after
+    assert submit(cycle, second, dt.date(2024, 10, 1)).done == [second]  # someone else
+
+
+def test_no_years_in_the_notice_keeps_the_record_and_flags_it_without_a_bar() -> None:
+    cycle = stored_cycle()  # jiayuguan-2024: integrity_bar_years null (004 四(三) states none)
+    (app,) = drafts(cycle, 1)
+    person = person_of(app)
+    with session_scope() as session:
+        assert CycleContext.load(session, cycle).rules.integrity_bar_years is None
+    record(cycle, person, years=None)
+    with session_scope() as session:
+        (row,) = integrity.listed_records(session, person)
+        assert row["barred_until"] is None and row["bar_years"] is None
+        warnings = integrity.declaration_warnings(session, cycle, [app])
+    assert submit(cycle, app, dt.date(2024, 9, 20)).done == [app]  # not barred
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"申报 {app}：该申报人有弄虚作假记录（2021-10-01")
+    assert "提供虚假业绩材料" in warnings[0] and "未规定停止申报年限" in warnings[0]
+
+
+def test_a_record_needs_a_known_person_a_past_day_and_a_reason() -> None:
+    cycle = stored_cycle()
+    (app,) = drafts(cycle, 1)
+    person = person_of(app)
+    with pytest.raises(Refused, match="没有身份证号为"):
+        record(cycle, "620102199001011237", years=None)
+    with pytest.raises(Refused, match="晚于今天"):
+        record(cycle, person, years=None, found_on=dt.date(2021, 10, 9))
+    with session_scope() as session, pytest.raises(Refused, match="具体情形"):
+        integrity.record_falsification(
+            session,
+            CycleContext.load(session, cycle),
+            person,
+            found_on=FOUND,
+            reason="  ",
+            by="市人社局",
+            now=bj(2021, 10, 8),
+        )
+    with session_scope() as session:
+        assert integrity.listed_records(session, person) == []
