@@ -213,3 +213,27 @@ def test_filing_status_and_record_read_the_stored_plan() -> None:
     after = runner.invoke(app, ["filing", "status", *args])
     summary = next(line for line in after.output.splitlines() if "work_summary" in line)
     assert "已按时备案" in summary
+
+
+def test_a_departments_summary_sheet_is_recorded_with_its_code() -> None:
+    from sqlmodel import select
+
+    from models.application import Application
+    from models.db import session_scope
+    from models.org import Organisation
+
+    cycle = stored_cycle()
+    (draft,) = drafts(cycle, 1)
+    with session_scope() as session:
+        unit = session.get(Organisation, session.get(Application, draft).unit_id)
+        department = session.exec(
+            select(Organisation.code).where(Organisation.id == unit.department_id)
+        ).one()
+    args = ["--cycle", cycle, "--now", "2024-10-30T10:00", "--item", "summary_sheet"]
+    unnamed = runner.invoke(app, ["filing", "record", *args, "--by", "市工信局"])
+    assert unnamed.exit_code != 0 and "Traceback" not in unnamed.output
+    assert "主管部门" in unnamed.output or "部门" in unnamed.output, unnamed.output
+    named = runner.invoke(
+        app, ["filing", "record", *args, "--by", "市工信局", "--department", department]
+    )
+    assert named.exit_code == 0 and "已登记备案：summary_sheet" in named.output, named.output

@@ -60,6 +60,10 @@ UNIT_TYPES = {
     "民营企业": "private_enterprise",
     "社会组织": "social_org",
     "人才服务机构": "agency",
+    # Their staff are reviewed on commission and carry a 委托函 (002 二, 004 二(二)):
+    # models.documents.COMMISSIONED_UNIT_TYPES.
+    "中央在甘单位": "central_unit",
+    "外省单位在甘分支机构": "out_of_province_branch",
 }
 # Which kinds may sit directly under which: a department under an office or another
 # department; a unit or agency anywhere below the province's office.

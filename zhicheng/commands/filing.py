@@ -55,6 +55,9 @@ def filing_record_command(
     by: str = typer.Option(..., "--by", help="报送单位"),
     note: str = typer.Option(None, "--note", help="备注（如文号）"),
     now: str = typer.Option(None, "--now", help="备案时刻（默认现在）"),
+    department: str = typer.Option(
+        None, "--department", help="报送的主管部门机构编码（逐部门报送的事项必填，如汇总表）"
+    ),
 ) -> None:
     """登记一项备案。"""
     from models.db import session_scope
@@ -65,5 +68,14 @@ def filing_record_command(
     with session_scope() as session:
         require_cycle(session, cycle)
         _, plan = stored_plan(session, cycle)
-        record_filing(session, cycle, plan, item, by=by, now=instant_or_now(now), note=note)
+        record_filing(
+            session,
+            cycle,
+            plan,
+            item,
+            by=by,
+            now=instant_or_now(now),
+            note=note,
+            department=department,
+        )
     console.print(f"已登记备案：{item}", highlight=False)
