@@ -53,16 +53,18 @@ def test_the_previous_cycle_gives_the_share_still_waiting_at_the_deadline() -> N
     assert list(f.cities()) == ["620100", "620200"]
 
 
-def test_a_unit_that_moved_nothing_keeps_what_waits() -> None:
-    """Proportional hazards: a unit at the pool's pace gets the pool's survival, one that
-    moved nothing in the window keeps nearly all of it (shrunk by the prior)."""
+def test_a_unit_that_moved_nothing_keeps_more_of_what_waits() -> None:
+    """Proportional hazards: the pool moved 10 of 30 in the window; unit 1 moved 10 of its 20
+    (expected 6.67), unit 2 none of its 10 (expected 3.33). With 2 expected departures of
+    prior, unit 1's hazard is 12/8.67 of the pool's, unit 2's 2/5.33."""
     now = START + 5 * DAY
     units = [UnitPace(1, "620200", 20, 10, 20, 10), UnitPace(2, "620200", 10, 10, 10, 0)]
-    f = project(now, START, DEADLINE, units, window=3 * DAY, previous=0.1, prior=1.0)
+    f = project(now, START, DEADLINE, units, window=3 * DAY, previous=0.1, prior=2.0)
     by_unit = {u.unit_id: u for u in f.units}
-    assert f.units[0].unit_id == 2
-    assert by_unit[2].projected > 8 > 2 > by_unit[1].projected
-    assert by_unit[2].share > by_unit[1].share
+    assert f.units[0].unit_id == 2  # most at risk first
+    assert by_unit[2].projected == pytest.approx(10 * 0.1 ** (2 / (10 / 3 + 2)))
+    assert by_unit[1].projected == pytest.approx(10 * 0.1 ** (12 / (20 / 3 + 2)))
+    assert by_unit[2].share > 0.4 > 0.05 > by_unit[1].share
 
 
 def test_after_the_deadline_whatever_waits_is_late() -> None:
