@@ -127,6 +127,8 @@ def test_after_the_deadline_the_page_sets_each_forecast_against_what_happened(
 ) -> None:
     cycle_id = sim["report"].cycle_id
     headers = _province(after, root_account)
+    overview = after.get(f"/cycles/{cycle_id}/org/620000", headers=headers).text
+    assert f'href="/cycles/{cycle_id}/story?scope=620000"' in overview
     page = after.get(f"/cycles/{cycle_id}/story?phase=declaration&scope=620000", headers=headers)
     assert page.status_code == 200
     text = page.text
