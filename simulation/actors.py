@@ -127,10 +127,10 @@ class Actors:
         return call
 
     def _publicity_reports(self, now: dt.datetime) -> None:
+        waiting = [app_id for app_id, _ in _awaiting_departments(self.cycle_id)]
         with session_scope() as session:
             if not CycleContext.load(session, self.cycle_id).rules.publicity_report_required:
                 return
-            waiting = [app_id for app_id, _ in _awaiting_departments(self.cycle_id)]
             have = documents.with_document(
                 session, self.cycle_id, waiting, DocumentKind.publicity_report
             )
