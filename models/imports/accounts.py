@@ -26,6 +26,7 @@ from models.imports.report import (
 )
 from models.org import Organisation
 from models.settings import settings
+from rules.accounts import private_creator_refusal
 
 USERNAME, DISPLAY, ROLE, ORG, COMMITTEE, CYCLE = (
     "用户名",
@@ -106,7 +107,10 @@ def import_accounts(
         if by is not None:
             org = orgs.get(cell(values, ORG))
             committee = session.get(Committee, w.committee_id) if w.committee_id else None
-            if why := creation_refusal(by, creator_org, org, committee, Role(w.role)):
+            why = creation_refusal(by, creator_org, org, committee, Role(w.role))
+            if why is None and creator_org is not None and org is not None:
+                why = sector_refusal(creator_org, org)
+            if why:
                 problems.add(
                     number,
                     ORG if org else COMMITTEE,
@@ -165,6 +169,15 @@ def import_accounts(
         )
     result.passwords = passwords
     return result
+
+
+def sector_refusal(creator_org: Organisation, target: Organisation) -> str | None:
+    """A private organisation's accounts are created by the office its sector names
+    (rules.accounts, 003 附件2 二) — on top of the top-down rule, for a target other than the
+    creator's own organisation."""
+    if target.id == creator_org.id:
+        return None
+    return private_creator_refusal(creator_org, target)
 
 
 def _by_code(session: Session, codes: set[str]) -> dict[str, Organisation]:
