@@ -158,7 +158,8 @@ def commissioned(session: Session, cycle_id: str, ids: Collection[int]) -> set[i
     out: set[int] = set()
     for i in range(0, len(wanted), CHUNK):
         out.update(
-            session.exec(
+            app_id
+            for app_id in session.exec(
                 select(col(Application.id))
                 .join(Organisation, col(Organisation.id) == col(Application.unit_id))
                 .where(
@@ -167,6 +168,7 @@ def commissioned(session: Session, cycle_id: str, ids: Collection[int]) -> set[i
                     col(Organisation.unit_type).in_(sorted(COMMISSIONED_UNIT_TYPES)),
                 )
             ).all()
+            if app_id is not None
         )
     return out
 

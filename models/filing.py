@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Column, String, Text, UniqueConstraint
+from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from calendars.beijing import beijing_text
@@ -110,12 +111,12 @@ def record_filing(
 def sheet_departments(session: Session, cycle_id: str) -> set[str]:
     """The departments (by code) whose summary sheet lists applications: those their units
     recommended (``models.states.RECOMMENDED``)."""
-    department = Organisation.__table__.alias("department")
+    department = aliased(Organisation)
     stmt = (
-        select(department.c.code)
+        select(col(department.code))
         .select_from(Application)
         .join(Organisation, col(Organisation.id) == col(Application.unit_id))
-        .join(department, department.c.id == col(Organisation.department_id))
+        .join(department, col(department.id) == col(Organisation.department_id))
         .where(
             col(Application.cycle_id) == cycle_id,
             col(Application.status).in_(sorted(s.value for s in RECOMMENDED)),

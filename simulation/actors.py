@@ -15,6 +15,7 @@ from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from models import documents, services
@@ -265,13 +266,13 @@ def _awaiting_departments(cycle_id: str) -> list[tuple[int, int]]:
 
 def _departments_with_applications(session: Session, cycle_id: str) -> list[str]:
     """The codes of the departments whose units have applications in the cycle."""
-    department = Organisation.__table__.alias("department")
+    department = aliased(Organisation)
     return sorted(
         session.execute(
-            select(department.c.code)
+            select(col(department.code))
             .select_from(Application)
             .join(Organisation, col(Organisation.id) == col(Application.unit_id))
-            .join(department, department.c.id == col(Organisation.department_id))
+            .join(department, col(department.id) == col(Organisation.department_id))
             .where(col(Application.cycle_id) == cycle_id)
             .distinct()
         )
