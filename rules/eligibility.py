@@ -123,8 +123,7 @@ def applicant_from_facts(
     """The applicant's declared facts (stored as JSON) as the rules' input; unknown keys and
     bad dates are refused by name rather than ignored. ``level_sought`` is the application's."""
     values: dict[str, Any] = dict(facts or {})
-    values["level_sought"] = level_sought
-    unknown = set(values) - FACT_FIELDS - {"level_sought"}
+    unknown = set(values) - FACT_FIELDS
     if unknown:
         raise FactsError(f"不认识的申报事项：{', '.join(sorted(unknown))}")
     for key in ("disciplinary_until", "series_transfer_on", "barred_until"):
@@ -146,7 +145,7 @@ def applicant_from_facts(
     values["expert_recommendation"] = (
         ExpertRecommendation(int(rec["approvals"]), int(rec["reviewers"])) if rec else None
     )
-    return Applicant(id_number=id_number, **values)
+    return Applicant(id_number=id_number, level_sought=level_sought, **values)
 
 
 def _year_end(policy: PolicySpec, year: int) -> dt.date:
