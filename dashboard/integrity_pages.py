@@ -22,6 +22,7 @@ from models.application import Application
 from models.context import CycleContext, Refused
 from models.db import read_scope, session_scope
 from models.integrity import (
+    ListedRecord,
     declaration_warnings,
     integrity_of,
     listed_records,
@@ -73,7 +74,7 @@ class ApplicationIntegrity(BaseModel):
     warnings: list[str] = Field(description="无停止申报期限的记录：提示办理人员重点审核")
 
 
-def record(viewer: Viewer, body: IntegrityIn, now: dt.datetime) -> dict[str, Any]:
+def record(viewer: Viewer, body: IntegrityIn, now: dt.datetime) -> ListedRecord:
     if not viewer.may_act:
         raise Forbidden("只读账号不能登记")
     id_number = body.id_number.strip().upper()
@@ -145,7 +146,7 @@ def integrity_form(request: Request, viewer: OfficialDep, form: FormDep) -> HTML
     response_model=list[IntegrityOut],
     summary="弄虚作假记录（省级看全部，市州看本市申报人的；身份证号打码）",
 )
-def integrity_list(viewer: OfficialDep, id_number: str | None = None) -> list[dict[str, Any]]:
+def integrity_list(viewer: OfficialDep, id_number: str | None = None) -> list[ListedRecord]:
     with read_scope() as session:
         return listed_records(
             session, id_number.strip().upper() if id_number else None, city_code=_city(viewer)
@@ -158,7 +159,7 @@ def integrity_list(viewer: OfficialDep, id_number: str | None = None) -> list[di
     status_code=201,
     summary="登记弄虚作假（按所选周期政策停止申报；政策未规定年限的只提示、不拦截）",
 )
-def integrity_create(body: IntegrityIn, viewer: OfficialDep, request: Request) -> dict[str, Any]:
+def integrity_create(body: IntegrityIn, viewer: OfficialDep, request: Request) -> ListedRecord:
     return record(viewer, body, now_of(request))
 
 

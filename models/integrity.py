@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from sqlalchemy import Column, Text
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -145,9 +146,21 @@ def declaration_warnings(session: Session, cycle_id: str, app_ids: Sequence[int]
     ]
 
 
+class ListedRecord(TypedDict):
+    id: int
+    person: str
+    found_on: str | None
+    reason: str
+    cycle_id: str | None
+    bar_years: int | None
+    barred_until: str | None
+    recorded_by: str
+    recorded_at: str
+
+
 def listed_records(
     session: Session, id_number: str | None = None, *, city_code: str | None = None
-) -> list[dict[str, object]]:
+) -> list[ListedRecord]:
     """The records, newest first, ID numbers masked: of one person, and/or of the people with
     an application in one city (a city office sees its own applicants')."""
     stmt = select(IntegrityRecord).order_by(col(IntegrityRecord.id).desc())
@@ -161,7 +174,7 @@ def listed_records(
         )
     return [
         {
-            "id": r.id,
+            "id": r.id or 0,
             "person": mask(r.person_id),
             "found_on": r.found_on.isoformat() if r.found_on else None,
             "reason": r.reason,
