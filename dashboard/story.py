@@ -54,7 +54,7 @@ STORY = {s.key: s for s in STORIES}
 def _epoch(column: Any, dialect: str) -> Any:
     """Seconds since 1970 of a stored (naive UTC) instant, in SQL."""
     if dialect == "postgresql":
-        return cast(func.extract("epoch", column), BigInteger)
+        return cast(func.floor(func.extract("epoch", column)), BigInteger)
     return cast(func.strftime("%s", column), Integer)
 
 
@@ -82,7 +82,7 @@ def curve(
     if until is not None:
         first = first.where(col(AuditEvent.at) <= until)
     firsts = first.subquery()
-    bucket = (_epoch(firsts.c.at, dialect) / HOUR).label("hour")
+    bucket = (_epoch(firsts.c.at, dialect) // HOUR).label("hour")
     stmt = select(bucket, func.count()).group_by(bucket).order_by(bucket)
     total = 0
     out = []
