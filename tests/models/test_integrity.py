@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +107,31 @@ def test_a_record_needs_a_known_person_a_past_day_and_a_reason() -> None:
         )
     with session_scope() as session:
         assert integrity.listed_records(session, person) == []
+
+
+def test_the_migration_moves_the_bars_stored_on_the_person(tmp_path: Path) -> None:
+    """0009: a bar kept on the person (the columns before records) becomes a record."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from models.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0008")
+    with sa.create_engine(url).begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO person (id_number, name, male, birth, barred_until, bar_reason) "
+                "VALUES ('620102198005170011', '甲', 1, '1980-05-17', '2026-11-05', '虚假业绩')"
+            )
+        )
+    command.upgrade(alembic_config(url), "0009")
+    with sa.create_engine(url).connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT person_id, found_on, reason, barred_until, recorded_by FROM integrity_record"
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("620102198005170011", None, "虚假业绩", "2026-11-05", "迁移")
+    ]
