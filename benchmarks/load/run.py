@@ -363,17 +363,68 @@ def failures(out: Path, name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def part_a(base: str, out: Path, users: int, seconds: int) -> dict[str, Any]:
+def profiled(pid: int | None, out: Path, name: str, seconds: int) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling the dashboard while locust runs (``--profile``): raw stacks for a
+    flame graph, and where the dashboard's time goes."""
+    if pid is None:
+        return None
+    return subprocess.Popen(
+        [
+            str(BIN / "py-spy"),
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(seconds),
+            "--rate",
+            "100",
+            "--gil",  # only the thread holding the GIL: where the dashboard's CPU goes
+            "--format",
+            "raw",
+            "--output",
+            str(out / f"{name}.pyspy.txt"),
+        ],
+        stdout=(out / f"{name}.pyspy.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system, all threads) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def part_a(
+    base: str, out: Path, users: int, seconds: int, pid: int, profile: bool = False
+) -> dict[str, Any]:
+    spy = profiled(pid if profile else None, out, "a_evening", seconds)
+    cpu = cpu_of(pid)
     locust(base, out, "a_evening", "Declarant", users, seconds)
+    cpu = cpu_of(pid) - cpu
+    if spy is not None:
+        spy.wait()
     rows = {r["Name"]: r for r in stats(out, "a_evening")}
     submit, put, total = rows.get("submit", {}), rows.get("declaration PUT", {}), rows["Aggregated"]
+    refused = {
+        n.split(": ", 1)[1]: int(r["Request Count"])
+        for n, r in rows.items()
+        if n.startswith("submit refused")
+    }
     line = {
         "part": "a. last evening: write and submit",
         "clients": users,
+        # answered 200 or refused by a rule (409 with its code), not failed
         "submissions": int(submit.get("Request Count", 0)) - int(submit.get("Failure Count", 0)),
+        "refused_by_rule": refused,
         "submissions_per_s": round(float(submit.get("Requests/s", 0)), 1),
         "declaration_puts_per_s": round(float(put.get("Requests/s", 0)), 1),
         "errors": int(total["Failure Count"]),
+        # the dashboard's own CPU per submission (its PUT and its submit): what a quiet
+        # core allows is about 1,000 / this per second, before the database's share
+        "dashboard_cpu_ms_per_submission": round(
+            cpu * 1000 / max(1, int(submit.get("Request Count", 0))), 1
+        ),
         "submit_p50_ms": submit.get("50%"),
         "submit_p95_ms": submit.get("95%"),
         "put_p50_ms": put.get("50%"),
@@ -386,8 +437,15 @@ def part_a(base: str, out: Path, users: int, seconds: int) -> dict[str, Any]:
     return line
 
 
-def part_b(base: str, out: Path, users: int, seconds: int) -> dict[str, Any]:
+def part_b(
+    base: str, out: Path, users: int, seconds: int, pid: int, profile: bool = False
+) -> dict[str, Any]:
+    spy = profiled(pid if profile else None, out, "b_officials", seconds)
+    cpu = cpu_of(pid)
     locust(base, out, "b_officials", "Official", users, seconds)
+    cpu = cpu_of(pid) - cpu
+    if spy is not None:
+        spy.wait()
     rows = [r for r in stats(out, "b_officials") if r["Name"] != "Aggregated"]
     pages = {
         r["Name"]: {
@@ -404,6 +462,9 @@ def part_b(base: str, out: Path, users: int, seconds: int) -> dict[str, Any]:
         "clients": users,
         "pages": pages,
         "errors": errors,
+        "dashboard_cpu_ms_per_page": round(
+            cpu * 1000 / max(1, sum(p["requests"] for p in pages.values())), 1
+        ),
         "worst_p95_ms": max((p["p95_ms"] for p in pages.values()), default=None),
         "failures": [
             f"{f['Name']}: {f['Error']} ×{f['Occurrences']}" for f in failures(out, "b_officials")
@@ -562,6 +623,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60, help="length of parts a and b")
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--senders", type=int, default=8, help="delivery threads (part d)")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy the dashboard during parts a and b"
+    )
     parser.add_argument("--parts", nargs="+", default=["a", "b", "c", "d"])
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -576,6 +640,9 @@ def main() -> None:
     if args.reuse and (out / "state.json").exists():
         url = PG_ADMIN.rsplit("/", 1)[0] + f"/{args.database}"
         use(url)
+        from models.migrate import upgrade
+
+        upgrade(url)  # the checkout may have moved on since the database was made
     else:
         url = fresh_database(args.database)
         emit(out, seed(url, args.applications, args.evening, out))
@@ -584,10 +651,11 @@ def main() -> None:
         dashboard, base = start_dashboard(url, out)
         try:
             pages_of(base, state, out)
+            pid, spy = dashboard.pid, args.profile
             if "a" in args.parts:
-                emit(out, part_a(base, out, args.declarants, args.seconds))
+                emit(out, part_a(base, out, args.declarants, args.seconds, pid, spy))
             if "b" in args.parts:
-                emit(out, part_b(base, out, args.officials, args.seconds))
+                emit(out, part_b(base, out, args.officials, args.seconds, pid, spy))
         finally:
             stop(dashboard)
     if "c" in args.parts:
