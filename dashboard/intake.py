@@ -16,7 +16,7 @@ from dashboard.schemas import ApplicationRow
 from dashboard.scope import Viewer
 from models.application import Application
 from models.cycle import Committee
-from models.db import read_scope, session_scope
+from models.db import session_scope
 from models.intake import NotAccepted, Written, put_declaration
 
 router = APIRouter(prefix="/api")
@@ -113,25 +113,26 @@ def put(
     ],
 ) -> Any:
     try:
+        # The answer is read in the same transaction as the write (one connection, one commit,
+        # per request: the last evening's rate is bound by per-request costs).
         with session_scope() as session:
             declared = put_declaration(session, cycle_id, id_number, fields, now_of(request))
+            (row,) = figures.applications(
+                session,
+                cycle_id,
+                figures.page_filter(viewer, None),
+                ids=[declared.application_id],
+                limit=1,
+            )
+            committee = session.exec(
+                select(col(Committee.name))
+                .join(Application, col(Application.committee_id) == col(Committee.id))
+                .where(col(Application.id) == declared.application_id)
+            ).first()
     except NotAccepted as exc:
         body = NotAcceptedOut(
             detail=str(exc),
             errors=[FieldProblem(column=e.column, value=e.value, why=e.why) for e in exc.errors],
         )
         return JSONResponse(body.model_dump(), status_code=409 if exc.whole else 422)
-    with read_scope() as session:
-        (row,) = figures.applications(
-            session,
-            cycle_id,
-            figures.page_filter(viewer, None),
-            ids=[declared.application_id],
-            limit=1,
-        )
-        committee = session.exec(
-            select(col(Committee.name))
-            .join(Application, col(Application.committee_id) == col(Committee.id))
-            .where(col(Application.id) == declared.application_id)
-        ).first()
     return DeclarationOut(result=declared.written, application=row, committee=committee)
