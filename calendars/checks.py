@@ -14,7 +14,7 @@ from calendars.committee_deadlines import finish_by, too_late_to_issue
 from calendars.cyclefile import CycleSpec, ProvenanceSpec
 from calendars.plan import Finding, Level, Plan, PlannedPhase
 from calendars.workdays import WorkdayCalendar, YearNotCovered
-from rules.eligibility import exclusions_on, retirement_check_on
+from rules.eligibility import EXCLUSION_LABELS, exclusions_on, retirement_check_on
 from rules.notices import city_rule_elsewhere
 
 _ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -348,7 +348,7 @@ def value_text(spec: CycleSpec, path: str) -> str:
     if parts[0] == "filing_items":
         return spec.filing_items[parts[1]].title
     if parts[:2] == ["policy", "exclusions"]:
-        return parts[2]
+        return EXCLUSION_LABELS[parts[2]]
     holder: object = spec.policy if parts[0] == "policy" else spec.phases[parts[1]]
     value = getattr(holder, parts[-1])
     if isinstance(value, BaseModel):

@@ -198,6 +198,19 @@ def retirement(applicant: Applicant, policy: PolicySpec, year: int) -> list[Find
     ]
 
 
+# How a plan names each exclusion a cycle file may list (policy.exclusions).
+EXCLUSION_LABELS: dict[str, str] = {
+    "civil_servant": "公务员（含参照公务员法管理人员）不得申报",
+    "retired": "离退休人员不得申报",
+    "not_transferred": "未办理正式调入手续的不予受理",
+    "under_review": "受纪检监察约谈或审查未结束的当年不得申报",
+    "disciplinary_period": "处分（影响）期内不得申报",
+    "failed_last_year": "上年度未通过且无新业绩的不得申报",
+    "continuing_education": "未完成继续教育的不得申报",
+    "one_committee_per_year": "同一年度只能向1个评委会申报",
+}
+
+
 def _excluded(applicant: Applicant, key: Exclusion, on: dt.date) -> Finding | None:
     """Whether ``applicant`` falls under exclusion ``key`` (the cycle file's words for it are
     in its provenance: ``policy.exclusions.KEY``)."""

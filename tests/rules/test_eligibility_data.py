@@ -172,3 +172,27 @@ def test_the_level_sought_is_not_a_declared_fact() -> None:
 
     with pytest.raises(FactsError, match="level_sought"):
         applicant_from_facts(MAN, {"level_sought": "副高级"})
+
+
+def test_every_exclusion_has_a_rule_and_a_name_the_plan_shows() -> None:
+    import typing
+
+    from calendars.cyclefile import Exclusion
+    from calendars.planner import plan_file
+    from calendars.workdays import WorkdayCalendar
+    from rules.eligibility import EXCLUSION_LABELS
+
+    assert set(typing.get_args(Exclusion)) == set(EXCLUSION_LABELS)
+    plan = plan_file(bundled_cycle("gansu-2024"), WorkdayCalendar.load())
+    carried = [
+        f.message
+        for f in plan.findings
+        if f.code == "value_carried" and f.message.startswith("policy.exclusions.")
+    ]
+    assert [m.split("（")[0] for m in carried] == [
+        "policy.exclusions.not_transferred",
+        "policy.exclusions.failed_last_year",
+        "policy.exclusions.under_review",
+        "policy.exclusions.one_committee_per_year",
+    ]
+    assert "未办理正式调入手续的不予受理" in carried[0] and "000 七(三)1" in carried[0]
