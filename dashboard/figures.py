@@ -1,11 +1,17 @@
 """The dashboard's figures, each one set-based query over the viewer's scope: counts by status,
 phase progress, next deadlines, the level below with its overdue units, escalations and
-messages, committees and filing. Pages and the JSON API show the same objects."""
+messages, committees and filing. Pages and the JSON API show the same objects.
+
+Every figure is as of an instant (``now``): statuses from the audit trail, messages from the
+outbox's instants, escalations, meeting plans and filings recorded by then (models.asof); the
+organisation tree as it is. The live dashboard passes the clock's "now"."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
@@ -13,6 +19,7 @@ from sqlmodel import Session, SQLModel, col
 
 from calendars.beijing import beijing
 from calendars.cyclefile import TOP_LEVEL_PHASES
+from calendars.workdays import day_end
 from dashboard.schemas import (
     ApplicationRow,
     ChildRow,
@@ -26,10 +33,11 @@ from dashboard.schemas import (
 )
 from dashboard.scope import Viewer, application_filter, committee_visible, org_filter
 from models.application import Application, Person
+from models.asof import AsOf
 from models.committees import GRANTED, RECOMMENDED, village_quota_shortfalls
 from models.context import CycleContext
 from models.cycle import Committee, Cycle, Phase
-from models.filing import filing_status
+from models.filing import FilingStatus, filing_status
 from models.org import Organisation, OrgKind
 from models.outbox import Escalation, Message
 from models.plans import stored_plan
@@ -61,27 +69,32 @@ def units_filter(viewer: Viewer, org: Organisation | None) -> ColumnElement[bool
     return and_(org_filter(viewer.kind, viewer.org_id, viewer.org_path), _under(org))
 
 
-def _unit_status_counts(
-    session: Session, cycle_id: str, where: ColumnElement[bool]
-) -> list[tuple[int, str, int | None, str, int]]:
-    stmt: Any = (
-        select(
-            col(Organisation.id),
-            col(Organisation.path),
-            col(Organisation.department_id),
-            col(Application.status),
-            func.count(),
-        )
+def _counted(
+    session: Session, asof: AsOf, keys: list[Any], where: ColumnElement[bool]
+) -> list[Any]:
+    """Applications of the page existing at the instant, counted by ``keys`` and their status
+    then: the status (a subquery on the audit trail) is computed in a derived table and
+    grouped outside it."""
+    inner = (
+        select(*keys, asof.status().label("status"))
+        .select_from(Application)
         .join(Organisation, col(Organisation.id) == col(Application.unit_id))
-        .where(col(Application.cycle_id) == cycle_id, where)
-        .group_by(
-            col(Organisation.id),
-            col(Organisation.path),
-            col(Organisation.department_id),
-            col(Application.status),
-        )
+        .where(col(Application.cycle_id) == asof.cycle_id, asof.existed(), where)
+        .subquery()
     )
-    return [(r[0], r[1], r[2], r[3], r[4]) for r in session.execute(stmt)]
+    stmt: Any = select(*inner.c, func.count()).group_by(*inner.c)
+    return list(session.execute(stmt))
+
+
+def _unit_status_counts(
+    session: Session, asof: AsOf, where: ColumnElement[bool]
+) -> list[tuple[int, str, int | None, str, int]]:
+    keys: list[Any] = [
+        col(Organisation.id).label("unit_id"),
+        col(Organisation.path).label("path"),
+        col(Organisation.department_id).label("department_id"),
+    ]
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in _counted(session, asof, keys, where)]
 
 
 def phases_of(session: Session, cycle_id: str) -> dict[str, Phase]:
@@ -173,12 +186,12 @@ def _child_path(unit_path: str, depth: int) -> str:
 
 
 def _escalations_by_unit(
-    session: Session, cycle_id: str, where: ColumnElement[bool]
+    session: Session, asof: AsOf, where: ColumnElement[bool]
 ) -> dict[int, int]:
     stmt: Any = (
         select(col(Escalation.unit_id), func.count())
         .join(Organisation, col(Organisation.id) == col(Escalation.unit_id))
-        .where(col(Escalation.cycle_id) == cycle_id, where)
+        .where(col(Escalation.cycle_id) == asof.cycle_id, asof.escalated(), where)
         .group_by(col(Escalation.unit_id))
     )
     return {key: count for key, count in session.execute(stmt).all()}
@@ -257,7 +270,7 @@ def _orgs(session: Session, where: ColumnElement[bool], key: str) -> dict[Any, O
 
 
 def escalation_rows(
-    session: Session, cycle_id: str, where: ColumnElement[bool], limit: int = 20
+    session: Session, asof: AsOf, where: ColumnElement[bool], limit: int = 20
 ) -> list[EscalationRow]:
     target = SQLModel.metadata.tables[Organisation.__tablename__].alias("target")
     stmt: Any = (
@@ -272,7 +285,7 @@ def escalation_rows(
         )
         .join(Organisation, col(Organisation.id) == col(Escalation.unit_id))
         .join(target, target.c.id == col(Escalation.to_org_id))
-        .where(col(Escalation.cycle_id) == cycle_id, where)
+        .where(col(Escalation.cycle_id) == asof.cycle_id, asof.escalated(), where)
         .order_by(col(Escalation.at).desc(), col(Escalation.id).desc())
         .limit(limit)
     )
@@ -286,20 +299,25 @@ def escalation_rows(
 
 def message_counts(
     session: Session,
-    cycle_id: str,
+    asof: AsOf,
     viewer: Viewer,
     org: Organisation | None,
     where: ColumnElement[bool],
 ) -> dict[str, int]:
-    """Messages sent to people and organisations of this page's scope, by delivery status
-    (committees are addressed as ``committee:<key>``)."""
-    stmt: Any = (
-        select(col(Message.status), func.count())
-        .where(col(Message.cycle_id) == cycle_id)
-        .group_by(col(Message.status))
+    """Messages written by the instant to people and organisations of this page's scope, by
+    their delivery status then (committees are addressed as ``committee:<key>``)."""
+    cycle_id = asof.cycle_id
+    inner = select(asof.message_status().label("status")).where(
+        col(Message.cycle_id) == cycle_id, asof.message_existed()
     )
-    if org is not None and org.kind == OrgKind.province:
+
+    def counted(selected: Any) -> dict[str, int]:
+        sub = selected.subquery()
+        stmt: Any = select(sub.c.status, func.count()).group_by(sub.c.status)
         return {key: count for key, count in session.execute(stmt).all()}
+
+    if org is not None and org.kind == OrgKind.province:
+        return counted(inner)
     people = (
         select(col(Application.person_id))
         .join(Organisation, col(Organisation.id) == col(Application.unit_id))
@@ -310,8 +328,7 @@ def message_counts(
         addressed: Any = col(Message.recipient) == f"committee:{committee.key if committee else ''}"
     else:
         addressed = col(Message.recipient).in_(select(col(Organisation.code)).where(_under(org)))
-    stmt = stmt.where(or_(col(Message.recipient).in_(people), addressed))
-    return {key: count for key, count in session.execute(stmt).all()}
+    return counted(inner.where(or_(col(Message.recipient).in_(people), addressed)))
 
 
 def overview(
@@ -321,15 +338,20 @@ def overview(
     org: Organisation | None,
     now: dt.datetime,
     committee_id: int | None = None,
+    *,
+    trail: bool = False,
 ) -> Overview:
+    """The page's figures as of ``now`` (``trail``: from the audit trail even when nothing
+    happened since, models.asof)."""
     where = page_filter(viewer, org, committee_id)
-    rows = _unit_status_counts(session, cycle.id, where)
+    asof = AsOf(session, cycle.id, now, trail=trail)
+    rows = _unit_status_counts(session, asof, where)
     counts: dict[str, int] = defaultdict(int)
     for *_, status, count in rows:
         counts[status] += count
     phases = phases_of(session, cycle.id)
     units = units_filter(viewer, org)
-    escalated = _escalations_by_unit(session, cycle.id, units) if units is not None else {}
+    escalated = _escalations_by_unit(session, asof, units) if units is not None else {}
     kids, depts = children(session, org, rows, escalated, phases, now)
     committee = session.get(Committee, committee_id) if committee_id else None
     return Overview(
@@ -349,8 +371,8 @@ def overview(
         deadlines=next_deadlines(counts, phases, now),
         children=kids,
         departments=depts,
-        escalations=escalation_rows(session, cycle.id, units) if units is not None else [],
-        messages=message_counts(session, cycle.id, viewer, org, where),
+        escalations=escalation_rows(session, asof, units) if units is not None else [],
+        messages=message_counts(session, asof, viewer, org, where),
     )
 
 
@@ -363,7 +385,11 @@ def applications(
     ids: list[int] | None = None,
     limit: int = 200,
     offset: int = 0,
+    at: dt.datetime | None = None,
 ) -> list[ApplicationRow]:
+    """The applications of the page as they stood at ``at`` (None: as they are stored)."""
+    asof = AsOf(session, cycle_id, at) if at is not None else None
+    status_now = asof.status() if asof else col(Application.status)
     stmt: Any = (
         select(
             col(Application.id),
@@ -372,10 +398,10 @@ def applications(
             col(Organisation.name),
             col(Organisation.code),
             col(Application.series),
-            col(Application.status),
-            col(Application.submitted_at),
-            col(Application.return_count),
-            col(Application.locked),
+            status_now,
+            asof.submitted_at() if asof else col(Application.submitted_at),
+            asof.return_count() if asof else col(Application.return_count),
+            asof.locked() if asof else col(Application.locked),
             col(Application.return_reason),
         )
         .join(Organisation, col(Organisation.id) == col(Application.unit_id))
@@ -385,8 +411,10 @@ def applications(
         .limit(limit)
         .offset(offset)
     )
+    if asof is not None:
+        stmt = stmt.where(asof.existed())
     if status:
-        stmt = stmt.where(col(Application.status) == status)
+        stmt = stmt.where(status_now == status)
     if ids is not None:
         stmt = stmt.where(col(Application.id).in_(ids))
     return [
@@ -409,22 +437,21 @@ def applications(
 
 
 def committees(
-    session: Session, cycle_id: str, viewer: Viewer, now: dt.datetime
+    session: Session, cycle_id: str, viewer: Viewer, now: dt.datetime, *, trail: bool = False
 ) -> list[CommitteeRow]:
-    """The committees this viewer may see, with their windows, meeting and verdicts so far."""
-    stmt: Any = (
-        select(col(Application.committee_id), col(Application.status), func.count())
-        .join(Organisation, col(Organisation.id) == col(Application.unit_id))
-        .where(col(Application.cycle_id) == cycle_id, application_filter(viewer))
-        .group_by(col(Application.committee_id), col(Application.status))
-    )
+    """The committees this viewer may see, with their windows, the meeting planned and the
+    verdicts so far, as of ``now``."""
+    asof = AsOf(session, cycle_id, now, trail=trail)
+    keys: list[Any] = [col(Application.committee_id).label("committee_id")]
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for committee_id, status, count in session.execute(stmt):
+    for committee_id, status, count in _counted(session, asof, keys, application_filter(viewer)):
         counts[committee_id][status] = count
+    meetings = asof.meetings()
     found = session.execute(
         select(Committee).where(col(Committee.cycle_id) == cycle_id).order_by(col(Committee.id))
     ).scalars()
-    short = _village_quota(session, cycle_id)
+    # The quota's warnings count the stored statuses: shown only when they are those of ``now``.
+    short = _village_quota(session, cycle_id) if asof.current else {}
     rows = []
     for c in found:
         if not committee_visible(viewer, c, c.id in counts):
@@ -438,7 +465,8 @@ def committees(
                 series=c.series,
                 window_start=c.window_start,
                 window_last_day=c.window_last_day,
-                meeting=c.meeting,  # the plan in force: every plan and postponement sets it
+                # the plan in force then: every plan and postponement is recorded with its time
+                meeting=meetings[c.id] if c.id in meetings else c.meeting,
                 state=_window_state(c, now) if c.window_start or c.window_last_day else "未定",
                 total=sum(mine.values()),
                 waiting=_pending(mine, "committee_review"),
@@ -471,6 +499,7 @@ def _window_state(c: Committee, now: dt.datetime) -> str:
 
 
 def filing(session: Session, cycle_id: str, now: dt.datetime) -> list[FilingRow]:
+    """The filing checklist as of ``now``: a filing recorded later was not there yet."""
     _, plan = stored_plan(session, cycle_id)
     return [
         FilingRow(
@@ -481,5 +510,14 @@ def filing(session: Session, cycle_id: str, now: dt.datetime) -> list[FilingRow]
             label=f.label,
             filed_at=f.filed_at,
         )
-        for f in filing_status(session, cycle_id, plan, now)
+        for f in map(partial(_not_yet_filed, now), filing_status(session, cycle_id, plan, now))
     ]
+
+
+def _not_yet_filed(now: dt.datetime, f: FilingStatus) -> FilingStatus:
+    if f.filed_at is None or f.filed_at <= now:
+        return f
+    if f.due_last_day is None:
+        return replace(f, status="standing", filed_at=None)
+    late = now >= day_end(f.due_last_day)
+    return replace(f, status="overdue" if late else "open", filed_at=None)

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import re
 from collections.abc import Sequence
 from typing import Annotated, Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlencode
 
+import pendulum
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import col, select
 
-from calendars.beijing import beijing_text
+from calendars.beijing import BEIJING, beijing, beijing_text
 from dashboard import figures
 from dashboard.account_api import managed_list
 from dashboard.actions import act as act_on
@@ -71,6 +73,7 @@ templates = Jinja2Templates(env=_env)
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("viewer", None)
+    context.setdefault("as_of", None)
     context.update(
         request=request,
         drill=request.app.state.drill,
@@ -82,6 +85,60 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     return render(request, "error.html", status_code=status, status=status, message=message)
+
+
+# --- the time control: a page as of an earlier instant (a GET form, no script) ---
+
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?")
+
+
+def parse_as_of(text: str | None, now: dt.datetime) -> dt.datetime | None:
+    """The page's ``as_of`` (Beijing time, as the browser's datetime field sends it): None
+    for "now"; a bad or future instant is refused in Chinese."""
+    if text is None or not text.strip() or text.strip() == "now":
+        return None
+    text = text.strip()
+    example = "如 2024-10-20T23:00（北京时间）"
+    if not _INSTANT.fullmatch(text):
+        raise BadRequest(f"查看时点格式错误：“{text[:40]}”，应为日期和时间，{example}")
+    try:
+        parsed = pendulum.parse(text.replace(" ", "T"), tz=BEIJING)
+    except (ValueError, pendulum.parsing.exceptions.ParserError):
+        raise BadRequest(f"查看时点不是有效的日期时间：“{text}”，{example}") from None
+    if not isinstance(parsed, pendulum.DateTime):  # a bare day: its first instant
+        assert isinstance(parsed, dt.date)
+        parsed = pendulum.datetime(parsed.year, parsed.month, parsed.day, tz=BEIJING)
+    if parsed > now:
+        raise BadRequest(
+            f"查看时点 {beijing_text(parsed, short=True)} 晚于现在（{beijing_text(now, short=True)}）："
+            "只能查看已经发生的情况"
+        )
+    return parsed.in_timezone("UTC")
+
+
+def as_of_field(value: dt.datetime | None) -> str:
+    """The datetime field's value for an instant (Beijing time, to the minute or second)."""
+    if value is None:
+        return ""
+    local = beijing(value)
+    return local.format("YYYY-MM-DDTHH:mm" if local.second == 0 else "YYYY-MM-DDTHH:mm:ss")
+
+
+def as_of_query(value: dt.datetime | None, **more: str | None) -> str:
+    """``?as_of=…`` (and more parameters) for links that keep the page's instant."""
+    params = {"as_of": as_of_field(value) if value else None, **more}
+    kept = {k: v for k, v in params.items() if v}
+    return "?" + urlencode(kept) if kept else ""
+
+
+def page_instant(request: Request, as_of: str | None) -> tuple[dt.datetime, dt.datetime | None]:
+    """The instant the page's figures are as of, and the chosen earlier instant if any."""
+    now = now_of(request)
+    chosen = parse_as_of(as_of, now)
+    return (chosen or now), chosen
+
+
+_env.globals.update(as_of_field=as_of_field, as_of_query=as_of_query)
 
 
 async def form_of(request: Request) -> dict[str, list[str]]:
@@ -214,13 +271,18 @@ def home(viewer: ViewerDep) -> Response:
 
 
 @router.get("/cycles/{cycle_id}")
-def cycle_home(cycle_id: str, viewer: ViewerDep) -> Response:
+def cycle_home(cycle_id: str, viewer: ViewerDep, as_of: str | None = None) -> Response:
+    kept = "?" + urlencode({"as_of": as_of}) if as_of else ""  # the page checks it
     if viewer.kind == "committee":
         with read_scope() as session:
             committee = session.get(Committee, viewer.committee_id)
             assert committee is not None
-        return RedirectResponse(f"/cycles/{quote(cycle_id)}/committees/{quote(committee.key)}", 303)
-    return RedirectResponse(f"/cycles/{quote(cycle_id)}/org/{quote(viewer.org_code or '')}", 303)
+        return RedirectResponse(
+            f"/cycles/{quote(cycle_id)}/committees/{quote(committee.key)}{kept}", 303
+        )
+    return RedirectResponse(
+        f"/cycles/{quote(cycle_id)}/org/{quote(viewer.org_code or '')}{kept}", 303
+    )
 
 
 def _breadcrumb(session: Any, viewer: Viewer, org: Organisation) -> list[Organisation]:
@@ -240,9 +302,14 @@ def _breadcrumb(session: Any, viewer: Viewer, org: Organisation) -> list[Organis
 
 @router.get("/cycles/{cycle_id}/org/{code}")
 def org_page(
-    cycle_id: str, code: str, request: Request, viewer: ViewerDep, status: str | None = None
+    cycle_id: str,
+    code: str,
+    request: Request,
+    viewer: ViewerDep,
+    status: str | None = None,
+    as_of: str | None = None,
 ) -> HTMLResponse:
-    now = now_of(request)
+    now, chosen = page_instant(request, as_of)
     with read_scope() as session:
         cycle = cycle_or_404(session, cycle_id, viewer)
         org, _ = org_for_page(session, viewer, code)
@@ -251,9 +318,12 @@ def org_page(
         apps = []
         if org.kind in ("unit", "agency"):
             where = figures.page_filter(viewer, org)
-            apps = figures.applications(session, cycle_id, where, status=status)
+            apps = figures.applications(session, cycle_id, where, status=status, at=now)
         chart = timeline(
-            list(figures.phases_of(session, cycle_id).values()), now, workday_calendar()
+            list(figures.phases_of(session, cycle_id).values()),
+            now,
+            workday_calendar(),
+            marker="查看时点" if chosen else "现在",
         )
         crumbs = _breadcrumb(session, viewer, org)
         cycles = latest_cycles(session, viewer)
@@ -273,31 +343,48 @@ def org_page(
         apps=apps,
         failures=failures,
         status=status,
-        # In the order of the workflow, as the service layer's table lists them.
-        actions=[a for a in ACTION_LABELS if a in viewer.allowed_actions() and a in _ON_ORG_PAGE],
+        as_of=chosen,
+        # In the order of the workflow, as the service layer's table lists them; none on a
+        # page of an earlier instant (what it shows is no longer so).
+        actions=[]
+        if chosen
+        else [a for a in ACTION_LABELS if a in viewer.allowed_actions() and a in _ON_ORG_PAGE],
         notice=notice_of(request),
     )
 
 
 @router.get("/cycles/{cycle_id}/committees")
-def committees_page(cycle_id: str, request: Request, viewer: ViewerDep) -> HTMLResponse:
+def committees_page(
+    cycle_id: str, request: Request, viewer: ViewerDep, as_of: str | None = None
+) -> HTMLResponse:
+    now, chosen = page_instant(request, as_of)
     with read_scope() as session:
         cycle = cycle_or_404(session, cycle_id, viewer)
-        rows = figures.committees(session, cycle_id, viewer, now_of(request))
+        rows = figures.committees(session, cycle_id, viewer, now)
         cycles = latest_cycles(session, viewer)
-    return render(request, "committees.html", viewer=viewer, cycle=cycle, cycles=cycles, rows=rows)
+    return render(
+        request,
+        "committees.html",
+        viewer=viewer,
+        cycle=cycle,
+        cycles=cycles,
+        rows=rows,
+        as_of=chosen,
+    )
 
 
 @router.get("/cycles/{cycle_id}/committees/{key}")
-def committee_page(cycle_id: str, key: str, request: Request, viewer: ViewerDep) -> HTMLResponse:
-    now = now_of(request)
+def committee_page(
+    cycle_id: str, key: str, request: Request, viewer: ViewerDep, as_of: str | None = None
+) -> HTMLResponse:
+    now, chosen = page_instant(request, as_of)
     with read_scope() as session:
         cycle = cycle_or_404(session, cycle_id, viewer)
         rows = {r.key: r for r in figures.committees(session, cycle_id, viewer, now)}
         committee = committee_by_key(session, cycle_id, key, set(rows))
         data = figures.overview(session, cycle, viewer, None, now, committee.id)
         where = figures.page_filter(viewer, None, committee.id)
-        apps = figures.applications(session, cycle_id, where, status="committee_review")
+        apps = figures.applications(session, cycle_id, where, status="committee_review", at=now)
         cycles = latest_cycles(session, viewer)
     return render(
         request,
@@ -308,18 +395,24 @@ def committee_page(cycle_id: str, key: str, request: Request, viewer: ViewerDep)
         committee=rows[key],
         data=data,
         apps=apps,
-        verdicts=[a for a in ("pass", "fail") if a in viewer.allowed_actions()],
+        as_of=chosen,
+        verdicts=[] if chosen else [a for a in ("pass", "fail") if a in viewer.allowed_actions()],
         notice=notice_of(request),
     )
 
 
 @router.get("/cycles/{cycle_id}/filing")
-def filing_page(cycle_id: str, request: Request, viewer: ViewerDep) -> HTMLResponse:
+def filing_page(
+    cycle_id: str, request: Request, viewer: ViewerDep, as_of: str | None = None
+) -> HTMLResponse:
+    now, chosen = page_instant(request, as_of)
     with read_scope() as session:
         cycle = cycle_or_404(session, cycle_id, viewer)
-        rows = figures.filing(session, cycle_id, now_of(request))
+        rows = figures.filing(session, cycle_id, now)
         cycles = latest_cycles(session, viewer)
-    return render(request, "filing.html", viewer=viewer, cycle=cycle, cycles=cycles, rows=rows)
+    return render(
+        request, "filing.html", viewer=viewer, cycle=cycle, cycles=cycles, rows=rows, as_of=chosen
+    )
 
 
 def _notice(done: int, refused: dict[int, str], warnings: Sequence[str] = ()) -> str:

@@ -61,7 +61,9 @@ def _span(start: dt.date, last: dt.date) -> str:
     return f"{start.month}月{start.day}日 – {last.month}月{last.day}日"
 
 
-def timeline(phases: list[Phase], now: dt.datetime, calendar: WorkdayCalendar) -> Timeline:
+def timeline(
+    phases: list[Phase], now: dt.datetime, calendar: WorkdayCalendar, *, marker: str = "现在"
+) -> Timeline:
     dated = [
         (p, p.start, p.end) for p in sorted(phases, key=lambda p: p.position) if p.start and p.end
     ]
@@ -115,5 +117,7 @@ def timeline(phases: list[Phase], now: dt.datetime, calendar: WorkdayCalendar) -
     if first <= today.date() <= last:
         fraction = (today.hour * 3600 + today.minute * 60) / 86400
         chart.now_x = x_of(today.date()) + fraction * per_day
-        chart.now_label = f"现在 {today.month}月{today.day}日 {today.hour:02d}:{today.minute:02d}"
+        chart.now_label = (
+            f"{marker} {today.month}月{today.day}日 {today.hour:02d}:{today.minute:02d}"
+        )
     return chart

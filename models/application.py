@@ -63,6 +63,12 @@ class AuditEvent(SQLModel, table=True):
     """Append-only: one row per transition (who, when, from, to, why)."""
 
     __tablename__ = "audit_event"
+    # An application's last event at or before an instant, read from the index alone, and
+    # whether anything happened after an instant (the figures as of any instant, models.asof).
+    __table_args__ = (
+        Index("ix_audit_event_asof", "cycle_id", "application_id", "at", "id", "to_status"),
+        Index("ix_audit_event_cycle_at", "cycle_id", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     cycle_id: str = Field(index=True)

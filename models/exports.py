@@ -1,18 +1,25 @@
 """A cycle's rows as an office or an auditor checks them independently: every application,
 audit row, message and escalation, in id order. ID numbers are always masked; instants are
-Beijing time. Each function streams its rows (constant memory for any size of cycle)."""
+Beijing time. Each function streams its rows (constant memory for any size of cycle).
+
+Given ``at``, each gives what the office would have seen then (models.asof): the applications
+existing at that instant with their status, first submission, returns and lock then; the
+audit rows, messages and escalations recorded by then, each message with its delivery status
+then (its attempts and last error only where that status is still its status now)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from calendars.beijing import beijing
 from models.application import Application, AuditEvent, Person
+from models.asof import AsOf
 from models.cycle import Committee
 from models.db import read_scope
 from models.org import Organisation
@@ -49,8 +56,10 @@ def _iso(value: Any) -> Any:
     return beijing(value).isoformat() if value is not None else None
 
 
-def application_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
+def application_rows(cycle_id: str, at: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
     city = aliased(Organisation)
+    with read_scope() as session:
+        asof = AsOf(session, cycle_id, at) if at is not None else None
     stmt = (
         select(
             col(Application.id),
@@ -61,16 +70,17 @@ def application_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
             col(city.name),
             col(Committee.name),
             col(Application.series),
-            col(Application.status),
-            col(Application.submitted_at),
-            col(Application.return_count),
-            col(Application.locked),
+            asof.status() if asof else col(Application.status),
+            asof.submitted_at() if asof else col(Application.submitted_at),
+            asof.return_count() if asof else col(Application.return_count),
+            asof.locked() if asof else col(Application.locked),
         )
         .join(Person, col(Person.id_number) == col(Application.person_id))
         .join(Organisation, col(Organisation.id) == col(Application.unit_id))
         .join(city, col(city.code) == col(Application.city_code), isouter=True)
         .join(Committee, col(Committee.id) == col(Application.committee_id))
         .where(col(Application.cycle_id) == cycle_id)
+        .where(asof.existed() if asof else true())
         .order_by(col(Application.id))
     )
     with read_scope() as session:
@@ -82,7 +92,7 @@ def application_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
             yield dict(zip(APPLICATION_FIELDS, values, strict=True))
 
 
-def audit_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
+def audit_rows(cycle_id: str, at: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
     stmt = (
         select(
             col(AuditEvent.id),
@@ -97,6 +107,8 @@ def audit_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
         .where(col(AuditEvent.cycle_id) == cycle_id)
         .order_by(col(AuditEvent.id))
     )
+    if at is not None:
+        stmt = stmt.where(col(AuditEvent.at) <= at)
     with read_scope() as session:
         for row in session.execute(stmt).yield_per(5000):
             values = list(row)
@@ -135,7 +147,9 @@ ESCALATION_FIELDS = (
 )
 
 
-def message_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
+def message_rows(cycle_id: str, at: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
+    with read_scope() as session:
+        asof = AsOf(session, cycle_id, at) if at is not None else None
     stmt = (
         select(
             col(Message.id),
@@ -146,18 +160,24 @@ def message_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
             col(Message.deadline),
             col(Message.offset),
             col(Message.due),
-            col(Message.status),
+            asof.message_status() if asof else col(Message.status),
             col(Message.attempts),
             col(Message.sent_at),
             col(Message.last_error),
             col(Message.pending),
+            col(Message.status),
         )
         .where(col(Message.cycle_id) == cycle_id)
+        .where(asof.message_existed() if asof else true())
         .order_by(col(Message.id))
     )
     with read_scope() as session:
         for row in session.execute(stmt).yield_per(5000):
-            values = list(row)
+            *values, status_now = list(row)
+            if asof is not None and values[8] != status_now:  # not known as of then
+                values[9] = values[11] = None
+            if asof is not None and values[8] != "sent":
+                values[10] = None
             if values[2] == "applicant":
                 values[3] = mask(values[3])
             for i in (5, 7, 10):
@@ -165,7 +185,7 @@ def message_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
             yield dict(zip(MESSAGE_FIELDS, values, strict=True))
 
 
-def escalation_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
+def escalation_rows(cycle_id: str, at: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
     unit, target = aliased(Organisation), aliased(Organisation)
     stmt = (
         select(
@@ -187,6 +207,8 @@ def escalation_rows(cycle_id: str) -> Iterator[dict[str, Any]]:
         .where(col(Escalation.cycle_id) == cycle_id)
         .order_by(col(Escalation.id))
     )
+    if at is not None:
+        stmt = stmt.where(col(Escalation.at) <= at)
     with read_scope() as session:
         for row in session.execute(stmt):
             values = list(row)

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.timeutil import UTCDateTime
+
+# The statuses of a row still to send: a claim's WHERE states them so that the partial index
+# ix_message_waiting (over exactly these) serves it.
+WAITING = ("pending", "failed", "sending")
+WAITING_SQL = "status IN ('pending', 'failed', 'sending')"
 
 
 class Message(SQLModel, table=True):
@@ -18,6 +23,15 @@ class Message(SQLModel, table=True):
             "cycle_id", "kind", "recipient", "subject", "deadline", "offset", name="uq_message_key"
         ),
         Index("ix_message_due", "status", "next_attempt_at"),
+        # the rows still to send, in claiming order (migration 0010; delivery.claim)
+        Index(
+            "ix_message_waiting",
+            "cycle_id",
+            "due",
+            "id",
+            postgresql_where=text(WAITING_SQL),
+            sqlite_where=text(WAITING_SQL),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -41,6 +55,11 @@ class Message(SQLModel, table=True):
     claimed_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     claim: str | None = None
     sent_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # When it first failed, expired, or was found to have no channel: with sent_at and
+    # created_at, the status it had at any instant (models.asof).
+    failed_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    expired_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    no_channel_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 

@@ -5,6 +5,7 @@ neutralised (outputs.cells); JSON is data and keeps every value exactly as store
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from typing import IO
 
@@ -35,19 +36,20 @@ def cycle_exists(cycle_id: str) -> bool:
         return find_cycle(session, cycle_id) is not None
 
 
-def write(kind: str, cycle_id: str, fmt: str, out: IO[str]) -> int:
-    """Streams the rows (constant memory for any number of applications); returns the count."""
+def write(kind: str, cycle_id: str, fmt: str, out: IO[str], at: dt.datetime | None = None) -> int:
+    """Streams the rows (constant memory for any number of applications); returns the count.
+    With ``at``: what the office would have seen at that instant (models.exports)."""
     fields, rows = KINDS[kind]
     count = 0
     if fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=fields)
         writer.writeheader()
-        for row in rows(cycle_id):
+        for row in rows(cycle_id, at):
             writer.writerow({key: neutralise(value) for key, value in row.items()})
             count += 1
         return count
     out.write("[")
-    for row in rows(cycle_id):
+    for row in rows(cycle_id, at):
         out.write(("," if count else "") + "\n" + json.dumps(row, ensure_ascii=False))
         count += 1
     out.write("\n]\n")

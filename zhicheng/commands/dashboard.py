@@ -12,7 +12,10 @@ def dashboard(
     host: str = typer.Option("127.0.0.1", "--host", help="监听地址"),
     port: int = typer.Option(8000, "--port", help="端口"),
     as_of: str = typer.Option(
-        None, "--as-of", help="演练：以此时刻（北京时间）为“现在”查看和办理，如 2024-10-25T10:00"
+        None,
+        "--as-of",
+        help="演练：以此时刻（北京时间）为“现在”查看和办理，如 2024-10-25T10:00；"
+        "各项数字按审计记录和消息记录重建为此时刻的情况",
     ),
 ) -> None:
     """网页工作台：阶段进度、逐级下钻、评委会、备案、账号与办理接口（/api/docs）。"""

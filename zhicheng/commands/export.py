@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from zhicheng.cli_support import UserError, console, ensure_database, friendly
+from zhicheng.cli_support import UserError, console, ensure_database, friendly, parse_instant
 from zhicheng.output_files import checked_output, writing
 
 
@@ -19,6 +19,12 @@ def export(
     cycle: str = typer.Option(..., "--cycle", help="周期编号（仿真报告中的 cycle id）"),
     fmt: str = typer.Option("csv", "--format", help="csv 或 json"),
     output: Path = typer.Option(None, "--output", "-o", help="写入文件（默认：标准输出）"),
+    as_of: str = typer.Option(
+        None,
+        "--as-of",
+        help="导出此时刻（北京时间，如 2024-10-20T23:00）当时所见：申报状态据审计记录重建，"
+        "审计、消息、督办只含此前的记录",
+    ),
 ) -> None:
     """导出一个周期的全部申报、审计记录、消息或督办记录（身份证号已脱敏），供核对。"""
     from models.private_files import written_privately
@@ -28,13 +34,14 @@ def export(
         raise UserError(f"不能导出 '{kind}'：可选 {', '.join(exporter.KINDS)}")
     if fmt not in ("csv", "json"):
         raise UserError(f"格式 '{fmt}' 不支持：可选 csv、json")
+    at = parse_instant(as_of)
     if output is not None:
         checked_output(output)
     ensure_database()
     if not exporter.cycle_exists(cycle):
         raise UserError(f"没有编号为 {cycle} 的周期")
     if output is None:
-        exporter.write(kind, cycle, fmt, sys.stdout)
+        exporter.write(kind, cycle, fmt, sys.stdout, at)
         return
     # Owner-only (names and unit data), and nothing half-written: the file appears only
     # when complete.
@@ -43,5 +50,5 @@ def export(
         written_privately(output) as part,
         part.open("w", encoding="utf-8", newline="") as out,
     ):
-        count = exporter.write(kind, cycle, fmt, out)
+        count = exporter.write(kind, cycle, fmt, out, at)
     console.print(f"已导出 {count} 行到 {output}", highlight=False)

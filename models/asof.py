@@ -1,0 +1,133 @@
+"""The cycle as it stood at an instant, read from what is never rewritten: an application's
+status at T is the to-status of its last audit event at or before T (a draft with none yet;
+absent if it was created after T), a message's from the instants the outbox records. Each is
+one SQL expression for the figures' queries to group by: no replay in Python.
+
+The last event is found by a correlated subquery on ``ix_audit_event_asof`` (cycle,
+application, at, id, to_status): one index probe per application in the page's scope, read
+from the index alone. When nothing happened after T (the live dashboard: T is "now") the
+stored status is the same answer and is used as it is."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select
+from sqlmodel import Session, col
+
+from models.application import Application, AuditEvent
+from models.committees import CommitteeMeeting
+from models.outbox import Escalation, Message
+from models.states import Status
+
+
+class AsOf:
+    """The instant ``at`` for one cycle, and whether anything was recorded after it.
+    ``trail``: read the audit trail even then (tests and the benchmark compare the two)."""
+
+    def __init__(
+        self, session: Session, cycle_id: str, at: dt.datetime, *, trail: bool = False
+    ) -> None:
+        self.session = session
+        self.cycle_id = cycle_id
+        self.at = at
+        later = select(literal(1)).where(
+            col(AuditEvent.cycle_id) == cycle_id, col(AuditEvent.at) > at
+        )
+        self.current = not trail and not session.execute(select(exists(later))).scalar()
+
+    def _last_event(self, column: Any) -> Any:
+        return (
+            select(column)
+            .where(
+                col(AuditEvent.cycle_id) == self.cycle_id,
+                col(AuditEvent.application_id) == col(Application.id),
+                col(AuditEvent.at) <= self.at,
+            )
+            .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+            .limit(1)
+            .correlate(Application)
+            .scalar_subquery()
+        )
+
+    def status(self) -> Any:
+        """An application's status at ``at`` (to be selected from ``application``)."""
+        if self.current:
+            return col(Application.status)
+        return func.coalesce(self._last_event(col(AuditEvent.to_status)), Status.draft.value)
+
+    def existed(self) -> ColumnElement[bool]:
+        """Applications already created at ``at``."""
+        return col(Application.created_at) <= self.at
+
+    def _events(self, *where: ColumnElement[bool], what: Any = None) -> Any:
+        return select(col(AuditEvent.at) if what is None else what).where(
+            col(AuditEvent.cycle_id) == self.cycle_id,
+            col(AuditEvent.application_id) == col(Application.id),
+            col(AuditEvent.at) <= self.at,
+            *where,
+        )
+
+    def submitted_at(self) -> Any:
+        """The first submission at or before ``at`` (what ``submitted_at`` then said)."""
+        if self.current:
+            return col(Application.submitted_at)
+        first = self._events(col(AuditEvent.action) == "submit")
+        return (
+            first.order_by(col(AuditEvent.at), col(AuditEvent.id))
+            .limit(1)
+            .correlate(Application)
+            .scalar_subquery()
+        )
+
+    def return_count(self) -> Any:
+        if self.current:
+            return col(Application.return_count)
+        returns = self._events(
+            col(AuditEvent.action) == "return",
+            col(AuditEvent.to_status) == "returned",
+            what=func.count(col(AuditEvent.id)),
+        )
+        return returns.correlate(Application).scalar_subquery()
+
+    def locked(self) -> Any:
+        if self.current:
+            return col(Application.locked)
+        return exists(self._events(col(AuditEvent.action) == "lock").correlate(Application))
+
+    # --- the outbox ---
+
+    def message_status(self) -> ColumnElement[str]:
+        """A message's delivery status at ``at``, from when it was sent, expired, found no
+        channel, was being sent, first failed; otherwise it was waiting."""
+        at = self.at
+        return case(
+            (col(Message.sent_at) <= at, "sent"),
+            (col(Message.expired_at) <= at, "expired"),
+            (col(Message.no_channel_at) <= at, "no_channel"),
+            (and_(col(Message.status) == "sending", col(Message.claimed_at) <= at), "sending"),
+            (col(Message.failed_at) <= at, "failed"),
+            else_="pending",
+        )
+
+    def message_existed(self) -> ColumnElement[bool]:
+        return col(Message.created_at) <= self.at
+
+    def escalated(self) -> ColumnElement[bool]:
+        return col(Escalation.at) <= self.at
+
+    def meetings(self) -> dict[int, dt.date | None]:
+        """The meeting day in force at ``at`` of each committee whose plans are recorded: its
+        newest plan or postponement by then, None before its first (a few rows a cycle)."""
+        rows: Any = select(
+            col(CommitteeMeeting.committee_id),
+            col(CommitteeMeeting.meeting_day),
+            col(CommitteeMeeting.at),
+        ).where(col(CommitteeMeeting.cycle_id) == self.cycle_id)
+        out: dict[int, dt.date | None] = {}
+        for cid, day, at in self.session.execute(rows.order_by(col(CommitteeMeeting.id))):
+            out.setdefault(cid, None)
+            if at <= self.at:
+                out[cid] = day
+        return out
