@@ -6,13 +6,27 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import uuid
-from collections import Counter
+from collections import Counter, OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import apprise
-from sqlalchemy import CursorResult, Result, and_, case, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Result,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlmodel import Session, col
 
 import notifications.sms  # noqa: F401  (registers the zhsms:// plugin with apprise)
@@ -20,7 +34,7 @@ from calendars.cyclefile import NotificationsSpec
 from models.application import Person
 from models.cycle import Cycle
 from models.org import notify_urls
-from models.outbox import Message
+from models.outbox import WAITING, Message
 from notifications.channels import Channels
 from notifications.schedule import in_quiet_hours, quiet_hours_end
 
@@ -29,6 +43,12 @@ LEASE = dt.timedelta(minutes=10)  # a row claimed longer ago than this was lost 
 # so it may have gone out already and goes out once more (at-least-once delivery).
 RESENT = "上次投递在发送后、记录前中断：本条可能已发出，现重发"
 BATCH = 500
+# Rows one deliverer sends at once (threads, each sending and marking one row at a time): a
+# crash resends at most one row per sender. 1 keeps the promise of one row.
+SENDERS = 1
+KEPT_SENDERS = 64  # apprise objects kept per thread, by address list
+_LOCAL = threading.local()
+_MESSAGE = Message.metadata.tables["message"]  # the table itself, for plain UPDATEs
 
 
 @dataclass
@@ -48,7 +68,7 @@ def expire_overdue(session: Session, cycle_id: str, now: dt.datetime) -> int:
                 and_(col(Message.status) == "sending", col(Message.claimed_at) <= now - LEASE),
             ),
         )
-        .values(status="expired")
+        .values(status="expired", expired_at=now)
     )
     return _count(result)
 
@@ -70,7 +90,9 @@ def hold_for_quiet_hours(
         col(Message.next_attempt_at) <= now,
     )
     late = and_(col(Message.expires_at).is_not(None), col(Message.expires_at) <= morning)
-    expired = session.execute(update(Message).where(due, late).values(status="expired"))
+    expired = session.execute(
+        update(Message).where(due, late).values(status="expired", expired_at=now)
+    )
     held = session.execute(update(Message).where(due).values(next_attempt_at=morning))
     return _count(held), _count(expired)
 
@@ -89,7 +111,9 @@ def claim(session: Session, cycle_id: str, now: dt.datetime, token: str) -> list
     )
     due = (
         select(col(Message.id))
-        .where(col(Message.cycle_id) == cycle_id, claimable)
+        # implied by ``claimable``, stated for the planner: the partial index of waiting rows
+        # (ix_message_waiting) then gives the batch in order instead of a sort of them all
+        .where(col(Message.cycle_id) == cycle_id, col(Message.status).in_(WAITING), claimable)
         .where(or_(col(Message.expires_at).is_(None), col(Message.expires_at) > now))
         .order_by(col(Message.due), col(Message.id))
         .limit(BATCH)
@@ -114,12 +138,36 @@ def claim(session: Session, cycle_id: str, now: dt.datetime, token: str) -> list
     return sorted(r[0] for r in claimed)
 
 
-def send_one(title: str, body: str, urls: list[str]) -> tuple[bool, str | None]:
-    """Sends through apprise; the error is what apprise logged, with secrets masked."""
+def _apprise_for(urls: list[str]) -> apprise.Apprise | str:
+    """An apprise object for these addresses, or why there is none. One made for the same
+    addresses is used again in the same thread (making one costs about as much as a post)
+    when none of its plugins asks for a pause between two posts (apprise waits
+    ``request_rate_per_sec`` seconds between posts of one plugin object, which a fresh object
+    never does): those are made anew for each message, as before."""
+    key = tuple(urls)
+    kept: OrderedDict[tuple[str, ...], apprise.Apprise] | None = getattr(_LOCAL, "kept", None)
+    if kept is None:
+        kept = _LOCAL.kept = OrderedDict()
+    found = kept.get(key)
+    if found is not None:
+        kept.move_to_end(key)
+        return found
     sender = apprise.Apprise()
     for url in urls:
         if not sender.add(url):
-            return False, f"无法识别的通知地址：{_private(url)}"
+            return f"无法识别的通知地址：{_private(url)}"
+    if all(getattr(plugin, "request_rate_per_sec", 1) <= 0 for plugin in sender):
+        kept[key] = sender
+        if len(kept) > KEPT_SENDERS:
+            kept.popitem(last=False)
+    return sender
+
+
+def send_one(title: str, body: str, urls: list[str]) -> tuple[bool, str | None]:
+    """Sends through apprise; the error is what apprise logged, with secrets masked."""
+    sender = _apprise_for(urls)
+    if isinstance(sender, str):
+        return False, sender
     with apprise.LogCapture(level=logging.WARNING) as captured:
         # Plain text: a channel that renders HTML (e-mail) escapes it, never runs it as markup.
         ok = sender.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)
@@ -182,10 +230,16 @@ def _claimed_rows(session: Session, ids: list[int]) -> tuple[list[_Claimed], dic
 
 
 def deliver(
-    session_factory, cycle_id: str, now: dt.datetime, channels: Channels, retry_minutes: list[int]
+    session_factory,
+    cycle_id: str,
+    now: dt.datetime,
+    channels: Channels,
+    retry_minutes: list[int],
+    senders: int = SENDERS,
 ) -> Delivery:
     """Claims due rows batch by batch; rows nobody can be reached for are marked at once,
-    the rest are sent and marked one by one."""
+    the rest are sent and marked one by one, by ``senders`` threads at once (each row marked
+    right after its own send: a crash resends at most one row per sender)."""
     result = Delivery()
     with session_factory() as session:
         result.counts["expired"] += expire_overdue(session, cycle_id, now)
@@ -205,7 +259,7 @@ def deliver(
             addresses = _imported_addresses(session, rows) if ids else {}
         if not ids:
             return result
-        unreachable = []
+        unreachable, sendable = [], []
         for row in rows:
             urls = channels.urls_for(
                 row.recipient_kind,
@@ -213,24 +267,70 @@ def deliver(
                 phones.get(row.recipient),
                 addresses.get(row.recipient),
             )
-            if not urls:
+            if urls:
+                sendable.append((row, urls))
+            else:
                 unreachable.append(row.id)
-                continue
-            result.counts[
-                _send_and_mark(session_factory, row, urls, token, now, retry_minutes)
-            ] += 1
+        result.counts.update(
+            _send_all(session_factory, sendable, token, now, retry_minutes, senders)
+        )
         if unreachable:
             with session_factory() as session:
                 session.execute(
                     update(Message)
                     .where(col(Message.id).in_(unreachable), col(Message.claim) == token)
-                    .values(status="no_channel", last_error="未配置该收件人的通知渠道", claim=None)
+                    .values(
+                        status="no_channel",
+                        last_error="未配置该收件人的通知渠道",
+                        claim=None,
+                        no_channel_at=now,
+                    )
                 )
             result.counts["no_channel"] += len(unreachable)
 
 
-def _send_and_mark(
+def _send_all(
     session_factory,
+    sendable: list[tuple[_Claimed, list[str]]],
+    token: str,
+    now: dt.datetime,
+    retry_minutes: list[int],
+    senders: int,
+) -> Counter[str]:
+    """Sends and marks the rows, one after another in each of ``senders`` threads; each
+    thread marks through one connection of its own (no pool checkout and ping per row),
+    committing each row's mark on its own."""
+    counts: Counter[str] = Counter()
+    if not sendable:
+        return counts
+    pending = iter(sendable)
+    lock = threading.Lock()
+
+    with session_factory() as session:
+        bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+
+    def work() -> Counter[str]:
+        done: Counter[str] = Counter()
+        with engine.connect() as connection:
+            while True:
+                with lock:
+                    item = next(pending, None)
+                if item is None:
+                    return done
+                row, urls = item
+                done[_send_and_mark(connection, row, urls, token, now, retry_minutes)] += 1
+
+    if senders <= 1 or len(sendable) == 1:
+        return work()
+    with ThreadPoolExecutor(max_workers=min(senders, len(sendable))) as pool:
+        for part in [pool.submit(work) for _ in range(min(senders, len(sendable)))]:
+            counts.update(part.result())
+    return counts
+
+
+def _send_and_mark(
+    connection: Connection,
     row: _Claimed,
     urls: list[str],
     token: str,
@@ -247,15 +347,18 @@ def _send_and_mark(
     if ok:
         values["sent_at"] = now
     else:
+        # the first failure (``now`` bound with the column's type: a bare one is not UTC-stored)
+        values["failed_at"] = func.coalesce(
+            _MESSAGE.c.failed_at, literal(now, type_=_MESSAGE.c.failed_at.type)
+        )
         wait = retry_minutes[min(row.attempts - 1, len(retry_minutes) - 1)] if retry_minutes else 60
         values["next_attempt_at"] = now + dt.timedelta(minutes=wait)
-    # Marked alone, right after sending: a crash here resends this one row, never loses it.
-    with session_factory() as session:
-        session.execute(
-            update(Message)
-            .where(col(Message.id) == row.id, col(Message.claim) == token)
-            .values(**values)
-        )
+    # Marked alone, right after sending, and committed at once: a crash here resends this one
+    # row, never loses it. A plain table UPDATE (no ORM bookkeeping per row).
+    connection.execute(
+        update(_MESSAGE).where(_MESSAGE.c.id == row.id, _MESSAGE.c.claim == token).values(**values)
+    )
+    connection.commit()
     return str(values["status"])
 
 
