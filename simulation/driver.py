@@ -152,26 +152,29 @@ class Simulation:
 
     def run(self) -> Report:
         started = time.perf_counter()
-        self.setup()
         with no_tls_setup_for_a_plain_http_server():
-            return self._run(started)
-
-    def _run(self, started: float) -> Report:
-        done = 0
-        now = None
-        self.recorder = RunRecorder()
-        try:
-            while self.queue:
-                now, kind, payload = self.queue.pop()
-                self._handle(now, kind, payload)
-                done += 1
-                clock = pendulum.instance(now).in_timezone(BEIJING).format("YYYY-MM-DD HH:mm")
-                self.progress(done, self.queue.total, clock)
-        finally:
-            self.recorder.close()
+            connecting = time.perf_counter()
+            self.recorder = RunRecorder()  # one Prefect client, from the launch to the end
+            self.report.prefect_start_seconds = time.perf_counter() - connecting
+            try:
+                self.setup()
+                now = self._run()
+            finally:
+                self.recorder.close()
         self.report.close(self.plan, self.actors.refusals, now)
         self.report.seconds = time.perf_counter() - started
         return self.report
+
+    def _run(self) -> dt.datetime | None:
+        done = 0
+        now = None
+        while self.queue:
+            now, kind, payload = self.queue.pop()
+            self._handle(now, kind, payload)
+            done += 1
+            clock = pendulum.instance(now).in_timezone(BEIJING).format("YYYY-MM-DD HH:mm")
+            self.progress(done, self.queue.total, clock)
+        return now
 
     def _handle(self, now: dt.datetime, kind: Event, payload: Any) -> None:
         if kind == Event.FLOW:

@@ -42,6 +42,8 @@ class Report:
     not_final: int = 0
     simulated_until: str = ""
     seconds: float = 0.0
+    # Of those, connecting to Prefect (starting the local server when none is configured).
+    prefect_start_seconds: float = 0.0
 
     @property
     def prefect_runs(self) -> int:
@@ -70,6 +72,7 @@ class Report:
             "not_final": self.not_final,
             "simulated_until": self.simulated_until,
             "seconds": round(self.seconds, 2),
+            "prefect_start_seconds": round(self.prefect_start_seconds, 2),
         }
 
     def close(
