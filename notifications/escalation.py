@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, and_, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from calendars.cyclefile import CycleSpec
@@ -16,26 +17,16 @@ from calendars.plan import Plan
 from models.application import Application
 from models.org import Organisation
 from models.outbox import Escalation
-from notifications.reminders import insert_messages, message_row
+from models.timeutil import UTCDateTime
+from models.transitions import CHUNK
+from notifications.reminders import insert_selected, message_constants
 from notifications.schedule import Offset, outside_quiet_hours
 
-
-def _pending_units(
-    session: Session, cycle_id: str, states: list[str], as_of: dt.datetime | None = None
-) -> dict[int, int]:
-    """Units with items pending now (and their count); with ``as_of``, only those that had one
-    pending already then (an item's status has not changed since its ``updated_at``)."""
-    stmt = (
-        select(col(Application.unit_id), func.count())
-        .where(col(Application.cycle_id) == cycle_id, col(Application.status).in_(states))
-        .group_by(col(Application.unit_id))
-    )
-    if as_of is not None:
-        stmt = stmt.having(func.min(col(Application.updated_at)) <= as_of)
-    return {unit: count for unit, count in session.execute(stmt)}
+SYSTEM = "system"  # who takes a step (Escalation.by)
 
 
 def _steps_taken(session: Session, cycle_id: str, deadline: dt.datetime) -> dict[int, int]:
+    """Each unit's last step for ``deadline``."""
     stmt = (
         select(col(Escalation.unit_id), func.max(col(Escalation.step)))
         .where(col(Escalation.cycle_id) == cycle_id, col(Escalation.deadline) == deadline)
@@ -44,44 +35,21 @@ def _steps_taken(session: Session, cycle_id: str, deadline: dt.datetime) -> dict
     return {unit: step for unit, step in session.execute(stmt)}
 
 
-def _targets(session: Session, unit_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """For each unit: itself, its department, its city office and the province."""
-    units = {
-        u.id: u
-        for u in session.execute(
-            select(Organisation).where(col(Organisation.id).in_(unit_ids))
-        ).scalars()
-    }
-    wanted = {u.department_id for u in units.values() if u.department_id}
-    codes = {u.city_code for u in units.values() if u.city_code}
-    departments = {
-        o.id: o
-        for o in session.execute(
-            select(Organisation).where(col(Organisation.id).in_(wanted))
-        ).scalars()
-    }
-    cities = {
-        o.code: o
-        for o in session.execute(
-            select(Organisation).where(
-                col(Organisation.kind) == "city", col(Organisation.code).in_(codes)
-            )
-        ).scalars()
-    }
-    province = (
-        session.execute(select(Organisation).where(col(Organisation.kind) == "province"))
-        .scalars()
-        .first()
-    )
-    return {
-        uid: {
-            "unit": u,
-            "department": departments.get(u.department_id) if u.department_id else None,
-            "city": cities.get(u.city_code or ""),
-            "province": province,
-        }
-        for uid, u in units.items()
-    }
+def _province_id(session: Session) -> int | None:
+    """The province's organisation: where the last step goes."""
+    return session.execute(
+        select(col(Organisation.id)).where(col(Organisation.kind) == "province")
+    ).scalar()
+
+
+def _target_join(level: str, unit: Any, target: Any, province: int | None) -> Any:
+    """How a unit's target at ``level`` is found: its department, its city office (by city
+    code), the province."""
+    if level == "department":
+        return target.id == unit.department_id
+    if level == "city":
+        return and_(target.kind == "city", target.code == unit.city_code)
+    return target.id == province
 
 
 def escalate(
@@ -94,7 +62,8 @@ def escalate(
 ) -> list[Escalation]:
     """Takes the next step for every unit whose next threshold has passed by ``as_of``
     (``now`` unless a late run catches up an earlier instant, when only units with an item
-    pending already then count); it is taken ``now``."""
+    pending already then count); it is taken ``now``. Set-based: one INSERT … SELECT of the
+    steps per level and one of their messages, the text rendered once per level."""
     if spec.notifications is None or spec.notifications.escalation is None:
         return []
     rule = spec.notifications.escalation
@@ -102,59 +71,176 @@ def escalate(
     if phase.end is None:
         return []
     deadline = phase.end
-    pending = _pending_units(session, cycle_id, rule.states, as_of)
-    if not pending:
-        return []
-    taken = _steps_taken(session, cycle_id, deadline)
-    targets = _targets(session, list(pending))
+    # Only the steps some unit can take next are tried; each INSERT checks again, in its
+    # WHERE, that the unit's last step is the one before (another run may have moved on).
+    possible = {1} | {last + 1 for last in _steps_taken(session, cycle_id, deadline).values()}
+    province = _province_id(session)
+    pending = _pending_query(cycle_id, rule.states, as_of).subquery("pending")
     recorded: list[Escalation] = []
-    messages: list[dict[str, Any]] = []
-    for unit_id, items in sorted(pending.items()):
-        step = taken.get(unit_id, 0) + 1
-        if step > len(rule.steps):
-            continue
+    # The last step first: a unit that takes a step here is not seen again for the next one
+    # (one level per run, as each unit's next step is read before any is taken).
+    for step in range(len(rule.steps), 0, -1):
         level = rule.steps[step - 1]
-        if (as_of or now) < deadline + dt.timedelta(hours=level.offset_hours):
+        if step not in possible or (as_of or now) < deadline + dt.timedelta(
+            hours=level.offset_hours
+        ):
             continue
-        place = targets[unit_id]
-        target = place[level.level]
-        if target is None:
-            continue
-        step_row = Escalation(
+        recorded += _take(
+            session, cycle_id, rule.phase, deadline, step, level.level, pending, province, now
+        )
+    recorded.sort(key=lambda s: s.unit_id)  # in unit order, as each is one step at most
+    if recorded:
+        _announce(session, cycle_id, spec, phase.title, deadline, recorded, now)
+    return recorded
+
+
+def _pending_query(cycle_id: str, states: list[str], as_of: dt.datetime | None) -> Any:
+    stmt = (
+        select(col(Application.unit_id).label("unit_id"), func.count().label("items"))
+        .where(col(Application.cycle_id) == cycle_id, col(Application.status).in_(states))
+        .group_by(col(Application.unit_id))
+    )
+    if as_of is not None:
+        stmt = stmt.having(func.min(col(Application.updated_at)) <= as_of)
+    return stmt
+
+
+def _take(
+    session: Session,
+    cycle_id: str,
+    phase: str,
+    deadline: dt.datetime,
+    step: int,
+    level: str,
+    pending: Any,
+    province: int | None,
+    now: dt.datetime,
+) -> list[Escalation]:
+    """Step ``step`` for every pending unit whose last step is the one before, and that has
+    someone at ``level`` to go to; a step another run took first is left as it was."""
+    unit = aliased(Organisation, name="unit")
+    target = aliased(Organisation, name="target")
+    taken = (
+        select(func.max(col(Escalation.step)))
+        .where(
+            col(Escalation.cycle_id) == cycle_id,
+            col(Escalation.deadline) == deadline,
+            col(Escalation.unit_id) == pending.c.unit_id,
+        )
+        .scalar_subquery()
+    )
+    stamp = UTCDateTime()
+    rows = (
+        select(
+            literal(cycle_id, String),
+            pending.c.unit_id,
+            literal(phase, String),
+            literal(deadline, stamp),
+            literal(level, String),
+            literal(step),
+            target.id,
+            literal(now, stamp),
+            pending.c["items"],
+            literal(SYSTEM, String),
+        )
+        .select_from(pending)
+        .join(unit, unit.id == pending.c.unit_id)
+        .join(target, _target_join(level, unit, target, province))
+        .where(func.coalesce(taken, 0) == step - 1)
+    )
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        insert(Escalation)
+        .from_select(
+            [
+                "cycle_id",
+                "unit_id",
+                "phase",
+                "deadline",
+                "level",
+                "step",
+                "to_org_id",
+                "at",
+                "items",
+                "by",
+            ],
+            rows,
+        )
+        .on_conflict_do_nothing(index_elements=["cycle_id", "unit_id", "deadline", "level"])
+        .returning(
+            col(Escalation.id),
+            col(Escalation.unit_id),
+            col(Escalation.to_org_id),
+            col(Escalation.items),
+        )
+    )
+    return [
+        Escalation(
+            id=id_,
             cycle_id=cycle_id,
             unit_id=unit_id,
-            phase=rule.phase,
+            phase=phase,
             deadline=deadline,
-            level=level.level,
+            level=level,
             step=step,
-            to_org_id=target.id,
+            to_org_id=to_org,
             at=now,
             items=items,
+            by=SYSTEM,
         )
-        if not _record(session, step_row):
-            continue  # another run took this step first (and announced it)
-        recorded.append(step_row)
-        due = outside_quiet_hours(now, deadline + dt.timedelta(days=365), spec.notifications)
-        messages.append(
-            message_row(
-                cycle_id,
-                "escalation",
-                target.code,
-                level.level,
-                place["unit"].code,
-                deadline,
-                Offset(f"step{step}", due),
-                now,
-                items,
-                False,
-                step=step,
-                org_name=target.name,
-                unit_name=place["unit"].name,
-                phase_title=phase.title,
+        for id_, unit_id, to_org, items in session.execute(stmt).all()
+    ]
+
+
+def _announce(
+    session: Session,
+    cycle_id: str,
+    spec: CycleSpec,
+    phase_title: str,
+    deadline: dt.datetime,
+    steps: list[Escalation],
+    now: dt.datetime,
+) -> None:
+    """One message per step taken, to the organisation it went to: the text rendered once
+    per step number, the names and the count put in by the database."""
+    assert spec.notifications is not None
+    due = outside_quiet_hours(now, deadline + dt.timedelta(days=365), spec.notifications)
+    unit = aliased(Organisation, name="unit")
+    target = aliased(Organisation, name="target")
+    for step in sorted({s.step for s in steps}):
+        ids = [s.id for s in steps if s.step == step]
+        level = next(s.level for s in steps if s.step == step)
+        shared = message_constants(
+            cycle_id, "escalation", level, deadline, Offset(f"step{step}", due), now, False
+        )
+        for i in range(0, len(ids), CHUNK):
+            rows = (
+                select(
+                    *(value.label(name) for name, value in shared.items()),
+                    target.code.label("recipient"),
+                    unit.code.label("subject"),
+                    col(Escalation.items).label("pending"),
+                    target.name.label("org_name"),
+                    unit.name.label("unit_name"),
+                )
+                .select_from(Escalation)
+                .join(unit, unit.id == col(Escalation.unit_id))
+                .join(target, target.id == col(Escalation.to_org_id))
+                .where(col(Escalation.id).in_(ids[i : i + CHUNK]))
             )
-        )
-    insert_messages(session, messages)
-    return recorded
+            insert_selected(
+                session,
+                rows,
+                "escalation",
+                deadline,
+                {
+                    "org_name": ("某某主管部门", "另一市（州）人社局"),
+                    "unit_name": ("某某单位", "另一单位（2）"),
+                    "pending": (1, 2345),
+                },
+                step=step,
+                phase_title=phase_title,
+            )
 
 
 def escalate_through(
@@ -174,19 +260,3 @@ def escalate_through(
     for at in [t for t in thresholds if t < now]:
         taken += escalate(session, cycle_id, spec, plan, now, as_of=at)
     return taken + escalate(session, cycle_id, spec, plan, now)
-
-
-def _record(session: Session, step: Escalation) -> bool:
-    """Stores the step unless it is already there: two runs of the cycle at once (a stray
-    manual run beside the scheduled one) both read no step taken, and the second waits for
-    the first's commit and then adds nothing, instead of failing on the unique key."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stored = session.execute(
-        insert(Escalation)
-        .values(**step.model_dump(exclude={"id"}))
-        .on_conflict_do_nothing(index_elements=["cycle_id", "unit_id", "deadline", "level"])
-        .returning(col(Escalation.id))
-    ).scalar()
-    step.id = stored
-    return stored is not None

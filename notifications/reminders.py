@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pendulum
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, String, case, cast, func, literal, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -20,7 +20,8 @@ from models.application import Application, Person
 from models.cycle import Committee
 from models.org import Organisation
 from models.outbox import Message
-from notifications.render import render
+from models.timeutil import UTCDateTime
+from notifications.render import Skeleton, render, skeleton
 from notifications.schedule import (
     Offset,
     committee_window,
@@ -31,14 +32,36 @@ from notifications.schedule import (
 from rules.idcard import mask
 
 FRESH = dt.timedelta(hours=24)  # an offset missed by more than this is not sent belatedly
+# What a SELECT feeding insert_selected names, besides the values its text is filled with.
+MESSAGE_COLUMNS = (
+    "cycle_id",
+    "kind",
+    "recipient",
+    "recipient_kind",
+    "subject",
+    "deadline",
+    "offset",
+    "due",
+    "expires_at",
+    "pending",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+)
+_STARS = "*" * 40
+
+
+def _dialect_insert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def insert_messages(session: Session, rows: list[dict[str, Any]]) -> int:
     """Adds outbox rows; a row whose key is already there is left as it was."""
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = _dialect_insert(session)
     # One prepared statement, many rows: a multi-VALUES statement would be compiled anew each time.
     session.execute(insert(Message).on_conflict_do_nothing(), rows)
     return len(rows)
@@ -76,6 +99,92 @@ def message_row(
         "next_attempt_at": offset.due,
         "created_at": now,
     }
+
+
+def message_constants(
+    cycle_id: str,
+    kind: str,
+    recipient_kind: str,
+    deadline: dt.datetime,
+    offset: Offset,
+    now: dt.datetime,
+    expires: bool,
+) -> dict[str, ColumnElement[Any]]:
+    """The columns every row of one offset shares, as SQL literals of the columns' types
+    (what message_row writes for them)."""
+    stamp = UTCDateTime()
+    return {
+        "cycle_id": literal(cycle_id, String),
+        "kind": literal(kind, String),
+        "recipient_kind": literal(recipient_kind, String),
+        "deadline": literal(deadline, stamp),
+        "offset": literal(offset.key, String),
+        "due": literal(offset.due, stamp),
+        "expires_at": literal(deadline if expires else None, stamp),
+        "status": literal("pending", String),
+        "attempts": literal(0),
+        "next_attempt_at": literal(offset.due, stamp),
+        "created_at": literal(now, stamp),
+    }
+
+
+def filled(made: Skeleton, values: dict[str, ColumnElement[Any]]) -> ColumnElement[str]:
+    """The skeleton's body with each token replaced by its value, in SQL."""
+    body: ColumnElement[Any] = literal(made.body, String)
+    for name, token in made.tokens.items():
+        body = func.replace(body, token, cast(values[name], String))
+    return body
+
+
+def insert_selected(
+    session: Session,
+    rows: Select[Any],
+    kind: str,
+    deadline: dt.datetime,
+    samples: dict[str, tuple[Any, Any]],
+    **fixed: Any,
+) -> int:
+    """Outbox rows from a query, in one INSERT … SELECT: ``rows`` names every column of
+    MESSAGE_COLUMNS and each value in ``samples`` (those that differ between its rows); the
+    text is rendered once with tokens the database fills in (``render.skeleton``). Where
+    the template does more with a value than print it, each row is rendered here instead.
+    A row whose key is already there is left as it was. Returns the rows added."""
+    made = skeleton(kind, deadline, samples, **fixed)
+    if made is None:
+        out = []
+        for row in session.execute(rows).mappings():
+            values = {name: row[name] for name in samples}
+            title, body = render(kind, deadline, **fixed, **values)
+            out.append({c: row[c] for c in MESSAGE_COLUMNS} | {"title": title, "body": body})
+        return insert_messages(session, out)
+    source = rows.subquery()
+    body = filled(made, {name: source.c[name] for name in samples})
+    stmt = (
+        _dialect_insert(session)(Message)
+        .from_select(
+            [*MESSAGE_COLUMNS, "title", "body"],
+            # WHERE: SQLite reads ON CONFLICT after a bare SELECT … FROM as a join's ON
+            select(
+                *(source.c[c] for c in MESSAGE_COLUMNS), literal(made.title, String), body
+            ).where(true()),
+        )
+        .on_conflict_do_nothing()
+    )
+    return int(session.execute(stmt).rowcount or 0)
+
+
+def masked_in_sql(id_number: ColumnElement[str]) -> ColumnElement[str]:
+    """``rules.idcard.mask`` of a stored ID number, in SQL (stored numbers are normalised:
+    digits and an upper-case X): up to 10 characters all hidden, else the first 6 and the
+    last max(0, min(4, n - 14)) shown."""
+    n = func.length(id_number)
+    tail = case((n >= 18, 4), (n > 14, n - 14), else_=0)
+    return case(
+        (n <= 10, func.substr(_STARS, 1, n, type_=String)),
+        else_=func.substr(id_number, 1, 6, type_=String)
+        + func.substr(_STARS, 1, n - 6 - tail, type_=String)
+        + func.substr(id_number, n - tail + 1, tail, type_=String),
+    )
 
 
 class ReminderWriter:
@@ -132,49 +241,64 @@ class ReminderWriter:
         return (window.start, window.deadline) if window is not None else None
 
     def _applicant(self, rule: ReminderRule, now: dt.datetime) -> int:
+        """One row per applicant still in the rule's states, each naming the person: the
+        text is rendered once per offset, the database puts in each name and masked number."""
         window = self._window(rule.phase)
         if window is None:
             return 0
-        rows: list[dict[str, Any]] = []
+        written = 0
         for offset in self.due_offsets(rule, *window, now):
-            stmt = (
-                select(col(Application.id), col(Person.id_number), col(Person.name))
+            days_left = (pendulum.instance(window[1]) - pendulum.instance(offset.due)).in_days()
+            shared = message_constants(
+                self.cycle_id, rule.kind, "applicant", window[1], offset, now, True
+            )
+            rows = (
+                select(
+                    *(value.label(name) for name, value in shared.items()),
+                    col(Person.id_number).label("recipient"),
+                    (literal("application:", String) + cast(col(Application.id), String)).label(
+                        "subject"
+                    ),
+                    literal(1).label("pending"),
+                    col(Person.name).label("name"),
+                    masked_in_sql(col(Person.id_number)).label("id_masked"),
+                )
+                .select_from(Application)
                 .join(Person, col(Person.id_number) == col(Application.person_id))
                 .where(
                     col(Application.cycle_id) == self.cycle_id,
                     col(Application.status).in_(rule.states),
                 )
             )
-            days_left = (pendulum.instance(window[1]) - pendulum.instance(offset.due)).in_days()
-            for app_id, id_number, name in self.session.execute(stmt):
-                rows.append(
-                    message_row(
-                        self.cycle_id,
-                        rule.kind,
-                        id_number,
-                        "applicant",
-                        f"application:{app_id}",
-                        window[1],
-                        offset,
-                        now,
-                        1,
-                        True,
-                        name=name,
-                        id_masked=mask(id_number),
-                        cycle_title=self.title,
-                        days_left=days_left,
-                    )
-                )
-        return insert_messages(self.session, rows)
+            written += insert_selected(
+                self.session,
+                rows,
+                rule.kind,
+                window[1],
+                {"name": ("张三", "欧阳小明"), "id_masked": (mask("1" * 18), mask("2" * 15))},
+                pending=1,
+                cycle_title=self.title,
+                days_left=days_left,
+            )
+        return written
 
     def _grouped(self, rule: ReminderRule, now: dt.datetime, org_column: Any, kind: str) -> int:
+        """One row per organisation with items in the rule's states (unit or department),
+        with their count: rendered once per offset, name and count put in by the database."""
         window = self._window(rule.phase)
         if window is None:
             return 0
-        rows: list[dict[str, Any]] = []
+        written = 0
         for offset in self.due_offsets(rule, *window, now):
-            stmt = (
-                select(col(Organisation.code), col(Organisation.name), func.count())
+            shared = message_constants(self.cycle_id, rule.kind, kind, window[1], offset, now, True)
+            rows = (
+                select(
+                    *(value.label(name) for name, value in shared.items()),
+                    col(Organisation.code).label("recipient"),
+                    col(Organisation.code).label("subject"),
+                    func.count().label("pending"),
+                    col(Organisation.name).label("org_name"),
+                )
                 .select_from(Application)
                 .join(Organisation, col(Organisation.id) == org_column)
                 .where(
@@ -183,25 +307,16 @@ class ReminderWriter:
                 )
                 .group_by(col(Organisation.code), col(Organisation.name))
             )
-            for code, name, count in self.session.execute(stmt):
-                rows.append(
-                    message_row(
-                        self.cycle_id,
-                        rule.kind,
-                        code,
-                        kind,
-                        code,
-                        window[1],
-                        offset,
-                        now,
-                        count,
-                        True,
-                        org_name=name,
-                        phase_title=self.plan.phase(rule.phase).title,
-                        return_limit=self.spec.policy.return_limit,
-                    )
-                )
-        return insert_messages(self.session, rows)
+            written += insert_selected(
+                self.session,
+                rows,
+                rule.kind,
+                window[1],
+                {"org_name": ("某某单位", "另一单位（2）"), "pending": (1, 2345)},
+                phase_title=self.plan.phase(rule.phase).title,
+                return_limit=self.spec.policy.return_limit,
+            )
+        return written
 
     def _unit(self, rule: ReminderRule, now: dt.datetime) -> int:
         return self._grouped(rule, now, col(Application.unit_id), "unit")
