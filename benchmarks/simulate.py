@@ -1,25 +1,57 @@
 """Simulation timings: how long a whole 2024 cycle takes at 1,000 / 10,000 / 100,000 applicants.
 
-    .venv/bin/python benchmarks/simulate.py 1000 10000 [100000]
+    .venv/bin/python benchmarks/simulate.py 1000 10000 [100000] [--profile FILE]
 
-Each size runs in a fresh SQLite file with Prefect's local server (the embedded default) and
-prints one JSON line: applicants, seconds, flow runs, and the final counts. Results are
-recorded in benchmarks/README.md."""
+Each size runs in a fresh SQLite file against one Prefect server, started first and timed
+apart (``server_start``; with PREFECT_API_URL set, that server is used and nothing is started),
+and prints one JSON line: applicants, seconds, CPU seconds, peak memory of this process, the
+1-minute load average before and after (the machine is shared: compare relative figures), the
+real Prefect runs and the in-process instants, and the final counts. ``--profile FILE`` writes
+a cProfile of the last size. Results are recorded in benchmarks/README.md."""
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# A shared machine under load starts the local server slowly (the default gives up at 20 s).
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clean clone
 
 
-def run(applicants: int, seed: int = 2024) -> dict:
+def load() -> float:
+    return (
+        float(Path("/proc/loadavg").read_text().split()[0])
+        if Path("/proc/loadavg").exists()
+        else 0.0
+    )
+
+
+def prefect_server() -> tuple[str, float]:
+    """The API URL, and the seconds it took to start Prefect's local server (0 when one is
+    already configured)."""
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if url:
+        return url, 0.0
+    from prefect.server.api.server import SubprocessASGIServer
+
+    started = time.perf_counter()
+    server = SubprocessASGIServer()
+    server.start()
+    return server.api_url, time.perf_counter() - started
+
+
+def run(applicants: int, seed: int = 2024, profile: str | None = None) -> dict[str, Any]:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from calendars.cyclefile import bundled_cycle
@@ -31,19 +63,54 @@ def run(applicants: int, seed: int = 2024) -> dict:
     os.environ["ZHICHENG_DATABASE_URL"] = f"sqlite:///{home / 'bench.db'}"
     settings.cache_clear()
     upgrade()
-    started = time.perf_counter()
+    before = load()
+    started, cpu = time.perf_counter(), time.process_time()
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         report = Simulation(bundled_cycle("jiayuguan-2024"), applicants, seed).run()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
     return {
         "applicants": applicants,
         "seconds": round(time.perf_counter() - started, 1),
-        "flow_runs": len(report.flow_runs),
+        "cpu_seconds": round(time.process_time() - cpu, 1),
+        "prefect_connect_seconds": round(report.prefect_start_seconds, 1),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "load_before": before,
+        "load_after": load(),
+        "prefect_runs": report.prefect_runs,
+        "in_process_runs": report.in_process_runs,
+        "catch_up_runs": report.catch_up_runs,
         "not_final": report.not_final,
         "final_status": report.final_status,
     }
 
 
+def main(argv: list[str]) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    profile = None
+    if "--profile" in argv:
+        at = argv.index("--profile")
+        profile = argv[at + 1]
+        argv = argv[:at] + argv[at + 2 :]
+    sizes = [int(a) for a in argv] or [1000, 10000]
+    url, seconds = prefect_server()
+    print(json.dumps({"server_start": round(seconds, 1), "api": url, "load": load()}), flush=True)
+    with temporary_settings(updates={PREFECT_API_URL: url}):
+        for n, size in enumerate(sizes):
+            last = n == len(sizes) - 1
+            print(
+                json.dumps(run(size, profile=profile if last else None), ensure_ascii=False),
+                flush=True,
+            )
+
+
 if __name__ == "__main__":
-    sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
-    for size in sizes:
-        print(json.dumps(run(size), ensure_ascii=False), flush=True)
+    main(sys.argv[1:])
