@@ -71,22 +71,38 @@ def escalate(
     if phase.end is None:
         return []
     deadline = phase.end
-    # Only the steps some unit can take next are tried; each INSERT checks again, in its
-    # WHERE, that the unit's last step is the one before (another run may have moved on).
-    possible = {1} | {last + 1 for last in _steps_taken(session, cycle_id, deadline).values()}
+    query = _pending_query(cycle_id, rule.states, as_of)
+    pending_units = dict(session.execute(query).tuples().all())
+    if not pending_units:
+        return []  # most runs: nothing overdue, one GROUP BY
+    # The steps some pending unit takes next; each INSERT checks again, in its WHERE, that
+    # the unit's last step is the one before (another run may have moved on meanwhile).
+    last = _steps_taken(session, cycle_id, deadline)
+    reached = as_of or now
+    wanted = {
+        step
+        for step in {last.get(unit, 0) + 1 for unit in pending_units}
+        if step <= len(rule.steps)
+        and reached >= deadline + dt.timedelta(hours=rule.steps[step - 1].offset_hours)
+    }
+    if not wanted:
+        return []
     province = _province_id(session)
-    pending = _pending_query(cycle_id, rule.states, as_of).subquery("pending")
+    pending = query.subquery("pending")
     recorded: list[Escalation] = []
     # The last step first: a unit that takes a step here is not seen again for the next one
     # (one level per run, as each unit's next step is read before any is taken).
-    for step in range(len(rule.steps), 0, -1):
-        level = rule.steps[step - 1]
-        if step not in possible or (as_of or now) < deadline + dt.timedelta(
-            hours=level.offset_hours
-        ):
-            continue
+    for step in sorted(wanted, reverse=True):
         recorded += _take(
-            session, cycle_id, rule.phase, deadline, step, level.level, pending, province, now
+            session,
+            cycle_id,
+            rule.phase,
+            deadline,
+            step,
+            rule.steps[step - 1].level,
+            pending,
+            province,
+            now,
         )
     recorded.sort(key=lambda s: s.unit_id)  # in unit order, as each is one step at most
     if recorded:
