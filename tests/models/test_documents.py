@@ -294,3 +294,35 @@ def test_the_cycle_file_switches_the_rules_off() -> None:
     set_values([app], profile={"promotion_type": "破格晋升"})
     out = act(services.recommend, cycle, [app], now=bj(2024, 9, 22), actor="单位")
     assert out.done == [app] and out.warnings == []
+
+
+def test_a_set_length_holds_a_special_applicants_publicity_report_back() -> None:
+    """With policy.special_category_publicity_min_workdays set (a number of ours; 004 gives
+    none), recommending warns of nothing and the 破格 applicant's publicity report waits for
+    that many working days from the day the publicity opened; the others' does not."""
+    from models.context import CycleContext
+    from tasks.sweeps import open_unit_publicity
+
+    cycle = stored_cycle()
+    with session_scope() as session:
+        stored = session.get(Cycle, cycle)
+        spec = dict(stored.spec)
+        spec["policy"] = {**spec["policy"], "special_category_publicity_min_workdays": 10}
+        session.execute(update(Cycle).where(col(Cycle.id) == cycle).values(spec=spec))
+    special, regular = submitted(cycle, 2)
+    set_values([special], profile={"promotion_type": "破格晋升"})
+    document(cycle, [special], K.collective_review, bj(2024, 9, 21), "职工大会")
+    out = act(services.recommend, cycle, [special, regular], now=bj(2024, 9, 22), actor="单位")
+    assert sorted(out.done) == sorted([special, regular]) and out.warnings == []
+    opened = bj(2024, 9, 23, 0, 30)
+    with session_scope() as session:
+        assert open_unit_publicity(session, CycleContext.load(session, cycle), opened) == 2
+    longer = services.unit_publicity_end(opened, 10)
+    assert longer > bj(2024, 9, 28)  # past the others' 5 working days (9/27 24:00)
+    early = document(
+        cycle, [special, regular], K.publicity_report, longer.subtract(minutes=1), "公示无异议"
+    )
+    assert early.done == [regular]
+    assert early.refusals[special].code == RefusalCode.publicity_not_over
+    on_time = document(cycle, [special], K.publicity_report, longer, "公示无异议")
+    assert on_time.done == [special]
