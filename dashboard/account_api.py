@@ -21,7 +21,6 @@ from models.accounts import ROLE_LABELS, Account, NotManaged, Role
 from models.context import Refused
 from models.cycle import Committee
 from models.db import read_scope, session_scope
-from models.imports.accounts import sector_refusal
 from models.org import Organisation
 
 router = APIRouter(prefix="/api")
@@ -169,7 +168,6 @@ def new_account(body: AccountIn, viewer: ViewerDep, request: Request) -> Created
             )
             account, token = signed.account, signed.token
         else:
-            _check_sector(session, creator, body.org_code)
             account = accounts.create_account(
                 session,
                 by=creator,
@@ -184,22 +182,6 @@ def new_account(body: AccountIn, viewer: ViewerDep, request: Request) -> Created
             )
         made = account_out(viewer_of(session, account))
     return CreatedOut(**made.model_dump(), token=token)
-
-
-def _check_sector(session: Session, creator: Account, org_code: str | None) -> None:
-    """A private organisation's accounts come from the office its sector names (003 附件2 二),
-    checked only where the top-down rule lets ``creator`` reach the organisation (so the answer
-    tells nothing about organisations out of its reach)."""
-    if org_code is None or creator.organisation_id is None or creator.role != Role.admin:
-        return
-    creator_org = session.get(Organisation, creator.organisation_id)
-    target = session.exec(select(Organisation).where(Organisation.code == org_code)).first()
-    if creator_org is None or target is None:
-        return
-    if accounts.creation_refusal(creator, creator_org, target, None, Role.operator) is not None:
-        return
-    if why := sector_refusal(creator_org, target):
-        raise Refused(why, "not_allowed")
 
 
 @router.post(

@@ -24,6 +24,7 @@ from models.cycle import Committee, Cycle
 from models.org import Organisation, OrgKind
 from models.settings import settings
 from models.timeutil import UTCDateTime
+from rules.accounts import private_creator_refusal
 
 
 class Role(StrEnum):
@@ -203,6 +204,15 @@ def creation_refusal(
     return f"{creator_org.name}不能为{target_org.name}创建账号：账号自上而下逐级创建"
 
 
+def sector_refusal(creator_org: Organisation, target: Organisation) -> str | None:
+    """A private organisation's accounts are created by the office its sector names
+    (rules.accounts, 003 附件2 二) — on top of the top-down rule, for a target other than the
+    creator's own organisation."""
+    if target.id == creator_org.id:
+        return None
+    return private_creator_refusal(creator_org, target)
+
+
 def create_account(
     session: Session,
     *,
@@ -244,6 +254,8 @@ def create_account(
     else:
         creator_org = session.get(Organisation, by.organisation_id) if by.organisation_id else None
         why = _refusal_below(by, creator_org, target, committee, Role(role), org_code, committee_id)
+        if why is None and target is not None and creator_org is not None:
+            why = sector_refusal(creator_org, target)
     if why:
         raise Refused(why, "not_allowed")
     if by is None and session.exec(select(Account.id)).first() is not None:

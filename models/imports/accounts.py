@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
-from models.accounts import ROLE_LABELS, Account, Role, creation_refusal, hash_password
+from models.accounts import (
+    ROLE_LABELS,
+    Account,
+    Role,
+    creation_refusal,
+    hash_password,
+    sector_refusal,
+)
 from models.cycle import Committee
 from models.imports.report import (
     ImportColumn,
@@ -26,7 +33,6 @@ from models.imports.report import (
 )
 from models.org import Organisation
 from models.settings import settings
-from rules.accounts import private_creator_refusal
 
 USERNAME, DISPLAY, ROLE, ORG, COMMITTEE, CYCLE = (
     "用户名",
@@ -169,15 +175,6 @@ def import_accounts(
         )
     result.passwords = passwords
     return result
-
-
-def sector_refusal(creator_org: Organisation, target: Organisation) -> str | None:
-    """A private organisation's accounts are created by the office its sector names
-    (rules.accounts, 003 附件2 二) — on top of the top-down rule, for a target other than the
-    creator's own organisation."""
-    if target.id == creator_org.id:
-        return None
-    return private_creator_refusal(creator_org, target)
 
 
 def _by_code(session: Session, codes: set[str]) -> dict[str, Organisation]:

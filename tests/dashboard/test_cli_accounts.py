@@ -60,6 +60,40 @@ def test_account_create_follows_the_tree(world: World, root_account: str) -> Non
     assert nobody.exit_code == 2 and "没有用户名为 no-such-admin 的账号" in nobody.output
 
 
+def test_account_create_on_the_command_line_keeps_the_private_sector_rule(
+    world: World, root_account: str
+) -> None:
+    """A private hospital's accounts come from the health department (003 附件2 二) on the
+    command line as over the API: the city that may reach it by the tree is refused."""
+    from sqlmodel import select
+
+    from models.db import session_scope
+    from models.org import Organisation
+    from tests.rules.test_private_accounts import _org
+
+    tag = uuid.uuid4().hex[:6]
+    with session_scope() as session:
+        dept = session.exec(select(Organisation).where(Organisation.code == world.department)).one()
+        _org(
+            session,
+            code=f"H-{tag}",
+            name=f"康宁医院{tag}",
+            kind="unit",
+            parent_id=dept.parent_id,
+            department_id=dept.id,
+            city_code="620200",
+            unit_type="social_org",
+            path=f"{dept.path}/H-{tag}",
+        )
+    refused = runner.invoke(
+        app,
+        ["account", "create", f"h-{tag}", "--org", f"H-{tag}", "--by", world.users["city"]],
+        env={"ZHICHENG_NEW_PASSWORD": "Quiet-harbour-58"},
+    )
+    assert refused.exit_code == 2, refused.output
+    assert "卫健" in refused.output and "003 附件2 二" in refused.output
+
+
 def test_a_committee_account_names_its_committee_by_key(world: World, root_account: str) -> None:
     name = f"cli-pw-{uuid.uuid4().hex[:6]}"
     args = ["account", "create", name, "--cycle", world.cycle_id, "--by", root_account]
