@@ -1,22 +1,29 @@
 """Dashboard timings: how long each level's page figures take over a simulated cycle.
 
-    .venv/bin/python benchmarks/dashboard_figures.py CYCLE_ID [--repeat 5]
+    .venv/bin/python benchmarks/dashboard_figures.py CYCLE_ID [--repeat 5] [--as-of TIME ...]
 
 Runs against the configured database (``ZHICHENG_DATABASE_URL`` or ``~/.zhicheng``), e.g.
 after ``zhicheng simulate --applicants 100000``. For the province, the busiest city, its busiest
 county and unit, and the busiest committee it prints one JSON line: the best of ``repeat``
-runs of ``figures.overview`` (what one page and one API call compute) in milliseconds."""
+runs of ``figures.overview`` (what one page and one API call compute) in milliseconds.
+
+``--as-of`` (Beijing time, repeatable; ``now`` for the live dashboard's clock past the last
+event) times the same pages as of those instants — statuses rebuilt from the audit trail
+(models.asof) — and adds the committees table (``figures.committees``) as of each."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import time
 from collections.abc import Callable
 
+import pendulum
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from calendars.beijing import BEIJING
 from dashboard import figures
 from dashboard.demo import busiest
 from dashboard.scope import Viewer
@@ -50,16 +57,31 @@ def _best(fn: Callable[[], object], repeat: int) -> float:
     return round(min(times) * 1000, 1)
 
 
+def _instants(texts: list[str] | None, default: dt.datetime) -> list[tuple[str, dt.datetime]]:
+    if not texts:
+        return [("launch", default)]
+    out = []
+    for text in texts:
+        if text == "now":
+            out.append((text, pendulum.now("UTC")))
+            continue
+        parsed = pendulum.parse(text, tz=BEIJING)
+        assert isinstance(parsed, pendulum.DateTime), text
+        out.append((text, parsed))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("cycle")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--as-of", action="append", dest="as_of", help="北京时间，可重复；now")
     args = parser.parse_args()
     with read_scope() as session:
         cycle = session.get(Cycle, args.cycle)
         if cycle is None:
             raise SystemExit(f"没有周期 {args.cycle}")
-        now = cycle.launched_at
+        instants = _instants(args.as_of, cycle.launched_at)
         total = session.execute(
             select(func.count()).where(col(Application.cycle_id) == cycle.id)
         ).scalar_one()
@@ -90,12 +112,20 @@ def main() -> None:
             ("unit", _viewer("unit", unit), unit, None),
             ("committee", _viewer("committee", None, committee_id), None, committee_id),
         ]
-        for name, viewer, org, committee in levels:
+        for label, now in instants:
+            for name, viewer, org, committee in levels:
+                ms = _best(
+                    lambda v=viewer, o=org, c=committee, t=now: figures.overview(
+                        session, cycle, v, o, t, c
+                    ),
+                    args.repeat,
+                )
+                line = {"as_of": label, "level": name, "applications": total, "overview_ms": ms}
+                print(json.dumps(line))
             ms = _best(
-                lambda v=viewer, o=org, c=committee: figures.overview(session, cycle, v, o, now, c),
-                args.repeat,
+                lambda t=now: figures.committees(session, cycle.id, levels[0][1], t), args.repeat
             )
-            print(json.dumps({"level": name, "applications": total, "overview_ms": ms}))
+            print(json.dumps({"as_of": label, "level": "committees", "committees_ms": ms}))
 
 
 if __name__ == "__main__":

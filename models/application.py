@@ -29,6 +29,17 @@ class Application(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("person_id", "year", name="uq_one_committee_per_year"),
         Index("ix_application_cycle_status", "cycle_id", "status"),
+        # What the figures read of every application in a page's scope, without the rows'
+        # profiles and facts: counted as of any instant from the index alone (models.asof).
+        Index(
+            "ix_application_asof",
+            "cycle_id",
+            "unit_id",
+            "id",
+            "created_at",
+            "committee_id",
+            "status",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

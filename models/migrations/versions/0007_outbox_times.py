@@ -1,7 +1,7 @@
 """figures as of any instant: when each message failed (first), expired or found no channel
 (it already records when it was sent), backfilled for rows written before; an index on the
-audit trail that finds an application's last event at or before an instant, and one that
-says whether anything happened after it
+audit trail that finds an application's last event at or before an instant, one that says
+whether anything happened after it, and one on applications with what the figures count
 
 Revision ID: 0007
 Revises: 0006
@@ -47,9 +47,17 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_index("ix_audit_event_cycle_at", ["cycle_id", "at"], unique=False)
+    with op.batch_alter_table("application", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_application_asof",
+            ["cycle_id", "unit_id", "id", "created_at", "committee_id", "status"],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("application", schema=None) as batch_op:
+        batch_op.drop_index("ix_application_asof")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_event_cycle_at")
         batch_op.drop_index("ix_audit_event_asof")
