@@ -72,7 +72,7 @@ def escalate(
         return []
     deadline = phase.end
     query = _pending_query(cycle_id, rule.states, as_of)
-    pending_units = dict(session.execute(query).tuples().all())
+    pending_units = {unit: items for unit, items in session.execute(query)}
     if not pending_units:
         return []  # most runs: nothing overdue, one GROUP BY
     # The steps some pending unit takes next; each INSERT checks again, in its WHERE, that

@@ -159,14 +159,21 @@ def insert_selected(
         return insert_messages(session, out)
     source = rows.subquery()
     body = filled(made, {name: source.c[name] for name in samples})
+    columns: list[ColumnElement[Any]] = [source.c[c] for c in MESSAGE_COLUMNS]
+    if session.get_bind().dialect.name == "postgresql":
+        # A NULL (or any parameter) in a subquery's select list is text to PostgreSQL; cast
+        # each to its column's type. (Not on SQLite: CAST(… AS DATETIME) there is numeric.)
+        table = Message.metadata.tables["message"]
+        columns = [
+            cast(column, table.c[c].type)
+            for column, c in zip(columns, MESSAGE_COLUMNS, strict=True)
+        ]
     stmt = (
         _dialect_insert(session)(Message)
         .from_select(
             [*MESSAGE_COLUMNS, "title", "body"],
             # WHERE: SQLite reads ON CONFLICT after a bare SELECT … FROM as a join's ON
-            select(
-                *(source.c[c] for c in MESSAGE_COLUMNS), literal(made.title, String), body
-            ).where(true()),
+            select(*columns, literal(made.title, String), body).where(true()),
         )
         .on_conflict_do_nothing()
     )
