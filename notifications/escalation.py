@@ -111,7 +111,7 @@ def escalate(
 
 
 def _pending_query(cycle_id: str, states: list[str], as_of: dt.datetime | None) -> Any:
-    stmt = (
+    stmt: Any = (
         select(col(Application.unit_id).label("unit_id"), func.count().label("items"))
         .where(col(Application.cycle_id) == cycle_id, col(Application.status).in_(states))
         .group_by(col(Application.unit_id))
@@ -146,19 +146,20 @@ def _take(
         .scalar_subquery()
     )
     stamp = UTCDateTime()
+    values: list[Any] = [
+        literal(cycle_id, String),
+        pending.c.unit_id,
+        literal(phase, String),
+        literal(deadline, stamp),
+        literal(level, String),
+        literal(step),
+        target.id,
+        literal(now, stamp),
+        pending.c["items"],
+        literal(SYSTEM, String),
+    ]
     rows = (
-        select(
-            literal(cycle_id, String),
-            pending.c.unit_id,
-            literal(phase, String),
-            literal(deadline, stamp),
-            literal(level, String),
-            literal(step),
-            target.id,
-            literal(now, stamp),
-            pending.c["items"],
-            literal(SYSTEM, String),
-        )
+        select(*values)
         .select_from(pending)
         .join(unit, unit.id == pending.c.unit_id)
         .join(target, _target_join(level, unit, target, province))
@@ -233,15 +234,15 @@ def _announce(
             rows = (
                 select(
                     *(value.label(name) for name, value in shared.items()),
-                    target.code.label("recipient"),
-                    unit.code.label("subject"),
+                    col(target.code).label("recipient"),
+                    col(unit.code).label("subject"),
                     col(Escalation.items).label("pending"),
-                    target.name.label("org_name"),
-                    unit.name.label("unit_name"),
+                    col(target.name).label("org_name"),
+                    col(unit.name).label("unit_name"),
                 )
                 .select_from(Escalation)
-                .join(unit, unit.id == col(Escalation.unit_id))
-                .join(target, target.id == col(Escalation.to_org_id))
+                .join(unit, col(unit.id) == col(Escalation.unit_id))
+                .join(target, col(target.id) == col(Escalation.to_org_id))
                 .where(col(Escalation.id).in_(ids[i : i + CHUNK]))
             )
             insert_selected(

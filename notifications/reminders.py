@@ -158,8 +158,7 @@ def insert_selected(
             out.append({c: row[c] for c in MESSAGE_COLUMNS} | {"title": title, "body": body})
         return insert_messages(session, out)
     source = rows.subquery()
-    body = filled(made, {name: source.c[name] for name in samples})
-    columns: list[ColumnElement[Any]] = [source.c[c] for c in MESSAGE_COLUMNS]
+    columns: list[Any] = [source.c[c] for c in MESSAGE_COLUMNS]
     if session.get_bind().dialect.name == "postgresql":
         # A NULL (or any parameter) in a subquery's select list is text to PostgreSQL; cast
         # each to its column's type. (Not on SQLite: CAST(… AS DATETIME) there is numeric.)
@@ -173,14 +172,19 @@ def insert_selected(
         .from_select(
             [*MESSAGE_COLUMNS, "title", "body"],
             # WHERE: SQLite reads ON CONFLICT after a bare SELECT … FROM as a join's ON
-            select(*columns, literal(made.title, String), body).where(true()),
+            select(
+                *columns,
+                literal(made.title, String),
+                filled(made, {name: source.c[name] for name in samples}),
+            ).where(true()),
         )
         .on_conflict_do_nothing()
     )
-    return int(session.execute(stmt).rowcount or 0)
+    result: Any = session.execute(stmt)  # a CursorResult: rows added, not those in conflict
+    return int(result.rowcount or 0)
 
 
-def masked_in_sql(id_number: ColumnElement[str]) -> ColumnElement[str]:
+def masked_in_sql(id_number: Any) -> ColumnElement[str]:
     """``rules.idcard.mask`` of a stored ID number, in SQL (stored numbers are normalised:
     digits and an upper-case X): up to 10 characters all hidden, else the first 6 and the
     last max(0, min(4, n - 14)) shown."""
