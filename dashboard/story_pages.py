@@ -4,21 +4,17 @@ miss it while it is open, and afterwards the forecasts set against what happened
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
-import pendulum
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import and_
 from sqlmodel import col, select
 
-from calendars.beijing import BEIJING
 from dashboard import story
-from dashboard.auth import current_viewer, now_of
-from dashboard.guard import BadRequest
+from dashboard.auth import current_viewer
 from dashboard.lookup import NotFound, cycle_or_404, latest_cycles, org_for_page
-from dashboard.pages import render
+from dashboard.pages import as_of_field, page_instant, render
 from dashboard.scope import Viewer, application_filter, org_filter
 from models.application import Application
 from models.cycle import Phase
@@ -26,22 +22,6 @@ from models.db import read_scope
 
 router = APIRouter(include_in_schema=False)
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
-
-
-def instant(as_of: str | None, now: dt.datetime) -> dt.datetime:
-    """The page's instant: ``as_of`` (Beijing time, ``2024-10-17T10:00`` as a browser's
-    datetime field sends it) if given, else now; never after now."""
-    if not as_of:
-        return now
-    try:
-        chosen = pendulum.parse(as_of, tz=BEIJING)
-    except ValueError:  # pendulum's ParserError is one
-        raise BadRequest("查看时点格式有误，应为 2024-10-17T10:00（北京时间）") from None
-    if not isinstance(chosen, dt.datetime):
-        raise BadRequest("查看时点格式有误，应为 2024-10-17T10:00（北京时间）")
-    if chosen > now:
-        raise BadRequest("查看时点不能晚于现在")
-    return chosen
 
 
 @router.get("/cycles/{cycle_id}/story")
@@ -53,7 +33,7 @@ def story_page(
     phase: str = "declaration",
     as_of: str | None = None,
 ) -> HTMLResponse:
-    now = instant(as_of, now_of(request))
+    now, chosen = page_instant(request, as_of)  # the pages' time control (base.html)
     if phase not in story.STORY:
         raise NotFound("没有这个阶段的进度曲线（可选：个人申报、单位审核推荐、评委会评审）")
     with read_scope() as session:
@@ -82,5 +62,6 @@ def story_page(
         scope=org.code if org is not None else None,
         data=data,
         stories=story.STORIES,
-        as_of_text=as_of or "",
+        as_of=chosen,
+        as_of_text=as_of_field(chosen) if chosen else "",
     )

@@ -192,3 +192,22 @@ def test_a_city_sees_its_own_story_only(sim: dict, after: TestClient, root_accou
         assert (
             after.get(f"/cycles/{cycle_id}/story?scope={other}", headers=headers).status_code == 403
         )
+
+
+def test_an_earlier_instant_shows_the_story_as_it_stood(
+    sim: dict, after: TestClient, root_account: str
+) -> None:
+    """The pages' time control (?as_of=, Beijing time): the same page as on 10/17 10:00."""
+    cycle_id = sim["report"].cycle_id
+    headers = _province(after, root_account)
+    page = after.get(
+        f"/cycles/{cycle_id}/story?phase=declaration&as_of=2024-10-17T10:00:00", headers=headers
+    )
+    assert page.status_code == 200
+    shown = re.search(r'data-testid="forecast-total">(\d+)<', page.text)
+    with session_scope() as session:
+        expected, _ = forecast_as_of(session, cycle_id, "declaration", DURING, WINDOW)
+    assert shown is not None and int(shown.group(1)) == round(expected.projected)
+    assert 'data-testid="as-of"' in page.text  # the banner: a page of the past
+    later = after.get(f"/cycles/{cycle_id}/story?as_of=2030-01-01T00:00:00", headers=headers)
+    assert later.status_code == 400
