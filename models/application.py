@@ -74,12 +74,9 @@ class AuditEvent(SQLModel, table=True):
     """Append-only: one row per transition (who, when, from, to, why)."""
 
     __tablename__ = "audit_event"
-    # An application's last event at or before an instant, read from the index alone, and
-    # whether anything happened after an instant (the figures as of any instant, models.asof).
-    __table_args__ = (
-        Index("ix_audit_event_asof", "cycle_id", "application_id", "at", "id", "to_status"),
-        Index("ix_audit_event_cycle_at", "cycle_id", "at"),
-    )
+    # Whether anything happened after an instant (the figures as of any instant, models.asof;
+    # ix_audit_event_asof is declared below the class).
+    __table_args__ = (Index("ix_audit_event_cycle_at", "cycle_id", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     cycle_id: str = Field(index=True)
@@ -90,3 +87,17 @@ class AuditEvent(SQLModel, table=True):
     from_status: str
     to_status: str
     reason: str | None = Field(default=None, sa_column=Column(Text))
+
+
+# An application's last event at or before an instant, read from the index alone and in its
+# order (a pass over it meets each application's last event first): the figures as of any
+# instant (models.asof). Declared here: its descending columns need the table's columns.
+_AUDIT = SQLModel.metadata.tables["audit_event"]
+Index(
+    "ix_audit_event_asof",
+    _AUDIT.c.cycle_id,
+    _AUDIT.c.application_id,
+    _AUDIT.c.at.desc(),
+    _AUDIT.c.id.desc(),
+    _AUDIT.c.to_status,
+)

@@ -3,10 +3,13 @@ status at T is the to-status of its last audit event at or before T (a draft wit
 absent if it was created after T), a message's from the instants the outbox records. Each is
 one SQL expression for the figures' queries to group by: no replay in Python.
 
-The last event is found by a correlated subquery on ``ix_audit_event_asof`` (cycle,
-application, at, id, to_status): one index probe per application in the page's scope, read
-from the index alone. When nothing happened after T (the live dashboard: T is "now") the
-stored status is the same answer and is used as it is."""
+The last event is found on ``ix_audit_event_asof`` (cycle, application, at DESC, id DESC,
+to_status), from the index alone, in one of two ways: for a page of a few applications (a
+unit's, a committee's, a list) a correlated subquery, one probe per application; for a wide
+page (a city, the province) one pass over the cycle's index in its order with a window
+(ROW_NUMBER … = 1), joined to the applications — no probe per row, nothing sorted. When
+nothing happened after T (the live dashboard: T is "now") the stored status is the same
+answer and is used as it is."""
 
 from __future__ import annotations
 
@@ -56,6 +59,29 @@ class AsOf:
         if self.current:
             return col(Application.status)
         return func.coalesce(self._last_event(col(AuditEvent.to_status)), Status.draft.value)
+
+    def last_events(self) -> Any:
+        """Each application's last event at or before ``at`` (application_id, to_status):
+        a derived table to LEFT JOIN on the application's id (wide pages)."""
+        ranked = (
+            select(
+                col(AuditEvent.application_id).label("application_id"),
+                col(AuditEvent.to_status).label("to_status"),
+                func.row_number()
+                .over(
+                    partition_by=col(AuditEvent.application_id),
+                    order_by=(col(AuditEvent.at).desc(), col(AuditEvent.id).desc()),
+                )
+                .label("rn"),
+            )
+            .where(col(AuditEvent.cycle_id) == self.cycle_id, col(AuditEvent.at) <= self.at)
+            .subquery()
+        )
+        return (
+            select(ranked.c.application_id, ranked.c.to_status)
+            .where(ranked.c.rn == 1)
+            .subquery("last_event")
+        )
 
     def existed(self) -> ColumnElement[bool]:
         """Applications already created at ``at``."""

@@ -43,7 +43,7 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.create_index(
             "ix_audit_event_asof",
-            ["cycle_id", "application_id", "at", "id", "to_status"],
+            ["cycle_id", "application_id", sa.text("at DESC"), sa.text("id DESC"), "to_status"],
             unique=False,
         )
         batch_op.create_index("ix_audit_event_cycle_at", ["cycle_id", "at"], unique=False)
