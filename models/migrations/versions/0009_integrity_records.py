@@ -8,7 +8,6 @@ Create Date: 2026-12-01 21:40:00
 """
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 import sqlmodel
@@ -60,13 +59,20 @@ def upgrade() -> None:
         sa.func.coalesce(person.c.bar_reason, "（旧版停止申报记录，未写情形）"),
         person.c.barred_until,
         sa.literal("迁移"),
-        sa.literal(datetime.now(UTC), models.timeutil.UTCDateTime()),
+        _utc_now(),
     ).where(person.c.barred_until.is_not(None))
     op.execute(
         record.insert().from_select(
             ["person_id", "reason", "barred_until", "recorded_by", "recorded_at"], moved
         )
     )
+
+
+def _utc_now() -> sa.ColumnElement[object]:
+    """When the move happened, by the database's clock (naive UTC, as UTCDateTime stores)."""
+    if op.get_bind().dialect.name == "sqlite":
+        return sa.func.current_timestamp()
+    return sa.func.timezone("UTC", sa.func.now())
 
 
 def downgrade() -> None:

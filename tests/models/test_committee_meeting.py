@@ -1,10 +1,9 @@
-"""`act-meeting` (zhicheng/commands/act_meeting.py) on the database: a video defence recorded
+"""`zhicheng committee meeting` on the database: a video defence recorded
 without its recording holds the committee's results back; the recording's place lets them in."""
 
 from __future__ import annotations
 
 import pytest
-import typer
 from sqlalchemy import update
 from sqlmodel import col
 from typer.testing import CliRunner
@@ -14,14 +13,10 @@ from models.application import Application
 from models.db import session_scope
 from models.refusals import RefusalCode
 from tests.factories import bj, drafts, stored_cycle
-from zhicheng.commands.act_meeting import act_meeting
+from zhicheng.cli import app
 
 pytestmark = pytest.mark.usefixtures("db")
 
-# the command alone (zhicheng/cli.py registers the commands: requested in notes/requests.md)
-app = typer.Typer()
-app.command("act-meeting")(act_meeting)
-app.command("noop")(lambda: None)
 runner = CliRunner()
 
 
@@ -30,7 +25,7 @@ def result(cycle: str, app_id: int, at) -> services.Outcome:
         return services.record_result(session, cycle, [app_id], passed=True, now=at, actor="评委会")
 
 
-def test_act_meeting_records_a_video_defence_and_its_recording() -> None:
+def test_committee_meeting_records_a_video_defence_and_its_recording() -> None:
     cycle = stored_cycle()
     (app_id,) = drafts(cycle, 1)
     with session_scope() as session:
@@ -39,7 +34,16 @@ def test_act_meeting_records_a_video_defence_and_its_recording() -> None:
             .where(col(Application.id) == app_id)
             .values(status="committee_review")
         )
-    args = ["act-meeting", "--cycle", cycle, "--committee", "jyg-gc-zj", "--held-on", "2024-11-20"]
+    args = [
+        "committee",
+        "meeting",
+        "--cycle",
+        cycle,
+        "--committee",
+        "jyg-gc-zj",
+        "--held-on",
+        "2024-11-20",
+    ]
     held = runner.invoke(app, [*args, "--video", "--by", "市工信局", "--now", "2024-11-20T18:00"])
     assert held.exit_code == 0, held.output
     assert "尚未登记录像存放位置" in held.output
