@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 
 from calendars.beijing import BEIJING, beijing_text
 from calendars.workdays import day_end
-from models import documents
+from models import documents, integrity
 from models.application import Application, AuditEvent
 from models.committees import GRANTED, RECOMMENDED, village_quota_shortfalls
 from models.context import CycleContext, Window, require_open
@@ -226,7 +226,7 @@ def submit(
     eligibility rules pass on what the applicant declared (the draft stays a draft)."""
     ctx = CycleContext.load(session, cycle_id)
     record = _records(session, ctx, [r.person_id for r in _rows(session, cycle_id, ids).values()])
-    return _move(
+    outcome = _move(
         session,
         cycle_id,
         ids,
@@ -238,6 +238,8 @@ def submit(
         check=lambda row: _ineligible(ctx, row, now, record),
         values={"submitted_at": now},
     )
+    outcome.warnings += integrity.declaration_warnings(session, cycle_id, outcome.done)
+    return outcome
 
 
 def open_review(
@@ -269,6 +271,7 @@ def open_review(
     rest = [i for i in ids if i not in set(refused_now)]
     outcome = _move(session, cycle_id, rest, "open_review", now=now, actor=actor)
     outcome.refusals.update({i: why for why, group in failing.items() for i in group})
+    outcome.warnings += integrity.declaration_warnings(session, cycle_id, outcome.done)
     return outcome
 
 

@@ -81,7 +81,9 @@ def test_no_years_in_the_notice_keeps_the_record_and_flags_it_without_a_bar() ->
         (row,) = integrity.listed_records(session, person)
         assert row["barred_until"] is None and row["bar_years"] is None
         warnings = integrity.declaration_warnings(session, cycle, [app])
-    assert submit(cycle, app, dt.date(2024, 9, 20)).done == [app]  # not barred
+    submitted = submit(cycle, app, dt.date(2024, 9, 20))
+    assert submitted.done == [app]  # not barred
+    assert submitted.warnings == warnings  # the office sees the flag on the action itself
     assert len(warnings) == 1
     assert warnings[0].startswith(f"申报 {app}：该申报人有弄虚作假记录（2021-10-01")
     assert "提供虚假业绩材料" in warnings[0] and "未规定停止申报年限" in warnings[0]
