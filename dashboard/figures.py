@@ -461,12 +461,13 @@ def committees(
     found = session.execute(
         select(Committee).where(col(Committee.cycle_id) == cycle_id).order_by(col(Committee.id))
     ).scalars()
-    # The quota's warnings count the stored statuses: shown only when they are those of ``now``.
-    short = _village_quota(session, cycle_id) if asof.current else {}
+    visible = [c for c in found if committee_visible(viewer, c, c.id in counts)]
+    # The quota's warnings count the stored statuses: shown only when they are those of ``now``;
+    # counted for the committees shown only.
+    shown = [c.id for c in visible if c.id is not None]
+    short = _village_quota(session, cycle_id, shown) if asof.current and shown else {}
     rows = []
-    for c in found:
-        if not committee_visible(viewer, c, c.id in counts):
-            continue
+    for c in visible:
         mine = counts.get(c.id, {}) if c.id is not None else {}
         rows.append(
             CommitteeRow(
@@ -489,13 +490,15 @@ def committees(
     return rows
 
 
-def _village_quota(session: Session, cycle_id: str) -> dict[int, list[str]]:
-    """Each senior committee's village-quota warnings: among those recommended, and among
-    the titles passed once there are any."""
+def _village_quota(
+    session: Session, cycle_id: str, committee_ids: list[int]
+) -> dict[int, list[str]]:
+    """The village-quota warnings of these committees (the senior ones among them): among
+    those recommended, and among the titles passed once there are any."""
     ctx = CycleContext.load(session, cycle_id)
     out: dict[int, list[str]] = defaultdict(list)
     for stage, counted in (("推荐", RECOMMENDED), ("评审结果", GRANTED)):
-        for cid, warning in village_quota_shortfalls(session, ctx, counted):
+        for cid, warning in village_quota_shortfalls(session, ctx, counted, committee_ids):
             out[cid].append(f"{stage}：{warning}")
     return out
 

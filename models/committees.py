@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Text, case, func
 from sqlalchemy import select as columns_of
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -219,35 +219,34 @@ def village_quota_shortfalls(
     declared a village unit has none, so it is not held to it."""
     if ctx.rules.village_senior_quota is None:
         return []
+    # One GROUP BY (committee, series) with the fact read in SQL (JSON_EXTRACT on SQLite,
+    # ->> on PostgreSQL): a declared true counts; false, absent or no facts at all do not.
+    village = case((col(Application.facts)["village_unit"].as_boolean(), 1), else_=0)
+    is_counted = col(Application.status).in_(sorted(s.value for s in counted))
     stmt = (
-        # five columns: past what sqlmodel's typed select() spells out
         columns_of(
             col(Committee.id),
             col(Committee.name),
             col(Application.series),
-            col(Application.status),
-            col(Application.facts),
+            func.sum(case((is_counted, 1), else_=0)),
+            func.sum(case((is_counted, village), else_=0)),
+            func.max(village),
         )
         .join(Application, col(Application.committee_id) == col(Committee.id))
         .where(col(Committee.cycle_id) == ctx.cycle_id, col(Committee.level) == "senior")
+        .group_by(col(Committee.id), col(Committee.name), col(Application.series))
     )
     if committee_ids is not None:
         stmt = stmt.where(col(Committee.id).in_(sorted(set(committee_ids))))
-    counted_values = {s.value for s in counted}
-    # per (committee, series): counted, village among counted, village among all applicants
-    tally: dict[tuple[int, str, str | None], list[int]] = {}
-    for cid, name, series, status, facts in session.execute(stmt):
-        seen = tally.setdefault((cid, name, series), [0, 0, 0])
-        from_village = int(bool((facts or {}).get("village_unit")))
-        seen[2] += from_village
-        if str(getattr(status, "value", status)) in counted_values:
-            seen[0] += 1
-            seen[1] += from_village
     out = []
-    for (cid, name, series), (total, village, has_village) in sorted(
-        tally.items(), key=lambda i: i[0][0]
+    for cid, name, series, total, from_village, has_village in sorted(
+        session.execute(stmt).all(), key=lambda r: (r[0], r[2] is None, r[2] or "")
     ):
-        found = village_quota_shortfall(total, village, ctx.rules) if has_village else None
+        found = (
+            village_quota_shortfall(int(total), int(from_village), ctx.rules)
+            if has_village
+            else None
+        )
         if found is not None:
             out.append((cid, f"{name}（{series or '未填系列'}）：{found.message}"))
     return out

@@ -473,7 +473,18 @@ def _village_warnings(
     """The village quota (001 三(二)) for the committees the moved applications go to."""
     if not done or ctx.rules.village_senior_quota is None:
         return []
-    committees = {row.committee_id for row in _rows(session, ctx.cycle_id, done).values()}
+    committees: set[int] = set()
+    for i in range(0, len(done), CHUNK):  # their committees only, not the rows with their facts
+        committees.update(
+            session.execute(
+                select(col(Application.committee_id))
+                .where(
+                    col(Application.cycle_id) == ctx.cycle_id,
+                    col(Application.id).in_(done[i : i + CHUNK]),
+                )
+                .distinct()
+            ).scalars()
+        )
     return [w for _, w in village_quota_shortfalls(session, ctx, counted, committees)]
 
 
