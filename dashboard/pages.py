@@ -58,7 +58,20 @@ ViewerDep = Annotated[Viewer, Depends(current_viewer)]
 PasswordDep = Annotated[Viewer, Depends(password_viewer)]
 # What an organisation's list offers: a committee records its verdicts on its own page, and an
 # objection (which needs its grounds) comes in through the API.
-_ON_ORG_PAGE = frozenset({"submit", "resubmit", "return", "recommend", "forward"})
+# The documents an application carries are recorded where its unit's list is: the reference
+# (文号、会议情况) goes in the same text field as a return's reasons.
+_ON_ORG_PAGE = frozenset(
+    {
+        "submit",
+        "resubmit",
+        "return",
+        "collective_review",
+        "recommend",
+        "publicity_report",
+        "commission_letter",
+        "forward",
+    }
+)
 
 
 def _when(value: dt.datetime | None) -> str:

@@ -3,6 +3,8 @@ pages around it: committees, filing, certificate verification, sign-in redirects
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -37,6 +39,12 @@ def test_recommend_forward_and_record_results_over_http(
     assert sorted(done["done"]) == sorted(world.apps_a)
     _through_unit_publicity(world.cycle_id, world.apps_a)
     clock.now = bj(2024, 10, 30, 15)
+    reported = client.post(  # publicity over without objection: the unit's report (004 三(三))
+        f"{url}/publicity_report",
+        json={"ids": world.apps_a, "reason": "嘉人社公示〔2024〕12号"},
+        headers=token(client, world.users["unit_a"]),
+    ).json()
+    assert sorted(reported["done"]) == sorted(world.apps_a)
     dept = token(client, world.users["dept"])
     forwarded = client.post(f"{url}/forward", json={"ids": world.apps_a}, headers=dept).json()
     assert sorted(forwarded["done"]) == sorted(world.apps_a)
@@ -174,3 +182,39 @@ def test_a_committee_records_a_verdict_with_its_pages_buttons(
     assert posted.status_code == 303
     assert status_of(world.apps_a[0]) == "failed"
     assert status_of(world.apps_a[1]) == "committee_review"
+
+
+def test_a_unit_records_a_collective_review_from_its_page(
+    client: TestClient, world: World, clock: Clocked
+) -> None:
+    """The documents an application carries (004 三(三), 四(一)) are recorded where the unit's
+    list is: the button posts the checked applications with the reference as the reason."""
+    from models.documents import DocumentKind, with_document
+
+    clock.now = bj(2024, 9, 25, 10)
+    unit = token(client, world.users["unit_a"])
+    url = f"/cycles/{world.cycle_id}/org/{world.unit_a}"
+    page = client.get(url, headers=unit).text
+    buttons = dict(
+        re.findall(r'<button type="submit" name="action" value="(\w+)">([^<]+)</button>', page)
+    )
+    assert {"collective_review", "publicity_report", "recommend"} <= set(buttons)
+    assert "commission_letter" not in buttons  # a city's or the province's office records it
+    csrf = re.search(r'name="csrf" value="(\w+)"', page)
+    assert csrf is not None
+    posted = client.post(
+        f"/cycles/{world.cycle_id}/act",
+        data={
+            "csrf": csrf.group(1),
+            "back": url,
+            "action": "collective_review",
+            "reason": "2024年9月24日职工大会集体评议，赞成52票",
+            "id": str(world.apps_a[0]),
+        },
+        headers=unit,
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303
+    with session_scope() as session:
+        kept = with_document(session, world.cycle_id, world.apps_a, DocumentKind.collective_review)
+    assert kept == {world.apps_a[0]}
