@@ -65,29 +65,12 @@ def test_account_create_on_the_command_line_keeps_the_private_sector_rule(
 ) -> None:
     """A private hospital's accounts come from the health department (003 附件2 二) on the
     command line as over the API: the city that may reach it by the tree is refused."""
-    from sqlmodel import select
+    from tests.dashboard.test_private_accounts_api import private_hospital
 
-    from models.db import session_scope
-    from models.org import Organisation
-    from tests.rules.test_private_accounts import _org
-
-    tag = uuid.uuid4().hex[:6]
-    with session_scope() as session:
-        dept = session.exec(select(Organisation).where(Organisation.code == world.department)).one()
-        _org(
-            session,
-            code=f"H-{tag}",
-            name=f"康宁医院{tag}",
-            kind="unit",
-            parent_id=dept.parent_id,
-            department_id=dept.id,
-            city_code="620200",
-            unit_type="social_org",
-            path=f"{dept.path}/H-{tag}",
-        )
+    tag, code = private_hospital(world)
     refused = runner.invoke(
         app,
-        ["account", "create", f"h-{tag}", "--org", f"H-{tag}", "--by", world.users["city"]],
+        ["account", "create", f"h-{tag}", "--org", code, "--by", world.users["city"]],
         env={"ZHICHENG_NEW_PASSWORD": "Quiet-harbour-58"},
     )
     assert refused.exit_code == 2, refused.output

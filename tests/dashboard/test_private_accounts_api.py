@@ -14,9 +14,8 @@ from tests.dashboard.conftest import World, token
 from tests.rules.test_private_accounts import _org
 
 
-def test_the_api_refuses_a_private_hospital_to_any_but_the_health_department(
-    client: TestClient, world: World
-) -> None:
+def private_hospital(world: World) -> tuple[str, str]:
+    """A private hospital (by its name, 003 附件2 二) under the world's 工信局: (tag, its code)."""
     tag = uuid.uuid4().hex[:6]
     with session_scope() as session:
         dept = session.exec(select(Organisation).where(Organisation.code == world.department)).one()
@@ -31,7 +30,13 @@ def test_the_api_refuses_a_private_hospital_to_any_but_the_health_department(
             unit_type="social_org",
             path=f"{dept.path}/H-{tag}",
         )
-        code = hospital.code
+        return tag, hospital.code
+
+
+def test_the_api_refuses_a_private_hospital_to_any_but_the_health_department(
+    client: TestClient, world: World
+) -> None:
+    tag, code = private_hospital(world)
     account = {"username": f"h-{tag}", "password": "Quiet-harbour-58", "role": "admin"}
     for who in ("dept", "city"):  # 工信局 is not the health department; the city is not either
         refused = client.post(
