@@ -7,11 +7,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, update
+from sqlalchemy import ColumnElement, String, Text, insert, literal, select, update
 from sqlmodel import Session, col
 
 from models.application import Application, AuditEvent
 from models.states import ACTIONS
+from models.timeutil import UTCDateTime
 
 CHUNK = 5000  # keeps IN-lists under SQLite's bound-parameter limit
 
@@ -52,7 +53,7 @@ def transition(
                 stmt = stmt.where(col(Application.id).in_(chunk))
             changed = [row[0] for row in session.execute(stmt)]
             if changed:
-                _audit(
+                _audit_moved(
                     session,
                     cycle_id,
                     changed,
@@ -65,6 +66,53 @@ def transition(
                 )
                 moved.extend(changed)
     return moved
+
+
+def _audit_moved(
+    session: Session,
+    cycle_id: str,
+    ids: Sequence[int],
+    now: dt.datetime,
+    actor: str,
+    action: str,
+    source: str,
+    target: str,
+    reason: str | None,
+) -> None:
+    """The moved rows' audit rows, set-based: one INSERT … SELECT per chunk of ids (the
+    constants bound once, not once per row)."""
+    # bound with the columns' types (``at`` is stored in UTC)
+    columns: list[Any] = [
+        literal(cycle_id, String()),
+        col(Application.id),
+        literal(now, UTCDateTime()),
+        literal(actor, String()),
+        literal(action, String()),
+        literal(source, String()),
+        literal(target, String()),
+        literal(reason, Text()),
+    ]
+    for i in range(0, len(ids), CHUNK):
+        rows = (
+            select(*columns)
+            .where(col(Application.id).in_(ids[i : i + CHUNK]))
+            .order_by(col(Application.id))
+        )
+        session.execute(
+            insert(AuditEvent).from_select(
+                [
+                    "cycle_id",
+                    "application_id",
+                    "at",
+                    "actor",
+                    "action",
+                    "from_status",
+                    "to_status",
+                    "reason",
+                ],
+                rows,
+            )
+        )
 
 
 def _audit(
