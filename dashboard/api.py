@@ -161,6 +161,7 @@ def overview(
 )
 def applications(
     cycle_id: str,
+    request: Request,
     viewer: ViewerDep,
     org: str | None = None,
     status: str | None = None,
@@ -172,7 +173,13 @@ def applications(
         target, committee_id = org_for_page(session, viewer, org)
         where = figures.page_filter(viewer, target, committee_id)
         return figures.applications(
-            session, cycle_id, where, status=status, limit=limit, offset=offset
+            session,
+            cycle_id,
+            where,
+            status=status,
+            limit=limit,
+            offset=offset,
+            at=now_of(request),
         )
 
 
@@ -182,12 +189,20 @@ def applications(
     summary="一件申报",
 )
 def application(
-    cycle_id: str, app_id: Annotated[int, Path(ge=1, le=MAX_ID)], viewer: ViewerDep
+    cycle_id: str,
+    app_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    request: Request,
+    viewer: ViewerDep,
 ) -> ApplicationRow:
     with read_scope() as session:
         cycle_or_404(session, cycle_id, viewer)
         rows = figures.applications(
-            session, cycle_id, figures.page_filter(viewer, None), ids=[app_id], limit=1
+            session,
+            cycle_id,
+            figures.page_filter(viewer, None),
+            ids=[app_id],
+            limit=1,
+            at=now_of(request),
         )
     if not rows:
         raise Forbidden("无权查看：该申报不在您的管辖范围内，或不存在")

@@ -218,3 +218,23 @@ def test_a_unit_records_a_collective_review_from_its_page(
     with session_scope() as session:
         kept = with_document(session, world.cycle_id, world.apps_a, DocumentKind.collective_review)
     assert kept == {world.apps_a[0]}
+
+
+def test_the_api_lists_applications_as_they_stood_at_the_clock(
+    client: TestClient, world: World, clock: Clocked
+) -> None:
+    """A drill's clock (or `zhicheng dashboard --as-of`) shows the list as the audit trail had
+    it then, like the pages: a recommendation at 10:00 is not there at 09:00."""
+    app_id = world.apps_a[0]
+    clock.now = bj(2024, 9, 25, 10)
+    unit = token(client, world.users["unit_a"])
+    url = f"/api/cycles/{world.cycle_id}"
+    done = client.post(f"{url}/actions/recommend", json={"ids": [app_id]}, headers=unit)
+    assert done.json()["done"] == [app_id], done.text
+    seen = {}
+    for hour in (9, 11):
+        clock.now = bj(2024, 9, 25, hour)
+        one = client.get(f"{url}/applications/{app_id}", headers=unit).json()
+        listed = client.get(f"{url}/applications", headers=unit).json()
+        seen[hour] = (one["status"], {r["id"]: r["status"] for r in listed}[app_id])
+    assert seen == {9: ("submitted", "submitted"), 11: ("recommended", "recommended")}
