@@ -88,9 +88,12 @@ def _screen(
     ids: Sequence[int],
     action: str,
     check: Callable[[_Row], Refusal | None] | None = None,
+    rows: dict[int, _Row] | None = None,
 ) -> tuple[dict[int, _Row], Outcome]:
-    """Split ids into those the action may move and those refused, with the reason."""
-    rows = _rows(session, cycle_id, ids)
+    """Split ids into those the action may move and those refused, with the reason. ``rows``:
+    the ids' rows when the caller has already read them (``_rows``), so they are read once."""
+    if rows is None:
+        rows = _rows(session, cycle_id, ids)
     sources, _ = ACTIONS[action]
     outcome = Outcome()
     accepted: dict[int, _Row] = {}
@@ -137,12 +140,13 @@ def _move(
     check: Callable[[_Row], Refusal | None] | None = None,
     reason: str | None = None,
     values: dict[str, object] | None = None,
+    rows: dict[int, _Row] | None = None,
 ) -> Outcome:
     """The common shape of an action: refuse all outside its window, screen each id against
     the state machine (and ``check``), move the rest."""
     if window is not None and (closed := _window_refusal(window, now, what)):
         return _refuse_all(ids, closed)
-    accepted, outcome = _screen(session, cycle_id, ids, action, check)
+    accepted, outcome = _screen(session, cycle_id, ids, action, check, rows)
     outcome.done = transition(
         session,
         cycle_id=cycle_id,
@@ -225,7 +229,8 @@ def submit(
     """First submission (提交申报): only inside the declaration window, and only when the
     eligibility rules pass on what the applicant declared (the draft stays a draft)."""
     ctx = CycleContext.load(session, cycle_id)
-    record = _records(session, ctx, [r.person_id for r in _rows(session, cycle_id, ids).values()])
+    rows = _rows(session, cycle_id, ids)
+    record = _records(session, ctx, [r.person_id for r in rows.values()])
     outcome = _move(
         session,
         cycle_id,
@@ -237,6 +242,7 @@ def submit(
         what="首次提交申报",
         check=lambda row: _ineligible(ctx, row, now, record),
         values={"submitted_at": now},
+        rows=rows,
     )
     outcome.warnings += integrity.declaration_warnings(session, cycle_id, outcome.done)
     return outcome
@@ -268,8 +274,10 @@ def open_review(
             reason=why.message,
             ids=group,
         )
-    rest = [i for i in ids if i not in set(refused_now)]
-    outcome = _move(session, cycle_id, rest, "open_review", now=now, actor=actor)
+    refused_set = set(refused_now)
+    rest = [i for i in ids if i not in refused_set]
+    # The rest were not moved by the refusals above: their rows as read are still current.
+    outcome = _move(session, cycle_id, rest, "open_review", now=now, actor=actor, rows=rows)
     outcome.refusals.update({i: why for why, group in failing.items() for i in group})
     outcome.warnings += integrity.declaration_warnings(session, cycle_id, outcome.done)
     return outcome
@@ -311,14 +319,14 @@ def return_for_changes(
             )
         return None
 
-    accepted, outcome = _screen(session, cycle_id, ids, "return", check)
-    unlocked = _unlocked(session, cycle_id, ids)
+    rows = _rows(session, cycle_id, ids)
+    accepted, outcome = _screen(session, cycle_id, ids, "return", check, rows)
     over_limit = [
         i
         for i, why in outcome.refusals.items()
-        if why.code == RefusalCode.return_limit and i in unlocked
+        if why.code == RefusalCode.return_limit and not rows[i].locked
     ]
-    _lock(session, cycle_id, over_limit, now, actor, limit)
+    _lock(session, cycle_id, over_limit, now, actor, limit, rows)
     by_level: dict[str, list[int]] = {}
     for app_id, row in accepted.items():
         by_level.setdefault(
@@ -362,16 +370,19 @@ def _returns_since(
     return counts
 
 
-def _unlocked(session: Session, cycle_id: str, ids: Sequence[int]) -> set[int]:
-    return {r.id for r in _rows(session, cycle_id, ids).values() if not r.locked}
-
-
 def _lock(
-    session: Session, cycle_id: str, ids: list[int], now: dt.datetime, actor: str, limit: int
+    session: Session,
+    cycle_id: str,
+    ids: list[int],
+    now: dt.datetime,
+    actor: str,
+    limit: int,
+    rows: dict[int, _Row],
 ) -> None:
+    """Lock the materials of ``ids`` (their ``rows`` as the caller read them: locking does
+    not change a status, so the audit rows name the status read)."""
     if not ids:
         return
-    rows = _rows(session, cycle_id, ids)
     session.execute(
         update(Application).where(col(Application.id).in_(ids)).values(locked=True, updated_at=now)
     )
@@ -404,7 +415,8 @@ def resubmit(
         def check(row: _Row, level: str = level) -> Refusal | None:
             return _window_refusal(ctx.level_window(level), now, "重新提交")
 
-        accepted, outcome = _screen(session, cycle_id, level_ids, f"resubmit_{level}", check)
+        # The levels' ids are disjoint: the rows read once above are current for each level.
+        accepted, outcome = _screen(session, cycle_id, level_ids, f"resubmit_{level}", check, rows)
         refusals.update(outcome.refusals)
         done += transition(
             session,
