@@ -1,7 +1,7 @@
 """forecast_evaluation: the deadline forecast the sweep stores at each reminder instant
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-01 21:40:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from models.timeutil import UTCDateTime
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
