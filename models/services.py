@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pendulum
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlmodel import Session, col
 
 from calendars.beijing import BEIJING, beijing_text
@@ -141,23 +141,66 @@ def _move(
     reason: str | None = None,
     values: dict[str, object] | None = None,
     rows: dict[int, _Row] | None = None,
+    in_sql: _InSql | None = None,
 ) -> Outcome:
     """The common shape of an action: refuse all outside its window, screen each id against
-    the state machine (and ``check``), move the rest."""
+    the state machine (and ``check``), move the rest.
+
+    Without a ``check``, or with ``in_sql`` saying the same as the check, the UPDATE screens
+    (status, and ``in_sql``'s ids left out and WHERE) and only the ids it did not move are
+    read and screened in Python for their refusals (the same codes and messages)."""
     if window is not None and (closed := _window_refusal(window, now, what)):
         return _refuse_all(ids, closed)
-    accepted, outcome = _screen(session, cycle_id, ids, action, check, rows)
-    outcome.done = transition(
+    if check is not None and in_sql is None:
+        accepted, outcome = _screen(session, cycle_id, ids, action, check, rows)
+        outcome.done = transition(
+            session,
+            cycle_id=cycle_id,
+            action=action,
+            now=now,
+            actor=actor,
+            reason=reason,
+            ids=list(accepted),
+            values=values,
+        )
+        return outcome
+    leave = in_sql.leave if in_sql is not None else frozenset()
+    done = transition(
         session,
         cycle_id=cycle_id,
         action=action,
         now=now,
         actor=actor,
         reason=reason,
-        ids=list(accepted),
+        ids=[i for i in dict.fromkeys(ids) if i not in leave],
+        where=in_sql.where if in_sql is not None else (),
         values=values,
     )
+    moved = set(done)
+    rest = [i for i in ids if i not in moved]
+    accepted, outcome = _screen(session, cycle_id, rest, action, check, rows)
+    if accepted:  # changed by someone else since the UPDATE: as a read-then-move would do
+        done += transition(
+            session,
+            cycle_id=cycle_id,
+            action=action,
+            now=now,
+            actor=actor,
+            reason=reason,
+            ids=list(accepted),
+            values=values,
+        )
+    outcome.done = done
     return outcome
+
+
+@dataclass(frozen=True)
+class _InSql:
+    """An action's ``check`` said in SQL: the ids it refuses whatever their status (``leave``)
+    and conditions on the columns (``where``); together exactly the rows the check passes."""
+
+    leave: frozenset[int] = frozenset()
+    where: tuple[ColumnElement[bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -462,6 +505,7 @@ def recommend(
         window=window,
         what="审核推荐",
         check=check,
+        in_sql=_InSql(leave=frozenset(special - reviewed)),
     )
     outcome.warnings += _special_publicity_warnings(ctx, special & set(outcome.done))
     outcome.warnings += _village_warnings(session, ctx, outcome.done, RECOMMENDED)
@@ -542,6 +586,16 @@ def forward(
     def check(row: _Row) -> Refusal | None:
         return missing.get(row.id) or _past_push_month(ctx, deadlines, row, now)
 
+    past = [
+        cid
+        for cid, (_, month) in deadlines.items()
+        if now >= day_end(push_month_last_day(month, ctx.year))
+    ]
+    in_sql = _InSql(
+        leave=frozenset(missing),
+        where=(col(Application.committee_id).not_in(past),) if past else (),
+    )
+
     return _move(
         session,
         cycle_id,
@@ -552,6 +606,7 @@ def forward(
         window=ctx.level_window("department"),
         what="报送",
         check=check,
+        in_sql=in_sql,
     )
 
 
@@ -625,6 +680,12 @@ def record_result(
             )
         return None
 
+    # The committees whose applications the check refuses, whatever the row: closed (outside
+    # their own review time) or with a video defence whose recording is not registered.
+    barred = sorted(
+        {cid for cid, w in windows.items() if _window_refusal(w, now, "录入评审结果")}
+        | set(unrecorded)
+    )
     values: dict[str, object] = {}
     if passed:
         days = int(ctx.policy_value("result_publicity_min_days"))
@@ -640,6 +701,7 @@ def record_result(
         what="录入评审结果",
         check=check,
         values=values,
+        in_sql=_InSql(where=(col(Application.committee_id).not_in(barred),) if barred else ()),
     )
     if passed:
         outcome.warnings += _village_warnings(session, ctx, outcome.done, GRANTED)
