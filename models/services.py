@@ -153,7 +153,7 @@ def _move(
         return _refuse_all(ids, closed)
     if check is not None and in_sql is None:
         accepted, outcome = _screen(session, cycle_id, ids, action, check, rows)
-        outcome.done = transition(
+        moved = transition(
             session,
             cycle_id=cycle_id,
             action=action,
@@ -163,6 +163,7 @@ def _move(
             ids=list(accepted),
             values=values,
         )
+        outcome.done = _as_asked(ids, moved)
         return outcome
     leave = in_sql.leave if in_sql is not None else frozenset()
     done = transition(
@@ -190,8 +191,15 @@ def _move(
             ids=list(accepted),
             values=values,
         )
-    outcome.done = done
+    outcome.done = _as_asked(ids, done)
     return outcome
+
+
+def _as_asked(ids: Sequence[int], moved: Sequence[int]) -> list[int]:
+    """The moved ids in the order they were asked for: a statement's RETURNING order is the
+    database's own (PostgreSQL's differs from SQLite's and from run to run)."""
+    done = set(moved)
+    return [i for i in dict.fromkeys(ids) if i in done]
 
 
 @dataclass(frozen=True)
