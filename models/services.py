@@ -153,17 +153,19 @@ def _move(
         return _refuse_all(ids, closed)
     if check is not None and in_sql is None:
         accepted, outcome = _screen(session, cycle_id, ids, action, check, rows)
-        moved = transition(
-            session,
-            cycle_id=cycle_id,
-            action=action,
-            now=now,
-            actor=actor,
-            reason=reason,
-            ids=list(accepted),
-            values=values,
+        outcome.done = _as_asked(
+            ids,
+            transition(
+                session,
+                cycle_id=cycle_id,
+                action=action,
+                now=now,
+                actor=actor,
+                reason=reason,
+                ids=list(accepted),
+                values=values,
+            ),
         )
-        outcome.done = _as_asked(ids, moved)
         return outcome
     leave = in_sql.leave if in_sql is not None else frozenset()
     done = transition(
