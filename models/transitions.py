@@ -115,33 +115,6 @@ def _audit_moved(
         )
 
 
-def _audit(
-    session: Session,
-    cycle_id: str,
-    ids: Sequence[int],
-    now: dt.datetime,
-    actor: str,
-    action: str,
-    source: str,
-    target: str,
-    reason: str | None,
-) -> None:
-    rows = [
-        {
-            "cycle_id": cycle_id,
-            "application_id": app_id,
-            "at": now,
-            "actor": actor,
-            "action": action,
-            "from_status": source,
-            "to_status": target,
-            "reason": reason,
-        }
-        for app_id in ids
-    ]
-    session.execute(insert(AuditEvent), rows)
-
-
 def note(
     session: Session,
     *,
@@ -154,6 +127,8 @@ def note(
     reason: str,
 ) -> None:
     """An audit row for something that is not a status change (a lock, a refused action)."""
+    by_status: dict[str, list[int]] = {}
     for app_id in ids:
-        status = status_of[app_id]
-        _audit(session, cycle_id, [app_id], now, actor, action, status, status, reason)
+        by_status.setdefault(status_of[app_id], []).append(app_id)
+    for status, same in by_status.items():
+        _audit_moved(session, cycle_id, same, now, actor, action, status, status, reason)
