@@ -904,6 +904,24 @@ def unit_publicity_end(start: dt.datetime, workdays: int) -> pendulum.DateTime:
     return day_end(workday_calendar().add_workdays(_local_day(start), workdays))
 
 
+def _recording(
+    kind: DocumentKind,
+) -> Callable[[Session, str, Sequence[int], dt.datetime, str, str], Outcome]:
+    """The action that records a document of ``kind``: its reference is the action's reason."""
+
+    def run(
+        s: Session,
+        c: str,
+        ids: Sequence[int],
+        now: dt.datetime,
+        actor: str,
+        reason: str,
+    ) -> Outcome:
+        return record_document(s, c, ids, kind, now=now, actor=actor, reference=reason)
+
+    return run
+
+
 @dataclass(frozen=True)
 class Action:
     """One action as the callers that take it by name see it (the CLI, the dashboard)."""
@@ -954,25 +972,19 @@ ACTION_TABLE: tuple[Action, ...] = (
     Action(
         "collective_review",
         "登记职工大会集体评议",
-        lambda s, c, ids, now, actor, reason: record_document(
-            s, c, ids, DocumentKind.collective_review, now=now, actor=actor, reference=reason
-        ),
+        _recording(DocumentKind.collective_review),
         _UNITS,
     ),
     Action(
         "publicity_report",
         "出具公示结果报告",
-        lambda s, c, ids, now, actor, reason: record_document(
-            s, c, ids, DocumentKind.publicity_report, now=now, actor=actor, reference=reason
-        ),
+        _recording(DocumentKind.publicity_report),
         _UNITS,
     ),
     Action(
         "commission_letter",
         "登记委托函",
-        lambda s, c, ids, now, actor, reason: record_document(
-            s, c, ids, DocumentKind.commission_letter, now=now, actor=actor, reference=reason
-        ),
+        _recording(DocumentKind.commission_letter),
         _OFFICES,
     ),
     Action(
