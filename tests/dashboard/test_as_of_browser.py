@@ -13,7 +13,12 @@ import pytest
 from tests.conftest import exported
 from tests.dashboard.conftest import Clocked
 from tests.dashboard.test_as_of import AFTER, replay
-from tests.dashboard.test_browser import browser, live_server, sign_in  # noqa: F401  (fixtures)
+from tests.dashboard.test_browser import (  # noqa: F401  (fixtures)
+    browser,
+    csp_watched_tab,
+    live_server,
+    sign_in,
+)
 from tests.factories import bj
 
 pytestmark = pytest.mark.browser
@@ -27,16 +32,8 @@ def server_clock() -> Clocked:
 @pytest.fixture
 def page(browser: Any, live_server: str, server_clock: Clocked) -> Iterator[Any]:  # noqa: F811
     server_clock.now = AFTER
-    context = browser.new_context(base_url=live_server, locale="zh-CN")
-    tab = context.new_page()
-    blocked: list[str] = []
-    tab.on(
-        "console",
-        lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
-    )
-    yield tab
-    context.close()
-    assert blocked == []
+    with csp_watched_tab(browser, live_server) as tab:
+        yield tab
 
 
 def _shown(page: Any) -> dict[str, int]:

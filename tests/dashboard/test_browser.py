@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -76,9 +77,16 @@ def page(browser: Any, live_server: str, server_clock: Clocked, world: World) ->
     from tests.dashboard.conftest import DURING_REVIEW
 
     server_clock.now = DURING_REVIEW
-    context = browser.new_context(base_url=live_server, locale="zh-CN")
+    with csp_watched_tab(browser, live_server) as tab:
+        yield tab
+
+
+@contextmanager
+def csp_watched_tab(browser: Any, base_url: str) -> Iterator[Any]:
+    """A tab in a new context; on leaving, nothing may have been blocked by the pages'
+    Content-Security-Policy (Chromium reports it on the console)."""
+    context = browser.new_context(base_url=base_url, locale="zh-CN")
     tab = context.new_page()
-    # Chromium reports what the Content-Security-Policy blocked on the console: nothing may be.
     blocked: list[str] = []
     tab.on(
         "console",
