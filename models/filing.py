@@ -18,7 +18,7 @@ from calendars.plan import Plan
 from calendars.workdays import day_end
 from models.application import Application
 from models.context import Refused
-from models.org import Organisation
+from models.org import Organisation, OrgKind
 from models.refusals import RefusalCode
 from models.states import RECOMMENDED
 from models.timeutil import UTCDateTime
@@ -89,6 +89,15 @@ def record_filing(
         )
     if not spec.per_department and org:
         raise Refused(f"{item.title}不按主管部门分别报送，不写报送部门", RefusalCode.no_department)
+    if (
+        org
+        and not session.exec(
+            select(Organisation.id).where(
+                Organisation.code == org, Organisation.kind == OrgKind.department
+            )
+        ).first()
+    ):
+        raise Refused(f"没有机构编码为 {org} 的主管部门", RefusalCode.no_department)
     if spec.late_refused and item.due_last_day is not None:
         deadline = day_end(item.due_last_day)
         if now >= deadline:

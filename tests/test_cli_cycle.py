@@ -233,6 +233,10 @@ def test_a_departments_summary_sheet_is_recorded_with_its_code() -> None:
     unnamed = runner.invoke(app, ["filing", "record", *args, "--by", "市工信局"])
     assert unnamed.exit_code != 0 and "Traceback" not in unnamed.output
     assert "主管部门" in unnamed.output or "部门" in unnamed.output, unnamed.output
+    unknown = runner.invoke(
+        app, ["filing", "record", *args, "--by", "市工信局", "--department", "NO-SUCH-DEPT"]
+    )
+    assert unknown.exit_code != 0 and "没有机构编码为 NO-SUCH-DEPT 的主管部门" in unknown.output
     named = runner.invoke(
         app, ["filing", "record", *args, "--by", "市工信局", "--department", department]
     )
