@@ -151,7 +151,14 @@ def page_instant(request: Request, as_of: str | None) -> tuple[dt.datetime, dt.d
     return (chosen or now), chosen
 
 
-_env.globals.update(as_of_field=as_of_field, as_of_query=as_of_query)
+def kept_fields(kept: dict[str, str | None] | None, **more: Any) -> list[tuple[str, str]]:
+    """What the time control's form keeps of the page's own parameters (hidden fields, and the
+    "back to now" link): e.g. the list's status, the story's phase and scope."""
+    params = {**(kept or {}), **more}
+    return sorted((k, str(v)) for k, v in params.items() if v)
+
+
+_env.globals.update(as_of_field=as_of_field, as_of_query=as_of_query, kept_fields=kept_fields)
 
 
 async def form_of(request: Request) -> dict[str, list[str]]:

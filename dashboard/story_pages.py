@@ -64,4 +64,6 @@ def story_page(
         stories=story.STORIES,
         as_of=chosen,
         as_of_text=as_of_field(chosen) if chosen else "",
+        # the time control keeps the phase and the scope (hidden fields: no script)
+        as_of_kept={"phase": phase, "scope": scope},
     )

@@ -209,5 +209,14 @@ def test_an_earlier_instant_shows_the_story_as_it_stood(
         expected, _ = forecast_as_of(session, cycle_id, "declaration", DURING, WINDOW)
     assert shown is not None and int(shown.group(1)) == round(expected.projected)
     assert 'data-testid="as-of"' in page.text  # the banner: a page of the past
+    # the time control keeps the phase and the scope (hidden fields), and so does "back to now"
+    scoped = after.get(
+        f"/cycles/{cycle_id}/story?phase=unit_review&scope=620000&as_of=2024-10-17T10:00:00",
+        headers=headers,
+    )
+    form = scoped.text.split('data-testid="as-of-form"')[1].split("</form>")[0]
+    assert '<input type="hidden" name="phase" value="unit_review">' in form
+    assert '<input type="hidden" name="scope" value="620000">' in form
+    assert 'href="?phase=unit_review&amp;scope=620000" data-testid="as-of-now"' in form
     later = after.get(f"/cycles/{cycle_id}/story?as_of=2030-01-01T00:00:00", headers=headers)
     assert later.status_code == 400
