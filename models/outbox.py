@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Index, String, Text, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, ColumnElement, Index, String, Text, UniqueConstraint, bindparam, text
+from sqlmodel import Field, SQLModel, col
 
 from models.timeutil import UTCDateTime
 
@@ -62,6 +62,15 @@ class Message(SQLModel, table=True):
     no_channel_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+def still_to_send() -> ColumnElement[bool]:
+    """``status IN ('pending', 'failed', 'sending')`` with the statuses written into the SQL,
+    not bound: SQLite uses a partial index only when the query states its WHERE with the same
+    constants (with bound values it scans the whole table, every row ever written)."""
+    return col(Message.status).in_(
+        bindparam("still_to_send", list(WAITING), expanding=True, literal_execute=True)
+    )
 
 
 class Escalation(SQLModel, table=True):

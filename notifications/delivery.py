@@ -1,15 +1,20 @@
-"""Delivering due outbox rows through apprise: claim, send, mark — one row at a time, so a
-crash can resend at most the row it was sending and never lose one. Nothing goes out in the
-cycle's quiet hours: a due row waits for their end, or expires if that passes its deadline."""
+"""Delivering due outbox rows through apprise: claim a batch, send, mark what was sent in
+small groups. A claimed row is "sending" until it is marked, so a crash never loses one: after
+the lease it is taken again and resent, and says so; a crash resends at most the rows a sender
+had sent and not yet marked (``MARK_EVERY``, ``MARK_WITHIN``). No row is claimed by two
+deliverers at once, so without a crash none is sent twice. Nothing goes out in the cycle's
+quiet hours: a due row waits for their end, or expires if that passes its deadline."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import threading
+import time
 import uuid
 from collections import Counter, OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,8 +39,9 @@ from calendars.cyclefile import NotificationsSpec
 from models.application import Person
 from models.cycle import Cycle
 from models.org import notify_urls
-from models.outbox import WAITING, Message
+from models.outbox import Message, still_to_send
 from notifications.channels import Channels
+from notifications.keepalive import kept_connections
 from notifications.schedule import in_quiet_hours, quiet_hours_end
 
 LEASE = dt.timedelta(minutes=10)  # a row claimed longer ago than this was lost in a crash
@@ -43,9 +49,13 @@ LEASE = dt.timedelta(minutes=10)  # a row claimed longer ago than this was lost 
 # so it may have gone out already and goes out once more (at-least-once delivery).
 RESENT = "上次投递在发送后、记录前中断：本条可能已发出，现重发"
 BATCH = 500
-# Rows one deliverer sends at once (threads, each sending and marking one row at a time): a
-# crash resends at most one row per sender. 1 keeps the promise of one row.
+# Rows one deliverer sends at once (threads, each over its own kept HTTP connections).
 SENDERS = 1
+# A sender marks what it sent in one UPDATE and commit per group: after MARK_EVERY rows, or
+# MARK_WITHIN seconds after the group's first send, whichever comes first. A crash resends at
+# most that many rows per sender (one commit per row cost more than the post itself).
+MARK_EVERY = 100
+MARK_WITHIN = 0.25
 KEPT_SENDERS = 64  # apprise objects kept per thread, by address list
 _LOCAL = threading.local()
 _MESSAGE = Message.metadata.tables["message"]  # the table itself, for plain UPDATEs
@@ -62,6 +72,9 @@ def expire_overdue(session: Session, cycle_id: str, now: dt.datetime) -> int:
         update(Message)
         .where(
             col(Message.cycle_id) == cycle_id,
+            # implied by the statuses below, stated for the partial index of the rows still to
+            # send (ix_message_waiting): without it every row the cycle ever had is read
+            still_to_send(),
             col(Message.expires_at) <= now,
             or_(
                 col(Message.status).in_(["pending", "failed"]),
@@ -113,7 +126,7 @@ def claim(session: Session, cycle_id: str, now: dt.datetime, token: str) -> list
         select(col(Message.id))
         # implied by ``claimable``, stated for the planner: the partial index of waiting rows
         # (ix_message_waiting) then gives the batch in order instead of a sort of them all
-        .where(col(Message.cycle_id) == cycle_id, col(Message.status).in_(WAITING), claimable)
+        .where(col(Message.cycle_id) == cycle_id, still_to_send(), claimable)
         .where(or_(col(Message.expires_at).is_(None), col(Message.expires_at) > now))
         .order_by(col(Message.due), col(Message.id))
         .limit(BATCH)
@@ -237,10 +250,13 @@ def deliver(
     retry_minutes: list[int],
     senders: int = SENDERS,
 ) -> Delivery:
-    """Claims due rows batch by batch; rows nobody can be reached for are marked at once,
-    the rest are sent and marked one by one, by ``senders`` threads at once (each row marked
-    right after its own send: a crash resends at most one row per sender)."""
+    """Claims due rows batch by batch; rows nobody can be reached for are marked in the
+    claim's own transaction, the rest are sent by ``senders`` threads at once, each over kept
+    HTTP connections, marking what it sent in groups (``MARK_EVERY`` rows or ``MARK_WITHIN``
+    seconds, whichever comes first): a crash resends at most the unmarked part of one group
+    per sender, and says so on those rows."""
     result = Delivery()
+    token = uuid.uuid4().hex
     with session_factory() as session:
         result.counts["expired"] += expire_overdue(session, cycle_id, now)
         quiet = _quiet_hours(session, cycle_id)
@@ -251,14 +267,36 @@ def deliver(
             # Only counts that happened: a rehearsal's report stays as it was without a hold.
             result.counts.update({k: n for k, n in (("held", held), ("expired", expired)) if n})
             return result
-    token = uuid.uuid4().hex
-    while True:
+        sendable = _take(session, cycle_id, now, token, channels, result.counts)
+        engine = _engine_of(session)
+    while sendable:
+        result.counts.update(_send_all(engine, sendable, token, now, retry_minutes, senders))
         with session_factory() as session:
-            ids = claim(session, cycle_id, now, token)
-            rows, phones = _claimed_rows(session, ids) if ids else ([], {})
-            addresses = _imported_addresses(session, rows) if ids else {}
+            sendable = _take(session, cycle_id, now, token, channels, result.counts)
+    return result
+
+
+def _engine_of(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
+def _take(
+    session: Session,
+    cycle_id: str,
+    now: dt.datetime,
+    token: str,
+    channels: Channels,
+    counts: Counter[str],
+) -> list[tuple[_Claimed, list[str]]]:
+    """Claims the next batch and reads it; the rows nobody can be reached for are marked in
+    the same transaction. Returns the rest, with their addresses (empty: nothing left)."""
+    while True:
+        ids = claim(session, cycle_id, now, token)
         if not ids:
-            return result
+            return []
+        rows, phones = _claimed_rows(session, ids)
+        addresses = _imported_addresses(session, rows)
         unreachable, sendable = [], []
         for row in rows:
             urls = channels.urls_for(
@@ -271,26 +309,24 @@ def deliver(
                 sendable.append((row, urls))
             else:
                 unreachable.append(row.id)
-        result.counts.update(
-            _send_all(session_factory, sendable, token, now, retry_minutes, senders)
-        )
         if unreachable:
-            with session_factory() as session:
-                session.execute(
-                    update(Message)
-                    .where(col(Message.id).in_(unreachable), col(Message.claim) == token)
-                    .values(
-                        status="no_channel",
-                        last_error="未配置该收件人的通知渠道",
-                        claim=None,
-                        no_channel_at=now,
-                    )
+            session.execute(
+                update(Message)
+                .where(col(Message.id).in_(unreachable), col(Message.claim) == token)
+                .values(
+                    status="no_channel",
+                    last_error="未配置该收件人的通知渠道",
+                    claim=None,
+                    no_channel_at=now,
                 )
-            result.counts["no_channel"] += len(unreachable)
+            )
+            counts["no_channel"] += len(unreachable)
+        if sendable:  # else a batch nobody could be reached for: the next one, at once
+            return sendable
 
 
 def _send_all(
-    session_factory,
+    engine: Engine,
     sendable: list[tuple[_Claimed, list[str]]],
     token: str,
     now: dt.datetime,
@@ -298,28 +334,32 @@ def _send_all(
     senders: int,
 ) -> Counter[str]:
     """Sends and marks the rows, one after another in each of ``senders`` threads; each
-    thread marks through one connection of its own (no pool checkout and ping per row),
-    committing each row's mark on its own."""
+    thread posts over connections it keeps (``kept_connections``) and marks through one
+    database connection of its own, a group of rows per UPDATE and commit."""
     counts: Counter[str] = Counter()
-    if not sendable:
-        return counts
     pending = iter(sendable)
     lock = threading.Lock()
 
-    with session_factory() as session:
-        bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-
     def work() -> Counter[str]:
-        done: Counter[str] = Counter()
-        with engine.connect() as connection:
-            while True:
-                with lock:
-                    item = next(pending, None)
-                if item is None:
-                    return done
-                row, urls = item
-                done[_send_and_mark(connection, row, urls, token, now, retry_minutes)] += 1
+        marks = _Marks(token, now, retry_minutes)
+        with engine.connect() as connection, kept_connections():
+            try:
+                while True:
+                    with lock:
+                        item = next(pending, None)
+                    if item is None:
+                        break
+                    row, urls = item
+                    ok, error = send_one(row.title, row.body, urls)
+                    if marks.add(row, ok, error):
+                        marks.write(connection)
+                marks.write(connection)
+            except BaseException:
+                # What was sent is recorded if the database still answers; then the failure.
+                with suppress(Exception):
+                    marks.write(connection)
+                raise
+        return marks.counts
 
     if senders <= 1 or len(sendable) == 1:
         return work()
@@ -329,37 +369,59 @@ def _send_all(
     return counts
 
 
-def _send_and_mark(
-    connection: Connection,
-    row: _Claimed,
-    urls: list[str],
-    token: str,
-    now: dt.datetime,
-    retry_minutes: list[int],
-) -> str:
-    ok, error = send_one(row.title, row.body, urls)
-    values: dict[str, object] = {
-        "status": "sent" if ok else "failed",
-        # a resent row keeps saying so, whatever happens to it next
-        "last_error": "；".join(t for t in (RESENT if row.resent else None, error) if t) or None,
-        "claim": None,
-    }
-    if ok:
-        values["sent_at"] = now
-    else:
-        # the first failure (``now`` bound with the column's type: a bare one is not UTC-stored)
-        values["failed_at"] = func.coalesce(
-            _MESSAGE.c.failed_at, literal(now, type_=_MESSAGE.c.failed_at.type)
-        )
-        wait = retry_minutes[min(row.attempts - 1, len(retry_minutes) - 1)] if retry_minutes else 60
-        values["next_attempt_at"] = now + dt.timedelta(minutes=wait)
-    # Marked alone, right after sending, and committed at once: a crash here resends this one
-    # row, never loses it. A plain table UPDATE (no ORM bookkeeping per row).
-    connection.execute(
-        update(_MESSAGE).where(_MESSAGE.c.id == row.id, _MESSAGE.c.claim == token).values(**values)
-    )
-    connection.commit()
-    return str(values["status"])
+class _Marks:
+    """One sender's sent and failed rows not yet marked. ``add`` says when to write them:
+    after ``MARK_EVERY`` rows, or ``MARK_WITHIN`` seconds after the first of them was sent
+    (a slow channel's rows are not held long; the clock only paces the writes)."""
+
+    def __init__(self, token: str, now: dt.datetime, retry_minutes: list[int]) -> None:
+        self.token, self.now, self.retry_minutes = token, now, retry_minutes
+        self.groups: dict[tuple[tuple[str, object], ...], list[int]] = {}
+        self.waiting = 0
+        self.since = 0.0
+        self.counts: Counter[str] = Counter()
+
+    def add(self, row: _Claimed, ok: bool, error: str | None) -> bool:
+        values: dict[str, object] = {
+            "status": "sent" if ok else "failed",
+            # a resent row keeps saying so, whatever happens to it next
+            "last_error": "；".join(t for t in (RESENT if row.resent else None, error) if t)
+            or None,
+        }
+        if ok:
+            values["sent_at"] = self.now
+        else:
+            retry = self.retry_minutes
+            wait = retry[min(row.attempts - 1, len(retry) - 1)] if retry else 60
+            values["next_attempt_at"] = self.now + dt.timedelta(minutes=wait)
+        self.groups.setdefault(tuple(values.items()), []).append(row.id)
+        if not self.waiting:
+            self.since = time.monotonic()
+        self.waiting += 1
+        return self.waiting >= MARK_EVERY or time.monotonic() - self.since >= MARK_WITHIN
+
+    def write(self, connection: Connection) -> None:
+        """One plain table UPDATE per group of rows with the same outcome (no ORM bookkeeping
+        per row), all committed together."""
+        if not self.waiting:
+            return
+        for key, ids in self.groups.items():
+            values: dict[str, object] = {**dict(key), "claim": None}
+            if values["status"] == "failed":
+                # the first failure (``now`` bound with the column's type: a bare one is not
+                # UTC-stored)
+                values["failed_at"] = func.coalesce(
+                    _MESSAGE.c.failed_at, literal(self.now, type_=_MESSAGE.c.failed_at.type)
+                )
+            connection.execute(
+                update(_MESSAGE)
+                .where(_MESSAGE.c.id.in_(ids), _MESSAGE.c.claim == self.token)
+                .values(**values)
+            )
+            self.counts[str(values["status"])] += len(ids)
+        connection.commit()
+        self.groups.clear()
+        self.waiting = 0
 
 
 def next_attempt(session: Session, cycle_id: str, now: dt.datetime) -> dt.datetime | None:
