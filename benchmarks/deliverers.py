@@ -1,14 +1,15 @@
 """Several deliverers draining one cycle's outbox at once: nothing sent twice, nothing lost.
 
-    .venv/bin/python benchmarks/deliverers.py [--messages 10000] [--workers 2]
+    .venv/bin/python benchmarks/deliverers.py [--messages 10000] [--workers 2] [--senders 1]
         [--backend sqlite postgresql] [--mode processes|threads]
 
 For each backend: a fresh database (a SQLite file; a new PostgreSQL database next to
 ``ZHICHENG_BENCH_POSTGRES``, dropped afterwards), one stored cycle with ``messages`` due outbox
-rows, a local HTTP receiver, and ``workers`` deliverers each running
-``notifications.delivery.deliver`` on the cycle at the same instant (real apprise ``json://``
-posts). Prints one JSON line per backend: messages/s, received, duplicates, lost, rows per
-deliverer."""
+rows, the load benchmark's HTTP receiver (``benchmarks/load/receiver.py``, its own process,
+keep-alive), and ``workers`` deliverers each running ``notifications.delivery.deliver`` with
+``senders`` threads on the cycle at the same instant (real apprise ``json://`` posts). Prints
+one JSON line per backend: messages/s, the deliverers' and the receiver's CPU per message,
+the load average, received, duplicates, lost, rows per deliverer."""
 
 from __future__ import annotations
 
@@ -16,12 +17,15 @@ import argparse
 import json
 import multiprocessing
 import os
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid
-from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pendulum
@@ -37,39 +41,36 @@ NOW = pendulum.datetime(2024, 10, 28, 10, tz="Asia/Shanghai")
 DEADLINE = pendulum.datetime(2024, 11, 1, tz="Asia/Shanghai")
 
 
+RECEIVER = Path(__file__).resolve().parent / "load" / "receiver.py"
+
+
 class Receiver:
-    """Counts every POSTed message text: a text seen twice was sent twice."""
+    """The load benchmark's webhook in its own process: counts every POSTed text (a text seen
+    twice was sent twice) and reports its own CPU."""
 
     def __init__(self) -> None:
-        self.seen: Counter[str] = Counter()
-        lock = threading.Lock()
-        seen = self.seen
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = int(s.getsockname()[1])
+        self.process = subprocess.Popen([sys.executable, str(RECEIVER), str(self.port)])
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.ask("count")
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
-        class Handler(BaseHTTPRequestHandler):
-            # Headers and body go out in separate writes: with Nagle on, each answer would
-            # wait for the client's delayed ACK (40 ms), and the receiver would be the bottleneck.
-            disable_nagle_algorithm = True
-
-            def do_POST(self) -> None:  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-                with lock:
-                    seen[body["message"]] += 1
-                self.send_response(200)
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+    def ask(self, what: str) -> dict[str, Any]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/{what}", timeout=30) as a:
+            answer: dict[str, Any] = json.load(a)
+        return answer
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.process.terminate()
+        self.process.wait(timeout=30)
 
 
 def _use(url: str) -> None:
@@ -119,8 +120,9 @@ def _fill(messages: int) -> str:
     return cycle_id
 
 
-def deliverer(url: str, cycle_id: str, hook: str, go: Any, out: Any) -> None:
-    """One deliverer: waits for the start signal, drains the cycle, reports its counts."""
+def deliverer(url: str, cycle_id: str, hook: str, senders: int, go: Any, out: Any) -> None:
+    """One deliverer: waits for the start signal, drains the cycle, reports its counts and
+    the CPU it used."""
     from models.db import session_scope
     from models.settings import settings
     from notifications.channels import Channels
@@ -129,8 +131,11 @@ def deliverer(url: str, cycle_id: str, hook: str, go: Any, out: Any) -> None:
     os.environ["ZHICHENG_DATABASE_URL"] = url
     settings.cache_clear()
     go.wait()
-    result = deliver(session_scope, cycle_id, NOW, Channels(everything=(hook,)), [5])
-    out.put(dict(result.counts))
+    cpu = time.process_time()
+    result = deliver(
+        session_scope, cycle_id, NOW, Channels(everything=(hook,)), [5], senders=senders
+    )
+    out.put({**result.counts, "cpu_s": time.process_time() - cpu})
 
 
 def _statuses(cycle_id: str) -> dict[str, int]:
@@ -146,18 +151,20 @@ def _statuses(cycle_id: str) -> dict[str, int]:
     return {str(status): int(n) for status, n in rows}
 
 
-def bench(url: str, backend: str, messages: int, workers: int, mode: str) -> dict[str, Any]:
+def bench(
+    url: str, backend: str, messages: int, workers: int, senders: int, mode: str
+) -> dict[str, Any]:
     _use(url)
     cycle_id = _fill(messages)
     receiver = Receiver()
     hook = f"json://127.0.0.1:{receiver.port}/bench"
+    args = (url, cycle_id, hook, senders)
     if mode == "processes":
         context = multiprocessing.get_context("spawn")
         go: Any = context.Barrier(workers + 1)
         out: Any = context.Queue()
         runners: list[Any] = [
-            context.Process(target=deliverer, args=(url, cycle_id, hook, go, out))
-            for _ in range(workers)
+            context.Process(target=deliverer, args=(*args, go, out)) for _ in range(workers)
         ]
     else:
         import queue
@@ -165,29 +172,39 @@ def bench(url: str, backend: str, messages: int, workers: int, mode: str) -> dic
         go = threading.Barrier(workers + 1)
         out = queue.Queue()
         runners = [
-            threading.Thread(target=deliverer, args=(url, cycle_id, hook, go, out))
-            for _ in range(workers)
+            threading.Thread(target=deliverer, args=(*args, go, out)) for _ in range(workers)
         ]
     for runner in runners:
         runner.start()
     go.wait()  # every deliverer is ready (processes have imported everything)
-    started = time.perf_counter()
+    received_cpu = receiver.ask("cpu")["cpu_s"]
+    started, cpu = time.perf_counter(), time.process_time()
     per_worker = [out.get(timeout=3600) for _ in runners]
     seconds = time.perf_counter() - started
     for runner in runners:
         runner.join()
+    received_cpu = receiver.ask("cpu")["cpu_s"] - received_cpu
+    seen = receiver.ask("count")
     receiver.close()
-    seen = receiver.seen
+    # threads share one process: its CPU, once; processes report their own
+    deliverers_cpu = (
+        time.process_time() - cpu if mode == "threads" else sum(c["cpu_s"] for c in per_worker)
+    )
     return {
         "backend": backend,
         "mode": mode,
         "workers": workers,
+        "senders": senders,
         "messages": messages,
         "seconds": round(seconds, 2),
         "messages_per_s": round(messages / seconds, 1),
-        "received": sum(seen.values()),
-        "duplicates": sum(n - 1 for n in seen.values() if n > 1),
-        "lost": messages - len(seen),
+        # CPU, not the wall clock, is what a shared machine does not distort
+        "deliverer_cpu_ms_per_message": round(deliverers_cpu * 1000 / messages, 3),
+        "receiver_cpu_ms_per_message": round(received_cpu * 1000 / messages, 3),
+        "load_average": round(os.getloadavg()[0], 2),
+        "received": seen["received"],
+        "duplicates": seen["received"] - seen["distinct"],
+        "lost": messages - seen["distinct"],
         "sent_per_deliverer": sorted(c.get("sent", 0) for c in per_worker),
         "statuses": _statuses(cycle_id),
     }
@@ -215,18 +232,27 @@ def _drop_postgres(url: str, name: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="deliverers")
+    parser.add_argument("--senders", type=int, default=1, help="threads in each deliverer")
     parser.add_argument("--backend", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--mode", choices=["processes", "threads"], default="processes")
     args = parser.parse_args()
     for backend in args.backend:
         if backend == "sqlite":
             url = f"sqlite:///{tempfile.mkdtemp(prefix='zhicheng-bench-')}/zhicheng.db"
-            print(json.dumps(bench(url, backend, args.messages, args.workers, args.mode)))
+            print(
+                json.dumps(
+                    bench(url, backend, args.messages, args.workers, args.senders, args.mode)
+                )
+            )
             continue
         url, name = _fresh_postgres()
         try:
-            print(json.dumps(bench(url, backend, args.messages, args.workers, args.mode)))
+            print(
+                json.dumps(
+                    bench(url, backend, args.messages, args.workers, args.senders, args.mode)
+                )
+            )
         finally:
             _drop_postgres(url, name)
 

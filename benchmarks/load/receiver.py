@@ -1,5 +1,6 @@
 """A small local webhook for the delivery benchmark: counts every JSON message POSTed to it
-(apprise ``json://``); ``GET /count`` answers how many arrived and how many distinct texts.
+(apprise ``json://``); ``GET /count`` answers how many arrived and how many distinct texts,
+``GET /cpu`` the CPU seconds the receiver has used (what a benchmark leaves out of its own).
 
     python benchmarks/load/receiver.py PORT
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections import Counter
 
 seen: Counter[str] = Counter()
@@ -45,6 +47,8 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
             elif path.startswith("/count"):
                 counts = {"received": sum(seen.values()), "distinct": len(seen)}
                 writer.write(_answer(json.dumps(counts).encode()))
+            elif path.startswith("/cpu"):
+                writer.write(_answer(json.dumps({"cpu_s": time.process_time()}).encode()))
             else:
                 writer.write(_answer(b"{}", "404 Not Found"))
             await writer.drain()
