@@ -44,6 +44,7 @@ from dashboard.scope import KIND_LABELS, Forbidden, Viewer, visible_orgs
 from dashboard.timeline import timeline
 from models import accounts
 from models.accounts import ROLE_LABELS, Account, NotManaged, Role, create_account
+from models.committees import find_committee
 from models.context import Refused
 from models.cycle import Committee
 from models.db import read_scope, session_scope
@@ -400,7 +401,16 @@ def committee_page(
     now, chosen = page_instant(request, as_of)
     with read_scope() as session:
         cycle = cycle_or_404(session, cycle_id, viewer)
-        rows = {r.key: r for r in figures.committees(session, cycle_id, viewer, now)}
+        # its own row only (the committees' table computes every visible committee's)
+        found = find_committee(session, cycle_id, key)
+        rows = {
+            r.key: r
+            for r in (
+                figures.committees(session, cycle_id, viewer, now, only=found.id)
+                if found is not None and found.id is not None
+                else []
+            )
+        }
         committee = committee_by_key(session, cycle_id, key, set(rows))
         data = figures.overview(session, cycle, viewer, None, now, committee.id)
         where = figures.page_filter(viewer, None, committee.id)

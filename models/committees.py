@@ -5,7 +5,8 @@ with the city's approval and a public notice (004 三(六))."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
 from sqlalchemy import Column, Text, case, func
 from sqlalchemy import select as columns_of
@@ -217,20 +218,36 @@ def village_quota_shortfalls(
     applications in ``counted``. A warning only: nothing is refused for it. The notice sets
     the quota for "有乡村单位的系列（专业）": a series none of whose applicants to the committee
     declared a village unit has none, so it is not held to it."""
+    return village_quota_by_stage(session, ctx, [counted], committee_ids)[0]
+
+
+def village_quota_by_stage(
+    session: Session,
+    ctx: CycleContext,
+    stages: Sequence[frozenset[Status]],
+    committee_ids: Collection[int] | None = None,
+) -> list[list[tuple[int, str]]]:
+    """``village_quota_shortfalls`` for several sets of statuses (the dashboard's stages:
+    recommended, titles granted) from one pass over the applications: one list per set."""
     if ctx.rules.village_senior_quota is None:
-        return []
+        return [[] for _ in stages]
     # One GROUP BY (committee, series) with the fact read in SQL (JSON_EXTRACT on SQLite,
     # ->> on PostgreSQL): a declared true counts; false, absent or no facts at all do not.
     village = case((col(Application.facts)["village_unit"].as_boolean(), 1), else_=0)
-    is_counted = col(Application.status).in_(sorted(s.value for s in counted))
+    sums: list[Any] = []
+    for counted in stages:
+        is_counted = col(Application.status).in_(sorted(s.value for s in counted))
+        sums += [
+            func.sum(case((is_counted, 1), else_=0)),
+            func.sum(case((is_counted, village), else_=0)),
+        ]
     stmt = (
         columns_of(
             col(Committee.id),
             col(Committee.name),
             col(Application.series),
-            func.sum(case((is_counted, 1), else_=0)),
-            func.sum(case((is_counted, village), else_=0)),
             func.max(village),
+            *sums,
         )
         .join(Application, col(Application.committee_id) == col(Committee.id))
         .where(col(Committee.cycle_id) == ctx.cycle_id, col(Committee.level) == "senior")
@@ -238,15 +255,14 @@ def village_quota_shortfalls(
     )
     if committee_ids is not None:
         stmt = stmt.where(col(Committee.id).in_(sorted(set(committee_ids))))
-    out = []
-    for cid, name, series, total, from_village, has_village in sorted(
-        session.execute(stmt).all(), key=lambda r: (r[0], r[2] is None, r[2] or "")
-    ):
-        found = (
-            village_quota_shortfall(int(total), int(from_village), ctx.rules)
-            if has_village
-            else None
-        )
-        if found is not None:
-            out.append((cid, f"{name}（{series or '未填系列'}）：{found.message}"))
+    out: list[list[tuple[int, str]]] = [[] for _ in stages]
+    for row in sorted(session.execute(stmt).all(), key=lambda r: (r[0], r[2] is None, r[2] or "")):
+        cid, name, series, has_village = row[0], row[1], row[2], row[3]
+        if not has_village:
+            continue
+        for i in range(len(stages)):
+            total, from_village = row[4 + 2 * i], row[5 + 2 * i]
+            found = village_quota_shortfall(int(total), int(from_village), ctx.rules)
+            if found is not None:
+                out[i].append((cid, f"{name}（{series or '未填系列'}）：{found.message}"))
     return out

@@ -275,3 +275,23 @@ def test_the_page_as_of_an_instant_and_bad_instants(
     assert committees.status_code == 200 and 'data-testid="as-of"' in committees.text
     filing = after_client.get(f"/cycles/{cycle_id}/filing?as_of=2024-09-01T00:00", headers=headers)
     assert filing.status_code == 200 and "已按时备案" not in filing.text
+
+
+def test_one_pass_over_the_trail_and_the_probes_agree(
+    sim: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wide page (from figures.WIDE_FROM applications) reads its statuses by one pass over
+    the trail, a small one by a probe per application: weekly, both give the same page."""
+    cycle_id = sim["report"].cycle_id
+    at = _phase_start(cycle_id, "declaration")
+    while at < AFTER:
+        monkeypatch.setattr(figures, "WIDE_FROM", 10**9)
+        probed = _overview(cycle_id, at).model_dump()
+        with read_scope() as session:
+            viewer, _ = _province(session)
+            probed_committees = figures.committees(session, cycle_id, viewer, at)
+        monkeypatch.setattr(figures, "WIDE_FROM", 1)
+        assert _overview(cycle_id, at).model_dump() == probed, at
+        with read_scope() as session:
+            assert figures.committees(session, cycle_id, viewer, at) == probed_committees, at
+        at += dt.timedelta(days=7)
