@@ -15,8 +15,8 @@ import json
 import logging
 from typing import Any
 from urllib import request
-from urllib.error import URLError
 
+import requests
 from apprise.decorators import notify
 
 from rules.mobile import InvalidMobile, check_mobile
@@ -71,7 +71,17 @@ def send_sms(
     if sms.type == "http":
         log.warning("短信网关 %s 使用明文 HTTP（secure=no）：账号和密钥未加密传输", sms.host)
     try:
-        with request.urlopen(sms, timeout=TIMEOUT) as response:
-            return 200 <= response.status < 300
-    except (URLError, OSError):
+        # Through requests' module function, as apprise's own plugins post: a deliverer's
+        # kept connection (notifications.keepalive) then serves it, one TLS handshake per
+        # gateway and sender instead of one per message. A redirect is not followed (it would
+        # lose the POST's body): not a 2xx answer, so a failure the outbox retries.
+        answer = requests.post(
+            sms.full_url,
+            data=sms.data,
+            headers=dict(sms.header_items()),
+            timeout=TIMEOUT,
+            allow_redirects=False,
+        )
+    except (requests.RequestException, OSError):
         return False
+    return 200 <= answer.status_code < 300
