@@ -204,6 +204,12 @@ def import_committees(
         session.execute(insert(Committee), new)
     if changed:
         session.execute(update(Committee), changed)
+    if new or changed:
+        # what routes the cycle's declarations changed: a new revision (cached routing,
+        # models.imports.routing.cycle_routing, is read again)
+        session.execute(
+            update(Cycle).where(col(Cycle.id) == cycle_id).values(revision=col(Cycle.revision) + 1)
+        )
     return result
 
 

@@ -11,11 +11,11 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import insert, update
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from calendars.beijing import beijing, beijing_text
 from models.application import Application, Person
-from models.cycle import Cycle, Phase
 from models.imports.report import (
     ImportColumn,
     ImportResult,
@@ -25,7 +25,7 @@ from models.imports.report import (
     chunks,
     duplicates,
 )
-from models.imports.routing import Router, committees_of, places
+from models.imports.routing import DECLARATION_COLUMNS, CycleRouting, cycle_routing, places
 from models.org import Organisation, OrgKind
 from outputs.summary_sheet import COLUMNS as SHEET_COLUMNS
 from rules.credit_code import InvalidCreditCode, check_credit_code
@@ -154,6 +154,8 @@ def _mobile(text: str) -> str:
 # (None: any text); built once, so a row only looks up what it holds.
 _CHECKED = {**dict.fromkeys(DATES, "date"), **dict.fromkeys(COUNTS, "count")}
 _CHECKED |= dict.fromkeys(YES_NO, "yes_no")
+# the routing's columns are the template's
+assert DECLARATION_COLUMNS == (SERIES, SPECIALTY, LEVEL, COMMITTEE)
 PROFILE_CELLS = [(h, key, _CHECKED.get(key)) for h, key in SHEET if not key.startswith("#")]
 
 
@@ -267,9 +269,19 @@ class UnitInfo:
 def _units(session: Session, codes: list[str]) -> dict[str, UnitInfo]:
     out: dict[str, UnitInfo] = {}
     for part in chunks(codes):
-        for org in session.exec(select(Organisation).where(col(Organisation.code).in_(part))):
-            assert org.id is not None
-            out[org.code] = UnitInfo(org.id, org.name, org.kind, org.city_code, org.path)
+        # the columns it needs, not ORM objects: one row per request on the last evening
+        found = session.execute(
+            sql_select(
+                col(Organisation.code),
+                col(Organisation.id),
+                col(Organisation.name),
+                col(Organisation.kind),
+                col(Organisation.city_code),
+                col(Organisation.path),
+            ).where(col(Organisation.code).in_(part))
+        )
+        for code, org_id, name, kind, city_code, path in found:
+            out[code] = UnitInfo(org_id, name, kind, city_code, path)
     return out
 
 
@@ -282,17 +294,24 @@ def import_declarations(
     header: list[str] | None = None,
     dry_run: bool = False,
     on_row: Callable[[int], None] | None = None,
+    routing: CycleRouting | None = None,
 ) -> ImportResult:
     """Checks and routes every row; then writes the people and drafts in a few statements,
-    or nothing. A submitted application is not changed by an import."""
+    or nothing. A submitted application is not changed by an import. ``routing``: the
+    cycle's, when the caller has just read it (``cycle_routing``)."""
     result = ImportResult("declarations", dry_run=dry_run)
     problems = Problems()
-    cycle = session.get(Cycle, cycle_id)
-    if cycle is None:
+    # the cycle's year, committees and router as of its stored revision, read once per
+    # revision (a declaration written through the API is one row: this was most of its cost)
+    routing = routing or cycle_routing(session, cycle_id)
+    if routing is None:
         problems.add(0, "", cycle_id, f"没有编号为 {cycle_id} 的周期：请先用 zhicheng launch 启动")
         result.errors = problems.sorted()
         return result
-    closed = _declaration_closed(session, cycle_id, now)
+    # past the declaration window's end ("closes automatically and is not reopened",
+    # 002 五(一)); before the window opens units may load their applicants
+    end = routing.declaration_end
+    closed = end if end is not None and now >= end else None
     if closed is not None:
         problems.add(0, "", "", f"个人申报已于 {beijing_text(closed)} 截止，不能再导入申报人")
     if not check_template(COLUMNS, header, rows, problems) or closed is not None:
@@ -308,7 +327,7 @@ def import_declarations(
         if d is not None and d.id_number not in declared:
             declared[d.id_number] = d
     units = _units(session, sorted({d.unit for d in declared.values()}))
-    router = Router(committees_of(session, cycle), (SERIES, SPECIALTY, LEVEL, COMMITTEE))
+    router = routing.router
     where = places(session, {code: unit.path for code, unit in units.items()})
     choices: dict[str, int] = {}
     for d in declared.values():
@@ -328,7 +347,7 @@ def import_declarations(
         choice = router.route(d, where[d.unit], problems)
         if choice is not None:
             choices[d.id_number] = choice
-    stored_people, stored_apps = _stored(session, sorted(declared), cycle.year)
+    stored_people, stored_apps = _stored(session, sorted(declared), routing.year)
     for d in declared.values():
         app = stored_apps.get(d.id_number)
         if app is None:
@@ -341,7 +360,7 @@ def import_declarations(
                 f"此人本年度已在周期 {app['cycle_id']} 申报（每年只能向一个评委会申报）",
             )
     new_people, changed_people, new_apps, changed_apps = _writes(
-        declared, stored_people, stored_apps, units, choices, cycle_id, cycle.year, now, problems
+        declared, stored_people, stored_apps, units, choices, cycle_id, routing.year, now, problems
     )
     if problems:
         result.errors = problems.sorted()
@@ -453,17 +472,6 @@ def _plain_utc(instant: dt.datetime) -> dt.datetime:
     return dt.datetime(
         u.year, u.month, u.day, u.hour, u.minute, u.second, u.microsecond, tzinfo=dt.UTC
     )
-
-
-def _declaration_closed(session: Session, cycle_id: str, now: dt.datetime) -> dt.datetime | None:
-    """The end of the declaration window when it has passed ("closes automatically and is not
-    reopened", 002 五(一)); before the window opens units may load their applicants."""
-    end = session.exec(
-        select(col(Phase.end)).where(
-            col(Phase.cycle_id) == cycle_id, col(Phase.key) == "declaration"
-        )
-    ).first()
-    return end if end is not None and now >= end else None
 
 
 PERSON_FIELDS = ("id_number", "name", "male", "birth", "phone")

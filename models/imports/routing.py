@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from threading import Lock
 from typing import Protocol
 
 from pydantic import ValidationError
+from sqlalchemy import func
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from calendars.cyclefile import DEFAULT_GRANTS, CommitteeSpec
-from models.cycle import Committee, Cycle
+from models.cycle import Committee, Cycle, Phase
 from models.imports.regions import region_orgs
 from models.imports.report import Problems
 from models.org import Organisation, OrgKind
@@ -126,6 +130,7 @@ class Router:
         self.committees = committees
         self.columns = columns
         self.by_name = {h.name: key for key, (_, h) in committees.items()}
+        self.names = {i: h.name for i, h in committees.values()}
         # Only the names a self-review committee is owned by tell units apart: applicants of
         # units that share their city, grassroots standing and those names route alike.
         self.owners = frozenset().union(
@@ -184,3 +189,75 @@ class Router:
                 return level_col, row.level, refused.message
             return series_col, row.series, refused.message
         return self.committees[key][0]
+
+
+# The columns a declaration names its series, specialty, level and committee in.
+DECLARATION_COLUMNS = ("系列", "专业", "申报级别", "评委会")
+
+
+@dataclass(frozen=True)
+class CycleRouting:
+    """What routing a cycle's declarations needs of the cycle, read once per stored revision:
+    its year, the end of its declaration window, and a router over its committees (which
+    also keeps every case it has decided: the evening's applicants are mostly cases already
+    seen)."""
+
+    cycle_id: str
+    year: int
+    declaration_end: dt.datetime | None
+    router: Router
+
+    def committee_name(self, committee_id: int) -> str | None:
+        return self.router.names.get(committee_id)
+
+
+@dataclass(frozen=True)
+class _Routed:
+    year: int
+    router: Router
+
+
+# Per database, cycle and stamp (below); a handful of entries.
+_ROUTING: dict[tuple[object, ...], _Routed] = {}
+_ROUTING_LOCK = Lock()
+# Decided cases kept by a cached router before it starts afresh (a file of a whole province
+# makes a few thousand).
+MOST_CASES = 50_000
+
+
+def cycle_routing(session: Session, cycle_id: str) -> CycleRouting | None:
+    """The cycle's routing (None: no such cycle), cached by a stamp read in one small query
+    with the declaration window's end: the cycle's revision (an extension and a committee
+    import raise it), its launch instant, and the count and last id of its committees (a
+    committee added any other way). Every
+    process keeps its own copy and checks the stamp on each call, so a change made by
+    another process is seen by the next request."""
+    of_cycle = col(Committee.cycle_id) == cycle_id
+    stamp = session.execute(
+        sql_select(
+            col(Cycle.revision),
+            col(Cycle.launched_at),
+            sql_select(func.count()).where(of_cycle).scalar_subquery(),
+            sql_select(func.max(col(Committee.id))).where(of_cycle).scalar_subquery(),
+            sql_select(col(Phase.end))
+            .where(col(Phase.cycle_id) == cycle_id, col(Phase.key) == "declaration")
+            .scalar_subquery(),
+        ).where(col(Cycle.id) == cycle_id)
+    ).first()
+    if stamp is None:
+        return None
+    revision, launched_at, count, last, end = stamp
+    key = (str(session.get_bind().engine.url), cycle_id, revision, launched_at, count, last)
+    found = _ROUTING.get(key)
+    if found is None:
+        cycle = session.get(Cycle, cycle_id)
+        assert cycle is not None
+        found = _Routed(cycle.year, Router(committees_of(session, cycle), DECLARATION_COLUMNS))
+        with _ROUTING_LOCK:
+            for old in [k for k in _ROUTING if k[:2] == key[:2]]:
+                del _ROUTING[old]
+            _ROUTING[key] = found
+    elif len(found.router.decided) > MOST_CASES:
+        found.router.decided.clear()
+    # the window's end is read fresh each time (it is in the stamp's query anyway)
+    return CycleRouting(cycle_id, found.year, end, found.router)
