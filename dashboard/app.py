@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
 from urllib.parse import quote
 
 import pendulum
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -34,6 +36,7 @@ from dashboard.headers import SecurityHeaders, parse_hosts
 from dashboard.lookup import NotFound
 from dashboard.scope import Forbidden
 from models.context import Refused
+from models.db import POOL_SIZE
 from models.settings import settings
 
 Clock = Callable[[], dt.datetime]
@@ -69,6 +72,17 @@ def _swagger_assets() -> Path | None:
     return Path(swagger_ui_bundle.swagger_ui_path)
 
 
+@asynccontextmanager
+async def _threads(app: FastAPI) -> AsyncIterator[None]:
+    """Requests run in a pool of threads (the routes are synchronous): as many at once as
+    the process keeps database connections (models.db.POOL_SIZE), not anyio's default 40.
+    More threads than connections only wait for one; and the work is mostly Python, which
+    one process runs one thread at a time: at a peak the requests past these queue in the
+    event loop, where waiting costs nothing, instead of taking turns at the interpreter."""
+    to_thread.current_default_thread_limiter().total_tokens = POOL_SIZE
+    yield
+
+
 def create_app(clock: Clock | None = None, security_clock: Clock | None = None) -> FastAPI:
     """``clock`` fixes "now" for tests and drills (演练); by default it is the real clock.
     Sign-ins expire and pauses end by ``security_clock``, the real clock unless a test sets
@@ -84,6 +98,7 @@ def create_app(clock: Clock | None = None, security_clock: Clock | None = None) 
         docs_url=None,
         redoc_url=None,
         openapi_url=None,  # served by dashboard.docs, behind sign-in
+        lifespan=_threads,
     )
     app.add_middleware(RequestGuard)  # inside the headers: its refusals carry them too
     app.add_middleware(SecurityHeaders, allowed_hosts=parse_hosts(settings().allowed_hosts))

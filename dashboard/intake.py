@@ -5,22 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi import APIRouter, Body, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
 
 from dashboard import figures
-from dashboard.auth import intake_viewer, now_of
+from dashboard.auth import intake_viewer_in, now_of
 from dashboard.schemas import ApplicationRow
-from dashboard.scope import Viewer
-from models.application import Application
-from models.cycle import Committee
 from models.db import session_scope
 from models.intake import NotAccepted, Written, put_declaration
 
 router = APIRouter(prefix="/api")
-IntakeDep = Annotated[Viewer, Depends(intake_viewer)]
 
 EXAMPLE = {
     "单位统一社会信用代码": "12620200MB1234567X",
@@ -102,7 +97,6 @@ def put(
     id_number: Annotated[
         str, Path(description="申报人的18位身份证号", examples=["62010219850312001X"])
     ],
-    viewer: IntakeDep,
     request: Request,
     fields: Annotated[
         dict[str, str],
@@ -113,9 +107,10 @@ def put(
     ],
 ) -> Any:
     try:
-        # The answer is read in the same transaction as the write (one connection, one commit,
+        # Who asks, the write and the answer in one transaction (one connection, one commit,
         # per request: the last evening's rate is bound by per-request costs).
         with session_scope() as session:
+            viewer = intake_viewer_in(session, request, cycle_id)
             declared = put_declaration(session, cycle_id, id_number, fields, now_of(request))
             (row,) = figures.applications(
                 session,
@@ -124,15 +119,10 @@ def put(
                 ids=[declared.application_id],
                 limit=1,
             )
-            committee = session.exec(
-                select(col(Committee.name))
-                .join(Application, col(Application.committee_id) == col(Committee.id))
-                .where(col(Application.id) == declared.application_id)
-            ).first()
     except NotAccepted as exc:
         body = NotAcceptedOut(
             detail=str(exc),
             errors=[FieldProblem(column=e.column, value=e.value, why=e.why) for e in exc.errors],
         )
         return JSONResponse(body.model_dump(), status_code=409 if exc.whole else 422)
-    return DeclarationOut(result=declared.written, application=row, committee=committee)
+    return DeclarationOut(result=declared.written, application=row, committee=declared.committee)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from models.application import Application
 from models.imports.declarations import ID, import_declarations
 from models.imports.report import FILE_ROW, RowError
+from models.imports.routing import cycle_routing
 
 # The row number a one-row "file" gives its row (the heading is row 1).
 ROW = 2
@@ -28,6 +29,7 @@ class Written(StrEnum):
 class Declared:
     application_id: int
     written: Written
+    committee: str | None  # the name of the committee it was routed to
 
 
 class NotAccepted(Exception):
@@ -58,8 +60,9 @@ def put_declaration(
             [RowError(ROW, ID, given, "请求内容中的身份证号与地址中的身份证号不一致")]
         )
     row[ID] = id_number
+    routing = cycle_routing(session, cycle_id)
     result = import_declarations(
-        session, [(ROW, row)], cycle_id=cycle_id, now=now, header=list(row)
+        session, [(ROW, row)], cycle_id=cycle_id, now=now, header=list(row), routing=routing
     )
     if result.errors:
         raise NotAccepted(result.errors)
@@ -70,11 +73,12 @@ def put_declaration(
         if result.updated
         else Written.unchanged
     )
-    found = session.exec(
-        select(col(Application.id)).where(
+    found = session.execute(
+        select(col(Application.id), col(Application.committee_id)).where(
             col(Application.cycle_id) == cycle_id,
             col(Application.person_id) == id_number.strip().upper(),
         )
     ).first()
     assert found is not None, "the import wrote (or found) this draft"
-    return Declared(found, written)
+    assert routing is not None, "the import found the cycle"
+    return Declared(found[0], written, routing.committee_name(found[1]))

@@ -17,6 +17,12 @@ def dashboard(
         help="演练：以此时刻（北京时间）为“现在”查看和办理，如 2024-10-25T10:00；"
         "各项数字按审计记录和消息记录重建为此时刻的情况",
     ),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        help="应答请求的进程数；默认 PostgreSQL 每个 CPU 核一个（最多 4 个），SQLite 一个",
+    ),
 ) -> None:
     """网页工作台：阶段进度、逐级下钻、评委会、备案、账号与办理接口（/api/docs）。"""
     from dashboard.headers import host_name, parse_hosts
@@ -36,4 +42,4 @@ def dashboard(
             "请把它加入 ZHICHENG_ALLOWED_HOSTS（逗号分隔）",
             highlight=False,
         )
-    serve(host, port, parse_instant(as_of))
+    serve(host, port, parse_instant(as_of), workers)
