@@ -30,7 +30,9 @@ def _evening() -> list[dict[str, str]]:
 
 
 EVENING = _evening()
-NEXT = itertools.count()  # gevent: one process, cooperative, so a plain counter is safe
+# gevent: one process, cooperative, so a plain counter is safe; it starts past the applicants
+# earlier runs on the same database took (run.py --reuse, pairs.py)
+NEXT = itertools.count(int(os.environ.get("ZHICHENG_LOAD_START", "0")))
 OFFICIALS = (
     json.loads((DIR / "officials.json").read_text()) if (DIR / "officials.json").exists() else {}
 )
