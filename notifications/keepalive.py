@@ -46,7 +46,10 @@ class _KeptSession(requests.Session):
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
         parts = urlsplit(url)
         key = (parts.scheme, parts.netloc, stream, verify, cert)
-        found = self._environment.get(key)
+        try:
+            found = self._environment.get(key)
+        except TypeError:  # a certificate given as a list: not kept
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
         if found is None:
             found = super().merge_environment_settings(url, proxies, stream, verify, cert)
             self._environment[key] = found
