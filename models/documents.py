@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import BindParameter, Column, Text, UniqueConstraint, bindparam, insert
 from sqlalchemy import select as columns_of
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -24,7 +25,7 @@ from models.cycle import Committee
 from models.org import Organisation
 from models.refusals import RefusalCode, Refused
 from models.timeutil import UTCDateTime
-from models.transitions import CHUNK
+from models.transitions import CHUNK, of_cycle
 
 
 class DocumentKind(StrEnum):
@@ -79,6 +80,24 @@ class MeetingRecord(SQLModel, table=True):
     at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+# The documents' hot reads, built once (the cycle and the ids bound per call).
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_WITH_DOCUMENT = columns_of(col(ApplicationDocument.application_id)).where(
+    of_cycle(ApplicationDocument.cycle_id, bindparam("cycle")),
+    col(ApplicationDocument.kind) == bindparam("kind"),
+    col(ApplicationDocument.application_id).in_(_IDS),
+)
+_COMMISSIONED = (
+    columns_of(col(Application.id))
+    .join(Organisation, col(Organisation.id) == col(Application.unit_id))
+    .where(
+        of_cycle(Application.cycle_id, bindparam("cycle")),
+        col(Application.id).in_(_IDS),
+        col(Organisation.unit_type).in_(sorted(COMMISSIONED_UNIT_TYPES)),
+    )
+)
+
+
 def with_document(
     session: Session, cycle_id: str, ids: Collection[int], kind: DocumentKind
 ) -> set[int]:
@@ -87,13 +106,10 @@ def with_document(
     found: set[int] = set()
     for i in range(0, len(wanted), CHUNK):
         found.update(
-            session.exec(
-                select(col(ApplicationDocument.application_id)).where(
-                    col(ApplicationDocument.cycle_id) == cycle_id,
-                    col(ApplicationDocument.kind) == kind.value,
-                    col(ApplicationDocument.application_id).in_(wanted[i : i + CHUNK]),
-                )
-            ).all()
+            session.execute(
+                _WITH_DOCUMENT,
+                {"cycle": cycle_id, "kind": kind.value, "ids": wanted[i : i + CHUNK]},
+            ).scalars()
         )
     return found
 
@@ -108,20 +124,23 @@ def add_documents(
     by: str,
     now: dt.datetime,
 ) -> None:
+    """One row per id, in one statement (no ORM objects: a batch is thousands of rows)."""
     if not ids:
         return
-    session.add_all(
-        ApplicationDocument(
-            cycle_id=cycle_id,
-            application_id=app_id,
-            kind=kind.value,
-            reference=reference,
-            by=by,
-            at=now,
-        )
-        for app_id in ids
+    session.execute(
+        insert(ApplicationDocument),
+        [
+            {
+                "cycle_id": cycle_id,
+                "application_id": app_id,
+                "kind": kind.value,
+                "reference": reference,
+                "by": by,
+                "at": now,
+            }
+            for app_id in ids
+        ],
     )
-    session.flush()
 
 
 def is_special_category(profile: dict | None, committee_scope: str | None) -> bool:
@@ -140,7 +159,7 @@ def special_category(session: Session, cycle_id: str, ids: Collection[int]) -> s
             columns_of(col(Application.id), col(Application.profile), col(Committee.scope))
             .join(Committee, col(Committee.id) == col(Application.committee_id))
             .where(
-                col(Application.cycle_id) == cycle_id,
+                of_cycle(Application.cycle_id, cycle_id),
                 col(Application.id).in_(wanted[i : i + CHUNK]),
             )
         )
@@ -158,17 +177,9 @@ def commissioned(session: Session, cycle_id: str, ids: Collection[int]) -> set[i
     out: set[int] = set()
     for i in range(0, len(wanted), CHUNK):
         out.update(
-            app_id
-            for app_id in session.exec(
-                select(col(Application.id))
-                .join(Organisation, col(Organisation.id) == col(Application.unit_id))
-                .where(
-                    col(Application.cycle_id) == cycle_id,
-                    col(Application.id).in_(wanted[i : i + CHUNK]),
-                    col(Organisation.unit_type).in_(sorted(COMMISSIONED_UNIT_TYPES)),
-                )
-            ).all()
-            if app_id is not None
+            session.execute(
+                _COMMISSIONED, {"cycle": cycle_id, "ids": wanted[i : i + CHUNK]}
+            ).scalars()
         )
     return out
 

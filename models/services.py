@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pendulum
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlmodel import Session, col
 
 from calendars.beijing import BEIJING, beijing_text
@@ -26,7 +26,7 @@ from models.org import OrgKind
 from models.refusals import Refusal, RefusalCode, Refused
 from models.settings import workday_calendar
 from models.states import ACTIONS, DOCUMENT_STATES, LABELS, Status
-from models.transitions import CHUNK, note, transition
+from models.transitions import CHUNK, note, of_cycle, transition
 from rules.eligibility import FactsError, applicant_from_facts, check
 from rules.push import push_month_last_day, push_month_of
 
@@ -60,24 +60,34 @@ class _Row:
     person_id: str
     facts: dict[str, Any] | None
     unit_publicity_ends: dt.datetime | None
+    # The level sought, for the rules on senior titles: the application's, not the
+    # applicant's word (one application per person a year, so the person's in this cycle).
+    level_sought: str | None
+
+
+# Built once: the read every action starts with (the cycle and the ids bound per call).
+_ROWS = select(
+    col(Application.id),
+    col(Application.status),
+    col(Application.return_count),
+    col(Application.locked),
+    col(Application.returned_by),
+    col(Application.committee_id),
+    col(Application.result_publicity_ends),
+    col(Application.person_id),
+    col(Application.facts),
+    col(Application.unit_publicity_ends),
+    col(Application.level_sought),
+).where(
+    of_cycle(Application.cycle_id, bindparam("cycle")),
+    col(Application.id).in_(bindparam("ids", expanding=True)),
+)
 
 
 def _rows(session: Session, cycle_id: str, ids: Sequence[int]) -> dict[int, _Row]:
     found: dict[int, _Row] = {}
     for i in range(0, len(ids), CHUNK):
-        stmt = select(
-            col(Application.id),
-            col(Application.status),
-            col(Application.return_count),
-            col(Application.locked),
-            col(Application.returned_by),
-            col(Application.committee_id),
-            col(Application.result_publicity_ends),
-            col(Application.person_id),
-            col(Application.facts),
-            col(Application.unit_publicity_ends),
-        ).where(col(Application.cycle_id) == cycle_id, col(Application.id).in_(ids[i : i + CHUNK]))
-        for row in session.execute(stmt):
+        for row in session.execute(_ROWS, {"cycle": cycle_id, "ids": list(ids[i : i + CHUNK])}):
             found[row[0]] = _Row(*row)
     return found
 
@@ -219,30 +229,22 @@ class _Record:
 
     barred: dict[str, tuple[dt.date, str | None]]
     failed_last_year: set[str]
-    # The level each person seeks in this cycle (the application's, for the rules on senior
-    # titles): one application per person a year.
-    levels: dict[str, str | None] = field(default_factory=dict)
+    # Whether any of the people has a record without a bar, which the office is warned of
+    # (models.integrity.declaration_warnings): most batches have none, and skip that read.
+    flagged: bool = False
 
 
 def _records(session: Session, ctx: CycleContext, people: Sequence[str]) -> _Record:
-    """The integrity records' bars (models.integrity), last year's failures and the level
-    each person seeks in this cycle, set-based."""
+    """The integrity records' bars (models.integrity) and last year's failures, set-based."""
+    found = integrity_of(session, people)
     barred = {
-        pid: (found.barred_until, found.bar_reason)
-        for pid, found in integrity_of(session, people).items()
-        if found.barred_until is not None
+        pid: (one.barred_until, one.bar_reason)
+        for pid, one in found.items()
+        if one.barred_until is not None
     }
     failed: set[str] = set()
-    levels: dict[str, str | None] = {}
     for i in range(0, len(people), CHUNK):
         chunk = list(people[i : i + CHUNK])
-        for pid, level in session.execute(
-            select(col(Application.person_id), col(Application.level_sought)).where(
-                col(Application.cycle_id) == ctx.cycle_id,
-                col(Application.person_id).in_(chunk),
-            )
-        ):
-            levels[pid] = level
         failed.update(
             session.execute(
                 select(col(Application.person_id)).where(
@@ -252,7 +254,7 @@ def _records(session: Session, ctx: CycleContext, people: Sequence[str]) -> _Rec
                 )
             ).scalars()
         )
-    return _Record(barred, failed, levels)
+    return _Record(barred, failed, any(one.flags for one in found.values()))
 
 
 def _ineligible(ctx: CycleContext, row: _Row, now: dt.datetime, record: _Record) -> Refusal | None:
@@ -265,9 +267,7 @@ def _ineligible(ctx: CycleContext, row: _Row, now: dt.datetime, record: _Record)
     if row.person_id in record.failed_last_year:
         facts["failed_last_year"] = True
     try:
-        applicant = applicant_from_facts(
-            row.person_id, facts, level_sought=record.levels.get(row.person_id)
-        )
+        applicant = applicant_from_facts(row.person_id, facts, level_sought=row.level_sought)
     except FactsError as exc:
         return Refusal(RefusalCode.bad_facts, f"申报信息有误：{exc}")
     verdict = check(applicant, ctx.rules, year=ctx.year, on=_local_day(now))
@@ -297,7 +297,8 @@ def submit(
         values={"submitted_at": now},
         rows=rows,
     )
-    outcome.warnings += integrity.declaration_warnings(session, cycle_id, outcome.done)
+    if record.flagged:
+        outcome.warnings += integrity.declaration_warnings(session, cycle_id, outcome.done)
     return outcome
 
 
@@ -332,7 +333,8 @@ def open_review(
     # The rest were not moved by the refusals above: their rows as read are still current.
     outcome = _move(session, cycle_id, rest, "open_review", now=now, actor=actor, rows=rows)
     outcome.refusals.update({i: why for why, group in failing.items() for i in group})
-    outcome.warnings += integrity.declaration_warnings(session, cycle_id, outcome.done)
+    if record.flagged:
+        outcome.warnings += integrity.declaration_warnings(session, cycle_id, outcome.done)
     return outcome
 
 
@@ -412,7 +414,7 @@ def _returns_since(
         stmt = (
             select(col(AuditEvent.application_id), func.count())
             .where(
-                col(AuditEvent.cycle_id) == cycle_id,
+                of_cycle(AuditEvent.cycle_id, cycle_id),
                 col(AuditEvent.action) == "return",
                 col(AuditEvent.at) >= since,
                 col(AuditEvent.application_id).in_(ids[i : i + CHUNK]),
@@ -545,7 +547,7 @@ def _village_warnings(
             session.execute(
                 select(col(Application.committee_id))
                 .where(
-                    col(Application.cycle_id) == ctx.cycle_id,
+                    of_cycle(Application.cycle_id, ctx.cycle_id),
                     col(Application.id).in_(done[i : i + CHUNK]),
                 )
                 .distinct()
@@ -877,7 +879,7 @@ def _publicity_over(
     started = session.execute(
         select(col(AuditEvent.application_id), func.min(col(AuditEvent.at)))
         .where(
-            col(AuditEvent.cycle_id) == ctx.cycle_id,
+            of_cycle(AuditEvent.cycle_id, ctx.cycle_id),
             col(AuditEvent.action) == "start_unit_publicity",
             col(AuditEvent.application_id).in_(sorted(special)),
         )

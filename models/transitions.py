@@ -7,14 +7,86 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, Text, insert, literal, select, update
-from sqlmodel import Session, col
+from sqlalchemy import (
+    BindParameter,
+    ClauseElement,
+    ColumnElement,
+    String,
+    Text,
+    Update,
+    bindparam,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm.util import identity_key
+from sqlmodel import Session, SQLModel, col
 
-from models.application import Application, AuditEvent
+from models.application import Application
 from models.states import ACTIONS
 from models.timeutil import UTCDateTime
 
 CHUNK = 5000  # keeps IN-lists under SQLite's bound-parameter limit
+
+
+def of_cycle(column: Any, cycle_id: str | BindParameter[Any]) -> ColumnElement[bool]:
+    """``column == cycle_id`` where the rows are found by their ids (or people): said so that
+    no index can serve it (``column || ''``), so SQLite — which plans without statistics —
+    looks the ids up rather than walking the whole cycle through an index that leads with
+    the cycle (the (cycle, status) one: 10,000 applications, 50 ids, 9.4 → 0.9 ms, and
+    linear in the cycle's size). PostgreSQL plans by its statistics either way."""
+    return col(column).concat("") == cycle_id
+
+
+# The tables themselves: the hot statements below are built once, with bound parameters,
+# and run as Core statements (no ORM statement processing per call, which cost more than
+# the SQL: a 50-id UPDATE 1.0 → 0.16 ms of CPU); ``_synchronised`` does what the ORM's own
+# synchronisation of the session did.
+_APPLICATION = SQLModel.metadata.tables["application"]
+_AUDIT = SQLModel.metadata.tables["audit_event"]
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+
+# One row per id moved: the constants bound once, typed as their columns (``at`` in UTC).
+_AUDIT_ROWS = insert(_AUDIT).from_select(
+    ["cycle_id", "application_id", "at", "actor", "action", "from_status", "to_status", "reason"],
+    select(
+        bindparam("cycle_id", type_=String()),
+        _APPLICATION.c.id,
+        bindparam("at", type_=UTCDateTime()),
+        bindparam("actor", type_=String()),
+        bindparam("action", type_=String()),
+        bindparam("from_status", type_=String()),
+        bindparam("to_status", type_=String()),
+        bindparam("reason", type_=Text()),
+    )
+    .where(_APPLICATION.c.id.in_(_IDS))
+    .order_by(_APPLICATION.c.id),
+)
+
+_MOVES: dict[tuple[str, ...], Update] = {}
+
+
+def _move_by_id(values: Iterable[str]) -> Update:
+    """The UPDATE of ids in one source status setting ``values`` (bound by their names) besides
+    status and updated_at, built once per set of names."""
+    key = tuple(sorted(values))
+    if key not in _MOVES:
+        table = _APPLICATION
+        _MOVES[key] = (
+            update(table)
+            .where(
+                table.c.cycle_id == bindparam("cycle"),
+                table.c.status == bindparam("source"),
+                table.c.id.in_(_IDS),
+            )
+            .values(
+                status=bindparam("target"),
+                updated_at=bindparam("now", type_=table.c.updated_at.type),
+                **{k: bindparam(k, type_=table.c[k].type) for k in key},
+            )
+            .returning(table.c.id)
+        )
+    return _MOVES[key]
 
 
 def transition(
@@ -33,26 +105,45 @@ def transition(
     of the action's source states to its target state. Returns the ids moved."""
     sources, target = ACTIONS[action]
     conditions = list(where)
+    values = values or {}
     moved: list[int] = []
     chunks: Iterable[Sequence[int] | None] = (
         [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)] if ids is not None else [None]
     )
+    # By ids with plain values (most calls): the statement built once.
+    prebuilt = not conditions and not any(isinstance(v, ClauseElement) for v in values.values())
+    session.flush()  # as the ORM would before its own statement
     for chunk in chunks:
         if chunk is not None and not chunk:
             continue
         for source in sorted(sources):
-            stmt = (
-                update(Application)
-                .where(col(Application.cycle_id) == cycle_id)
-                .where(col(Application.status) == source.value)
-                .where(*conditions)
-                .values(status=target.value, updated_at=now, **(values or {}))
-                .returning(col(Application.id))
-            )
-            if chunk is not None:
-                stmt = stmt.where(col(Application.id).in_(chunk))
-            changed = [row[0] for row in session.execute(stmt)]
+            if prebuilt and chunk is not None:
+                result = session.execute(
+                    _move_by_id(values),
+                    {
+                        "cycle": cycle_id,
+                        "source": source.value,
+                        "ids": list(chunk),
+                        "target": target.value,
+                        "now": now,
+                        **values,
+                    },
+                )
+            else:
+                stmt = (
+                    update(_APPLICATION)
+                    .where(_APPLICATION.c.cycle_id == cycle_id)
+                    .where(_APPLICATION.c.status == source.value)
+                    .where(*conditions)
+                    .values(status=target.value, updated_at=now, **values)
+                    .returning(_APPLICATION.c.id)
+                )
+                if chunk is not None:
+                    stmt = stmt.where(_APPLICATION.c.id.in_(chunk))
+                result = session.execute(stmt)
+            changed = [row[0] for row in result]
             if changed:
+                _synchronised(session, changed)
                 _audit_moved(
                     session,
                     cycle_id,
@@ -68,6 +159,17 @@ def transition(
     return moved
 
 
+def _synchronised(session: Session, ids: Sequence[int]) -> None:
+    """The session's objects of rows a Core UPDATE changed read the new values: expired (the
+    session was flushed first, so nothing unsaved is lost)."""
+    if not session.identity_map:
+        return
+    for app_id in ids:
+        found = session.identity_map.get(identity_key(Application, app_id))
+        if found is not None:
+            session.expire(found)
+
+
 def _audit_moved(
     session: Session,
     cycle_id: str,
@@ -81,37 +183,19 @@ def _audit_moved(
 ) -> None:
     """The moved rows' audit rows, set-based: one INSERT … SELECT per chunk of ids (the
     constants bound once, not once per row)."""
-    # bound with the columns' types (``at`` is stored in UTC)
-    columns: list[Any] = [
-        literal(cycle_id, String()),
-        col(Application.id),
-        literal(now, UTCDateTime()),
-        literal(actor, String()),
-        literal(action, String()),
-        literal(source, String()),
-        literal(target, String()),
-        literal(reason, Text()),
-    ]
     for i in range(0, len(ids), CHUNK):
-        rows = (
-            select(*columns)
-            .where(col(Application.id).in_(ids[i : i + CHUNK]))
-            .order_by(col(Application.id))
-        )
         session.execute(
-            insert(AuditEvent).from_select(
-                [
-                    "cycle_id",
-                    "application_id",
-                    "at",
-                    "actor",
-                    "action",
-                    "from_status",
-                    "to_status",
-                    "reason",
-                ],
-                rows,
-            )
+            _AUDIT_ROWS,
+            {
+                "cycle_id": cycle_id,
+                "at": now,
+                "actor": actor,
+                "action": action,
+                "from_status": source,
+                "to_status": target,
+                "reason": reason,
+                "ids": list(ids[i : i + CHUNK]),
+            },
         )
 
 
