@@ -17,6 +17,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlmodel import Session, col
 
 from models.application import Application, AuditEvent
@@ -78,7 +79,7 @@ class AsOf:
                     col(AuditEvent.at).desc(),
                     col(AuditEvent.id).desc(),
                 )
-                .distinct(col(AuditEvent.application_id))
+                .ext(distinct_on(col(AuditEvent.application_id)))
                 .subquery("last_event")
             )
         ranked = (
