@@ -4,10 +4,11 @@ absent if it was created after T), a message's from the instants the outbox reco
 one SQL expression for the figures' queries to group by: no replay in Python.
 
 The last event is found on ``ix_audit_event_asof`` (cycle, application, at DESC, id DESC,
-to_status), from the index alone, in one of two ways: for a page of a few applications (a
-unit's, a committee's, a list) a correlated subquery, one probe per application; for a wide
-page (a city, the province) one pass over the cycle's index in its order with a window
-(ROW_NUMBER … = 1), joined to the applications — no probe per row, nothing sorted. When
+to_status), from the index alone, in one of two ways: for a page of fewer applications (a
+unit's, a committee's, a list, a county's; dashboard.figures.WIDE_FROM) a correlated
+subquery, one probe per application; for a wide page (a big city, the province) one pass over
+the cycle's index in its order keeping each application's first row (DISTINCT ON on
+PostgreSQL, ROW_NUMBER … = 1 elsewhere), joined to the applications — nothing sorted. When
 nothing happened after T (the live dashboard: T is "now") the stored status is the same
 answer and is used as it is."""
 
