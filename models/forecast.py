@@ -25,7 +25,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import JSON, Column, ColumnElement, String, UniqueConstraint, and_, func, or_
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    String,
+    UniqueConstraint,
+    and_,
+    exists,
+    func,
+    literal,
+    or_,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col
 
@@ -205,17 +216,45 @@ def _status_as_of(cycle_id: str, at: dt.datetime) -> Any:
     )
 
 
+def _status_now(cycle_id: str, at: dt.datetime) -> Any:
+    """``_status_as_of`` when nothing was recorded after ``at``: the stored status (each
+    status change writes its audit row, so the last row's target is the status), read from
+    the status index rather than the whole trail."""
+    return (
+        sa_select(
+            col(Application.id).label("id"),
+            col(Application.unit_id).label("unit_id"),
+            col(Application.city_code).label("city_code"),
+            col(Application.status).label("status"),
+        )
+        .where(col(Application.cycle_id) == cycle_id, col(Application.created_at) <= at)
+        .subquery()
+    )
+
+
+def nothing_after(session: Session, cycle_id: str, at: dt.datetime) -> bool:
+    """Whether the cycle's audit trail ends at or before ``at`` (a sweep at the instant it
+    evaluates; not a late run catching up an earlier one)."""
+    later = sa_select(literal(1)).where(
+        col(AuditEvent.cycle_id) == cycle_id, col(AuditEvent.at) > at
+    )
+    return not session.execute(sa_select(exists(later))).scalar()
+
+
 def waiting_as_of(
     session: Session,
     cycle_id: str,
     phase: str,
     at: dt.datetime,
     where: ColumnElement[bool] | None = None,
+    *,
+    current: bool = False,
 ) -> dict[tuple[int, str], int]:
     """Waiting on ``phase`` as of ``at``, by (unit, city): one grouped query. ``where`` narrows
-    over ``Organisation`` (the unit)."""
+    over ``Organisation`` (the unit). ``current``: nothing was recorded after ``at``
+    (``nothing_after``), so the stored statuses are those as of ``at``."""
     states = sorted(s.value for s in WAITING[phase])
-    rows = _status_as_of(cycle_id, at)
+    rows = _status_now(cycle_id, at) if current else _status_as_of(cycle_id, at)
     stmt = (
         sa_select(rows.c.unit_id, rows.c.city_code, func.count())
         .where(rows.c.status.in_(states))
@@ -268,15 +307,20 @@ def pace(
     now: dt.datetime,
     window: dt.timedelta,
     where: ColumnElement[bool] | None = None,
+    *,
+    trail: bool = False,
 ) -> list[UnitPace]:
-    """Every unit's counts for ``project`` as of ``now``, from the audit trail (four grouped
-    queries, whatever the number of units)."""
+    """Every unit's counts for ``project`` as of ``now``, from the audit trail (five grouped
+    queries, whatever the number of units). When nothing was recorded after ``now`` (a sweep
+    at its own instant) the statuses as of ``now`` are the stored ones, read from the status
+    index instead of the trail; ``trail`` reads the trail even then (tests compare)."""
     since = now - window
-    waiting = waiting_as_of(session, cycle_id, phase, now, where)
+    current = not trail and nothing_after(session, cycle_id, now)
+    waiting = waiting_as_of(session, cycle_id, phase, now, where, current=current)
     before = waiting_as_of(session, cycle_id, phase, since, where)
     left = _moves(session, cycle_id, phase, since, now, False, where)
     arrived = _moves(session, cycle_id, phase, since, now, True, where)
-    ever = _left_ever(session, cycle_id, phase, now, where)
+    ever = _left_ever(session, cycle_id, phase, now, where, current)
     keys = set(waiting) | set(before) | set(left) | set(arrived) | set(ever)
     return [
         UnitPace(
@@ -297,17 +341,19 @@ def _left_ever(
     phase: str,
     now: dt.datetime,
     where: ColumnElement[bool] | None,
+    current: bool = False,
 ) -> dict[tuple[int, str], int]:
     """Applications not waiting now that had been waiting on the phase (a draft that was
-    submitted, a submission that was recommended) by ``now``."""
+    submitted, a submission that was recommended) by ``now``; ``current`` as for
+    ``waiting_as_of`` (then every audit row is at or before ``now``)."""
     states = sorted(s.value for s in WAITING[phase])
-    rows = _status_as_of(cycle_id, now)
+    rows = _status_now(cycle_id, now) if current else _status_as_of(cycle_id, now)
+    touched = or_(col(AuditEvent.from_status).in_(states), col(AuditEvent.to_status).in_(states))
     was_waiting = (
         sa_select(col(AuditEvent.application_id))
         .where(
             col(AuditEvent.cycle_id) == cycle_id,
-            col(AuditEvent.at) <= now,
-            or_(col(AuditEvent.from_status).in_(states), col(AuditEvent.to_status).in_(states)),
+            touched if current else and_(col(AuditEvent.at) <= now, touched),
         )
         .scalar_subquery()
     )

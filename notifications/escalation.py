@@ -5,6 +5,7 @@ the unit has nothing pending. Every step is recorded and announced through the o
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import String, and_, func, literal, select
@@ -71,14 +72,20 @@ def escalate(
     if phase.end is None:
         return []
     deadline = phase.end
+    reached = as_of or now
+    if not rule.steps:
+        return []
+    if reached < deadline + dt.timedelta(hours=min(s.offset_hours for s in rule.steps)):
+        return []  # before the first threshold: no step is due, nothing to read
+    if not _anything_pending(session, cycle_id, rule.states, as_of):
+        return []  # most runs after it: nothing overdue, one probe of the index per state
     query = _pending_query(cycle_id, rule.states, as_of)
     pending_units = {unit: items for unit, items in session.execute(query)}
     if not pending_units:
-        return []  # most runs: nothing overdue, one GROUP BY
+        return []
     # The steps some pending unit takes next; each INSERT checks again, in its WHERE, that
     # the unit's last step is the one before (another run may have moved on meanwhile).
     last = _steps_taken(session, cycle_id, deadline)
-    reached = as_of or now
     wanted = {
         step
         for step in {last.get(unit, 0) + 1 for unit in pending_units}
@@ -87,27 +94,77 @@ def escalate(
     }
     if not wanted:
         return []
-    province = _province_id(session)
-    pending = query.subquery("pending")
     recorded: list[Escalation] = []
     # The last step first: a unit that takes a step here is not seen again for the next one
     # (one level per run, as each unit's next step is read before any is taken).
     for step in sorted(wanted, reverse=True):
-        recorded += _take(
-            session,
-            cycle_id,
-            rule.phase,
-            deadline,
-            step,
-            rule.steps[step - 1].level,
-            pending,
-            province,
-            now,
-        )
+        recorded += escalate_units(session, cycle_id, spec, plan, now, step=step, as_of=as_of)
     recorded.sort(key=lambda s: s.unit_id)  # in unit order, as each is one step at most
-    if recorded:
-        _announce(session, cycle_id, spec, phase.title, deadline, recorded, now)
     return recorded
+
+
+def escalate_units(
+    session: Session,
+    cycle_id: str,
+    spec: CycleSpec,
+    plan: Plan,
+    now: dt.datetime,
+    *,
+    step: int,
+    unit_ids: Sequence[int] | None = None,
+    as_of: dt.datetime | None = None,
+    by: str = SYSTEM,
+) -> list[Escalation]:
+    """Step ``step`` of the escalation rule, taken ``now``, for each unit (of ``unit_ids``, or
+    any) with items pending (already at ``as_of``, if given) whose last step for the deadline
+    is the one before and that has someone at the step's level to go to: the step recorded
+    and announced to that organisation. Whether the step's threshold has come is the
+    caller's to decide: ``escalate`` at the thresholds, the forecast (``by="forecast"``)
+    before the first one — after which the rule's later steps follow on from it at their own
+    thresholds, one level per run, none skipped. A unit already at the step or beyond is
+    left as it is. Set-based: one INSERT … SELECT of the steps and one of their messages."""
+    if spec.notifications is None or spec.notifications.escalation is None:
+        return []
+    rule = spec.notifications.escalation
+    phase = plan.phase(rule.phase)
+    if phase.end is None or not 1 <= step <= len(rule.steps):
+        return []
+    if unit_ids is not None and not unit_ids:
+        return []
+    query = _pending_query(cycle_id, rule.states, as_of)
+    if unit_ids is not None:
+        query = query.where(col(Application.unit_id).in_(sorted(set(unit_ids))))
+    taken = _take(
+        session,
+        cycle_id,
+        rule.phase,
+        phase.end,
+        step,
+        rule.steps[step - 1].level,
+        query.subquery("pending"),
+        _province_id(session),
+        now,
+        by,
+    )
+    if taken:
+        _announce(session, cycle_id, spec, phase.title, phase.end, taken, now)
+    return sorted(taken, key=lambda s: s.unit_id)
+
+
+def _anything_pending(
+    session: Session, cycle_id: str, states: list[str], as_of: dt.datetime | None
+) -> bool:
+    """Whether any application waits in ``states`` (since ``as_of`` or before): a probe of
+    the (cycle, status) index per state, where the grouped query reads the cycle's rows."""
+    for state in states:
+        found = select(col(Application.id)).where(
+            col(Application.cycle_id) == cycle_id, col(Application.status) == state
+        )
+        if as_of is not None:
+            found = found.where(col(Application.updated_at) <= as_of)
+        if session.execute(found.limit(1)).first() is not None:
+            return True
+    return False
 
 
 def _pending_query(cycle_id: str, states: list[str], as_of: dt.datetime | None) -> Any:
@@ -131,6 +188,7 @@ def _take(
     pending: Any,
     province: int | None,
     now: dt.datetime,
+    by: str,
 ) -> list[Escalation]:
     """Step ``step`` for every pending unit whose last step is the one before, and that has
     someone at ``level`` to go to; a step another run took first is left as it was."""
@@ -156,7 +214,7 @@ def _take(
         target.id,
         literal(now, stamp),
         pending.c["items"],
-        literal(SYSTEM, String),
+        literal(by, String),
     ]
     rows = (
         select(*values)
@@ -203,7 +261,7 @@ def _take(
             to_org_id=to_org,
             at=now,
             items=items,
-            by=SYSTEM,
+            by=by,
         )
         for id_, unit_id, to_org, items in session.execute(stmt).all()
     ]

@@ -6,11 +6,9 @@ reaches the cycle file's ``forecast_escalation_share``."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -29,18 +27,16 @@ from models.forecast import (
     evaluated_instants,
     forecast_as_of,
 )
-from models.org import Organisation
-from models.outbox import Escalation
 from models.plans import stored_plan
 from models.services import unit_publicity_end
 from models.settings import workday_calendar
 from models.transitions import transition
 from notifications.cycle_schedule import cycle_schedule, planned_meetings
-from notifications.reminders import insert_messages, message_row
-from notifications.schedule import Offset, outside_quiet_hours
+from notifications.escalation import escalate_units
 from tasks.retry import retry_on_db_hiccup
 
 SYSTEM = "system"
+FORECAST = "forecast"  # who takes an early escalation step (Escalation.by)
 
 
 def open_unit_publicity(session: Session, ctx: CycleContext, now: dt.datetime) -> int:
@@ -194,10 +190,11 @@ def escalate_early(
     now: dt.datetime,
 ) -> int:
     """The escalation rule's first step, taken now — before its own threshold — for each unit
-    whose projected shortfall reaches ``policy.forecast_escalation_share``: the same step row
-    and message (keyed as notifications.escalation keys them) the threshold would have
-    produced, so the later steps follow on from it one level at a time, none skipped. After the
-    first threshold the rule itself escalates whatever still waits: nothing to add then."""
+    whose projected shortfall reaches ``policy.forecast_escalation_share``, through the rule's
+    own steps (``notifications.escalation.escalate_units``): the same step row and message
+    the threshold would have produced, so the later steps follow on from it one level at a
+    time, none skipped. After the first threshold the rule itself escalates whatever still
+    waits: nothing to add then."""
     share = spec.policy.forecast_escalation_share
     rule = spec.notifications.escalation if spec.notifications is not None else None
     if share is None or rule is None or rule.phase != phase or not rule.steps:
@@ -208,124 +205,13 @@ def escalate_early(
     first = rule.steps[0]
     if now >= deadline + dt.timedelta(hours=first.offset_hours) or now >= deadline:
         return 0
-    wanted = {u.unit_id: u for u in escalation_candidates(forecast, share)}
+    wanted = [u.unit_id for u in escalation_candidates(forecast, share)]
     if not wanted:
         return 0
-    taken = set(
-        session.execute(
-            select(col(Escalation.unit_id)).where(
-                col(Escalation.cycle_id) == ctx.cycle_id,
-                col(Escalation.deadline) == deadline,
-                col(Escalation.unit_id).in_(list(wanted)),
-            )
-        ).scalars()
+    taken = escalate_units(
+        session, ctx.cycle_id, spec, plan, now, step=1, unit_ids=wanted, by=FORECAST
     )
-    pending = dict(
-        session.execute(
-            select(col(Application.unit_id), func.count())
-            .where(
-                col(Application.cycle_id) == ctx.cycle_id,
-                col(Application.status).in_(rule.states),
-                col(Application.unit_id).in_(list(wanted)),
-            )
-            .group_by(col(Application.unit_id))
-        ).all()
-    )
-    targets = _first_level(session, [u for u in wanted if u not in taken], first.level)
-    assert spec.notifications is not None
-    due = outside_quiet_hours(now, deadline + dt.timedelta(days=365), spec.notifications)
-    messages: list[dict[str, Any]] = []
-    escalated = 0
-    for unit_id, (unit, target) in sorted(targets.items()):
-        items = int(pending.get(unit_id, 0))
-        if items == 0 or target is None:
-            continue
-        assert target.id is not None
-        step = Escalation(
-            cycle_id=ctx.cycle_id,
-            unit_id=unit_id,
-            phase=phase,
-            deadline=deadline,
-            level=first.level,
-            step=1,
-            to_org_id=target.id,
-            at=now,
-            items=items,
-            by="forecast",
-        )
-        if not _record(session, step):
-            continue
-        escalated += 1
-        messages.append(
-            message_row(
-                ctx.cycle_id,
-                "escalation",
-                target.code,
-                first.level,
-                unit.code,
-                deadline,
-                Offset("step1", due),
-                now,
-                items,
-                False,
-                step=1,
-                org_name=target.name,
-                unit_name=unit.name,
-                phase_title=plan.phase(phase).title,
-            )
-        )
-    insert_messages(session, messages)
-    return escalated
-
-
-def _first_level(
-    session: Session, unit_ids: list[int], level: str
-) -> dict[int, tuple[Organisation, Organisation | None]]:
-    """Each unit and the organisation its first escalation step goes to."""
-    if not unit_ids:
-        return {}
-    units = list(
-        session.execute(select(Organisation).where(col(Organisation.id).in_(unit_ids))).scalars()
-    )
-    if level == "department":
-        ids = [u.department_id for u in units if u.department_id]
-        above = {
-            o.id: o
-            for o in session.execute(
-                select(Organisation).where(col(Organisation.id).in_(ids))
-            ).scalars()
-        }
-        return {u.id: (u, above.get(u.department_id)) for u in units if u.id is not None}
-    if level == "city":
-        codes = [u.city_code for u in units if u.city_code]
-        cities = {
-            o.code: o
-            for o in session.execute(
-                select(Organisation).where(
-                    col(Organisation.kind) == "city", col(Organisation.code).in_(codes)
-                )
-            ).scalars()
-        }
-        return {u.id: (u, cities.get(u.city_code or "")) for u in units if u.id is not None}
-    province = (
-        session.execute(select(Organisation).where(col(Organisation.kind) == "province"))
-        .scalars()
-        .first()
-    )
-    return {u.id: (u, province) for u in units if u.id is not None}
-
-
-def _record(session: Session, step: Escalation) -> bool:
-    """Stores the step unless the unit already has it (the rule's own run took it first)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stored = session.execute(
-        insert(Escalation)
-        .values(**step.model_dump(exclude={"id"}))
-        .on_conflict_do_nothing(index_elements=["cycle_id", "unit_id", "deadline", "level"])
-        .returning(col(Escalation.id))
-    ).scalar()
-    return stored is not None
+    return len(taken)
 
 
 STEPS = (

@@ -15,16 +15,22 @@ from models.context import CycleContext
 from models.cycle import Cycle
 from models.db import session_scope
 from models.forecast import (
+    WINDOW,
     Forecast,
     UnitForecast,
     UnitPace,
+    detail_of,
     escalation_candidates,
+    forecast_as_of,
+    nothing_after,
+    pace,
     project,
     stored_evaluations,
 )
 from models.org import Organisation
 from models.outbox import Escalation, Message
 from models.plans import stored_plan
+from notifications.escalation import escalate
 from tasks.sweeps import escalate_early, reminder_instants, sweep
 from tests.factories import bj, drafts, stored_cycle, unit_in_tree
 
@@ -218,3 +224,74 @@ def test_the_sweep_escalates_a_stalled_unit_with_the_key_set() -> None:
     with session_scope() as session:
         stored = stored_evaluations(session, cycle, "unit_review")
     assert [e.escalated for e in stored] == [0, 1]  # only the latest instant escalates
+
+
+@pytest.mark.usefixtures("db")
+def test_after_an_early_first_step_the_rule_takes_the_next_ones_at_their_thresholds() -> None:
+    """The forecast's step 1 goes through the rule's own steps (gansu-2024's thresholds: 72 h
+    and 24 h before the deadline, then at it): at step 1's threshold the unit is not escalated
+    again, after step 2's it climbs to the city, after step 3's to the province, each with
+    its message, none skipped."""
+    cycle = stored_cycle()
+    unit = _submitted_unit(cycle, 4)
+    forecast = Forecast("previous_cycle", 0.1, 1.0, [UnitForecast(unit, "620200", 4, 4, 4.0)])
+    _with_share(cycle, 0.5)
+    with session_scope() as session:
+        spec, plan = stored_plan(session, cycle)
+        ctx = CycleContext.load(session, cycle)
+        assert (
+            escalate_early(session, ctx, spec, plan, "unit_review", forecast, bj(2024, 10, 22, 9))
+            == 1
+        )
+        # a later evaluation that still finds the unit at risk takes nothing more
+        assert (
+            escalate_early(session, ctx, spec, plan, "unit_review", forecast, bj(2024, 10, 23, 9))
+            == 0
+        )
+    for at, level in [
+        (bj(2024, 10, 29, 9), None),
+        (bj(2024, 10, 31, 9), "city"),
+        (bj(2024, 11, 1, 9), "province"),
+    ]:
+        with session_scope() as session:
+            spec, plan = stored_plan(session, cycle)
+            steps = escalate(session, cycle, spec, plan, at)
+        assert [(s.unit_id, s.level, s.by) for s in steps] == (
+            [(unit, level, "system")] if level else []
+        )
+    assert sorted(_escalations(cycle), key=lambda e: e[1]) == [
+        (unit, 1, "department", "forecast"),
+        (unit, 2, "city", "system"),
+        (unit, 3, "province", "system"),
+    ]
+    assert sorted(offset for _, _, offset in _escalation_messages(cycle)) == [
+        "step1",
+        "step2",
+        "step3",
+    ]
+
+
+def test_each_stored_forecast_is_what_the_audit_trail_gives(sim: dict) -> None:
+    """The sweep evaluates at its own instant, reading the stored statuses where nothing was
+    recorded later; the same evaluation recomputed from the trail afterwards agrees, unit by
+    unit, at every instant."""
+    cycle_id = sim["report"].cycle_id
+    with session_scope() as session:
+        stored = stored_evaluations(session, cycle_id)
+        assert len(stored) > 4
+        for e in stored:
+            assert not nothing_after(session, cycle_id, e.at)  # the trail, not the statuses
+            again, _ = forecast_as_of(session, cycle_id, e.phase, e.at, WINDOW)
+            assert (again.waiting, detail_of(again)) == (e.waiting, e.detail), e.at
+
+
+@pytest.mark.usefixtures("db")
+def test_at_the_latest_instant_the_stored_statuses_give_the_trails_counts() -> None:
+    cycle = stored_cycle()
+    _submitted_unit(cycle, 3)  # submitted 9/20 09:00
+    drafts(cycle, 2)
+    for phase, at in [("declaration", bj(2024, 10, 13, 9)), ("unit_review", bj(2024, 9, 21, 9))]:
+        with session_scope() as session:
+            assert nothing_after(session, cycle, at)
+            fast = pace(session, cycle, phase, at, WINDOW)
+            assert fast and fast == pace(session, cycle, phase, at, WINDOW, trail=True)
