@@ -50,6 +50,9 @@ MESSAGE_COLUMNS = (
     "created_at",
 )
 _STARS = "*" * 40
+# ReminderWriter._offsets: (calendar, offsets) by rule, quiet hours, window and calendar.
+_OFFSETS: dict[tuple[Any, ...], tuple[WorkdayCalendar, list[Offset]]] = {}
+_OFFSETS_KEPT = 4096
 
 
 def _dialect_insert(session: Session) -> Any:
@@ -221,11 +224,43 @@ class ReminderWriter:
     def due_offsets(
         self, rule: ReminderRule, start: dt.datetime, deadline: dt.datetime, now: dt.datetime
     ) -> Iterator[Offset]:
+        for offset in self._fallen_due(rule, start, deadline, now):
+            if not self._written(rule.kind, offset.key, deadline):
+                yield offset
+
+    def _fallen_due(
+        self, rule: ReminderRule, start: dt.datetime, deadline: dt.datetime, now: dt.datetime
+    ) -> list[Offset]:
+        """The offsets whose time has come by ``now`` (written or not): no database read."""
+        if now >= deadline:
+            return []
+        return [
+            o for o in self._offsets(rule, start, deadline) if o.due <= now and now - o.due < FRESH
+        ]
+
+    def _offsets(
+        self, rule: ReminderRule, start: dt.datetime, deadline: dt.datetime
+    ) -> list[Offset]:
+        """A rule's offsets in one window: the same at every instant of the cycle, so worked
+        out once per process (keyed by everything they depend on)."""
         assert self.spec.notifications is not None
-        for offset in offsets(rule, start, deadline, self.calendar, self.spec.notifications):
-            if offset.due <= now < deadline and now - offset.due < FRESH:
-                if not self._written(rule.kind, offset.key, deadline):
-                    yield offset
+        quiet = self.spec.notifications
+        key = (
+            rule.model_dump_json(),
+            quiet.quiet_start,
+            quiet.quiet_end,
+            start,
+            deadline,
+            id(self.calendar),
+        )
+        cached = _OFFSETS.get(key)
+        if cached is not None and cached[0] is self.calendar:
+            return cached[1]
+        made = offsets(rule, start, deadline, self.calendar, quiet)
+        if len(_OFFSETS) >= _OFFSETS_KEPT:
+            _OFFSETS.clear()
+        _OFFSETS[key] = (self.calendar, made)
+        return made
 
     def _written(self, kind: str, offset: str, deadline: dt.datetime) -> bool:
         """An offset is written once, at the first sweep after it falls due: its recipients
@@ -342,32 +377,46 @@ class ReminderWriter:
         return self._grouped(rule, now, stmt_column, "department")
 
     def _committee(self, rule: ReminderRule, now: dt.datetime) -> int:
-        rows: list[dict[str, Any]] = []
-        stmt = (
+        """One row per committee with items in the rule's states, for each offset of its own
+        review window that has come due. The applications are counted only at an instant
+        when some committee's offset has come (a few a year), from the status index."""
+        windows = []
+        for key, name, first, last in self.session.execute(
             select(
                 col(Committee.key),
                 col(Committee.name),
                 col(Committee.window_start),
                 col(Committee.window_last_day),
-                func.count(),
             )
-            .join(Application, col(Application.committee_id) == col(Committee.id))
-            .where(
-                col(Committee.cycle_id) == self.cycle_id, col(Application.status).in_(rule.states)
-            )
-            .group_by(
-                col(Committee.key),
-                col(Committee.name),
-                col(Committee.window_start),
-                col(Committee.window_last_day),
-            )
-        )
-        for key, name, first, last, count in self.session.execute(stmt):
+            .where(col(Committee.cycle_id) == self.cycle_id)
+            .order_by(col(Committee.key))
+        ):
             if first is None or last is None:
                 continue
             window = committee_window(key, first, last)
-            start, deadline = window.start, window.deadline
-            for offset in self.due_offsets(rule, start, deadline, now):
+            if self._fallen_due(rule, window.start, window.deadline, now):
+                windows.append((key, name, window))
+        if not windows:
+            return 0
+        counts = dict(
+            self.session.execute(
+                select(col(Committee.key), func.count())
+                .select_from(Application)
+                .join(Committee, col(Committee.id) == col(Application.committee_id))
+                .where(
+                    col(Application.cycle_id) == self.cycle_id,
+                    col(Application.status).in_(rule.states),
+                    col(Committee.key).in_([key for key, _, _ in windows]),
+                )
+                .group_by(col(Committee.key))
+            ).all()
+        )
+        rows: list[dict[str, Any]] = []
+        for key, name, window in windows:
+            count = counts.get(key, 0)
+            if not count:
+                continue
+            for offset in self.due_offsets(rule, window.start, window.deadline, now):
                 rows.append(
                     message_row(
                         self.cycle_id,
@@ -375,7 +424,7 @@ class ReminderWriter:
                         f"committee:{key}",
                         "committee",
                         f"committee:{key}",
-                        deadline,
+                        window.deadline,
                         offset,
                         now,
                         count,

@@ -110,10 +110,11 @@ class Actors:
         publicity (004 三(三)), and on a per-department filing item's last day every
         department files it (the 汇总表, 004 三(四)) — late departments too: they are late
         forwarding, not filing."""
-        self._publicity_reports(now)
+        awaiting = _awaiting_departments(self.cycle_id)  # neither step below moves any
+        self._publicity_reports(now, [app_id for app_id, _ in awaiting])
         self._department_filings(now)
         waiting: dict[int, list[int]] = defaultdict(list)
-        for app_id, department in _awaiting_departments(self.cycle_id):
+        for app_id, department in awaiting:
             if department not in self.late_departments:
                 waiting[department].append(app_id)
         for department, ids in sorted(waiting.items()):
@@ -127,8 +128,7 @@ class Actors:
 
         return call
 
-    def _publicity_reports(self, now: dt.datetime) -> None:
-        waiting = [app_id for app_id, _ in _awaiting_departments(self.cycle_id)]
+    def _publicity_reports(self, now: dt.datetime, waiting: list[int]) -> None:
         with session_scope() as session:
             if not CycleContext.load(session, self.cycle_id).rules.publicity_report_required:
                 return

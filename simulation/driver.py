@@ -38,6 +38,7 @@ from simulation.waiting import has_open_applications, sweep_has_work
 from tasks.schedule import stored_runs
 
 BUCKET_HOURS = 4  # actors' actions are applied in batches this wide, never across midnight
+BEIJING_OFFSET = dt.timedelta(hours=8)
 CATCH_UP = (0, 30)  # the daily-sweep deployment's cron (prefect.yaml), Beijing time
 
 
@@ -117,17 +118,18 @@ class Simulation:
     def _schedule(self, ids: list[int], unit_of: dict[int, int]) -> None:
         decl_start, decl_end = self.window("declaration")
         _, unit_end = self.window("unit_review")
-        windows = Windows(decl_start, decl_end, unit_end)
-        batches: dict[tuple[dt.datetime, str, str | None], list[Scripted]] = defaultdict(list)
+        # Scripted in plain datetimes (exact arithmetic, four times faster than pendulum's for
+        # the same instants); each batch's instant goes on the queue in Beijing time again.
+        windows = Windows(_plain(decl_start), _plain(decl_end), _plain(unit_end))
+        batches: dict[tuple[int, str, str | None], list[Scripted]] = defaultdict(list)
         for app_id in ids:
             for step in script_application(
                 self.rng, app_id, windows, unit_of[app_id] in self.late_units
             ):
                 batches[(_bucket(step.at), step.kind, step.reason)].append(step)
         for (_, kind, reason), steps in batches.items():
-            self.queue.push(
-                max(s.at for s in steps), Event.BATCH, (kind, reason, [s.app_id for s in steps])
-            )
+            at = pendulum.instance(max(s.at for s in steps)).in_timezone(BEIJING)
+            self.queue.push(at, Event.BATCH, (kind, reason, [s.app_id for s in steps]))
         day = beijing_day(decl_start)
         last = beijing_day(unit_end)
         while day <= last:
@@ -230,10 +232,29 @@ class Simulation:
                 self.report.late_first_submissions_accepted += len(outcome.done)
 
 
-def _bucket(at: dt.datetime) -> dt.datetime:
-    local = pendulum.instance(at).in_timezone(BEIJING)
-    return local.replace(
-        hour=local.hour - local.hour % BUCKET_HOURS, minute=0, second=0, microsecond=0
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_BUCKET = dt.timedelta(hours=BUCKET_HOURS)
+
+
+def _bucket(at: dt.datetime) -> int:
+    """The batch an instant falls in: BUCKET_HOURS-wide blocks of Beijing time from midnight
+    (UTC+8 all year: China keeps no summer time), numbered from the epoch."""
+    return (at - _EPOCH + BEIJING_OFFSET) // _BUCKET
+
+
+def _plain(at: dt.datetime) -> dt.datetime:
+    """The same instant as a plain datetime at its fixed UTC offset."""
+    offset = at.utcoffset()
+    assert offset is not None
+    return dt.datetime(
+        at.year,
+        at.month,
+        at.day,
+        at.hour,
+        at.minute,
+        at.second,
+        at.microsecond,
+        tzinfo=dt.timezone(offset),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlmodel import col
 
 from models.application import Application
@@ -29,21 +29,20 @@ def sweep_has_work(cycle_id: str, now: dt.datetime) -> bool:
         ).scalar()
         if waiting:
             return True
-        stmt = (
-            select(func.count())
-            .select_from(Application)
-            .where(
-                col(Application.cycle_id) == cycle_id,
-                or_(
-                    col(Application.status) == Status.recommended.value,
-                    (col(Application.status) == Status.unit_publicity.value)
-                    & (col(Application.unit_publicity_ends) <= now),
-                    (col(Application.status) == Status.result_publicity.value)
-                    & (col(Application.result_publicity_ends) <= now),
-                ),
+        # One probe of the status index per condition (an OR of them reads every row).
+        for condition in (
+            col(Application.status) == Status.recommended.value,
+            (col(Application.status) == Status.unit_publicity.value)
+            & (col(Application.unit_publicity_ends) <= now),
+            (col(Application.status) == Status.result_publicity.value)
+            & (col(Application.result_publicity_ends) <= now),
+        ):
+            found = select(col(Application.id)).where(
+                col(Application.cycle_id) == cycle_id, condition
             )
-        )
-        return bool(session.execute(stmt).scalar())
+            if session.execute(found.limit(1)).first() is not None:
+                return True
+        return False
 
 
 def has_open_applications(cycle_id: str) -> bool:
