@@ -8,7 +8,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from dashboard.lookup import cycle_or_404
+from dashboard.lookup import cycle_exists_or_404
 from dashboard.scope import Forbidden, Viewer, in_scope_ids
 from models import services
 from models.db import session_scope
@@ -56,5 +56,5 @@ def act(
 ) -> Outcome:
     """One request's action in one transaction: the cycle must exist and be the viewer's."""
     with session_scope() as session:
-        cycle_or_404(session, cycle_id, viewer)
+        cycle_exists_or_404(session, cycle_id, viewer)
         return perform(session, viewer, cycle_id, action, ids, now=now, reason=reason)

@@ -3,6 +3,8 @@ lies outside the viewer's scope with the same words whether or not it exists."""
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from dashboard.scope import Forbidden, Viewer, org_visible
@@ -26,13 +28,33 @@ def latest_cycles(session: Session, viewer: Viewer) -> list[Cycle]:
     return list(session.exec(stmt).all())
 
 
-def cycle_or_404(session: Session, cycle_id: str, viewer: Viewer) -> Cycle:
+def _cycle_in_reach(cycle_id: str, viewer: Viewer) -> None:
     if viewer.committee_cycle is not None and cycle_id != viewer.committee_cycle:
         raise Forbidden("无权访问：评委会账号只能查看本评委会所在周期")
+
+
+def _cycle_missing(cycle_id: str) -> NotFound:
+    return NotFound(f"没有编号为 {cycle_id} 的评审周期")
+
+
+def cycle_or_404(session: Session, cycle_id: str, viewer: Viewer) -> Cycle:
+    _cycle_in_reach(cycle_id, viewer)
     cycle = session.get(Cycle, cycle_id)
     if cycle is None:
-        raise NotFound(f"没有编号为 {cycle_id} 的评审周期")
+        raise _cycle_missing(cycle_id)
     return cycle
+
+
+# Built once: whether a cycle of this id exists, without its row (the spec's JSON).
+_CYCLE_EXISTS = core_select(col(Cycle.id)).where(col(Cycle.id) == bindparam("cycle_id"))
+
+
+def cycle_exists_or_404(session: Session, cycle_id: str, viewer: Viewer) -> None:
+    """``cycle_or_404`` for a caller that needs only to know the cycle is there and the
+    viewer's (the actions): one indexed probe, no row loaded, no spec decoded."""
+    _cycle_in_reach(cycle_id, viewer)
+    if session.execute(_CYCLE_EXISTS, {"cycle_id": cycle_id}).first() is None:
+        raise _cycle_missing(cycle_id)
 
 
 def org_for_page(
