@@ -10,20 +10,27 @@ import math
 import secrets
 
 from fastapi import HTTPException, Request, Response
-from sqlmodel import Session
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col
 
 from calendars.beijing import beijing_text
-from dashboard.scope import Forbidden, Viewer, viewer_of
+from dashboard.scope import Forbidden, Viewer
 from models.accounts import (
+    Account,
+    AccountSession,
     ClientWaits,
+    Role,
     SignedIn,
-    live_session,
+    _token_hash,
     note_use,
     sign_in,
     sign_out,
     use_to_note,
 )
+from models.cycle import Committee
 from models.db import read_scope, session_scope
+from models.org import Organisation
 from models.settings import settings
 
 COOKIE = "zhicheng_session"
@@ -86,6 +93,83 @@ def token_of(request: Request) -> str | None:
     return request.cookies.get(COOKIE)
 
 
+# Built once: the sign-in of a token with its account, the account's organisation and its
+# committee in one statement (``models.accounts.live_session`` and ``dashboard.scope.viewer_of``
+# read them in three or four). Read on every request, never cached: a revoked sign-in (its row
+# deleted), a deactivated account or an expired one is refused on its next request.
+_SIGNED_IN = (
+    core_select(
+        col(AccountSession.id),
+        col(AccountSession.account_id),
+        col(AccountSession.created_at),
+        col(AccountSession.expires_at),
+        col(AccountSession.last_seen_at),
+        col(Account.id),
+        col(Account.username),
+        col(Account.display_name),
+        col(Account.role),
+        col(Account.active),
+        col(Account.cycle_id),
+        col(Account.must_change_password),
+        col(Organisation.id),
+        col(Organisation.kind),
+        col(Organisation.code),
+        col(Organisation.path),
+        col(Committee.id),
+        col(Committee.cycle_id),
+    )
+    .select_from(AccountSession)
+    .join(Account, col(Account.id) == col(AccountSession.account_id))
+    .outerjoin(Organisation, col(Organisation.id) == col(Account.organisation_id))
+    .outerjoin(Committee, col(Committee.id) == col(Account.committee_id))
+    .where(col(AccountSession.token_hash) == bindparam("token_hash"))
+)
+
+
+def live_viewer(
+    session: Session, token: str, now: dt.datetime
+) -> tuple[Viewer, AccountSession] | None:
+    """The viewer behind a live token and its sign-in (``live_session`` then ``viewer_of``,
+    same rules: not past its lifetime, the account active, not idle — a service token
+    excepted), in one statement. The sign-in is returned detached, for ``use_to_note`` and
+    ``note_use``."""
+    row = session.execute(_SIGNED_IN, {"token_hash": _token_hash(token)}).first()
+    if row is None:
+        return None
+    (held_id, account_id, created_at, expires_at, last_seen_at,
+     acc_id, username, display_name, role, active, intake_cycle, must_change,
+     org_id, org_kind, org_code, org_path, committee_id, committee_cycle) = row  # fmt: skip
+    if now >= expires_at or not active:
+        return None
+    intake = role == Role.intake
+    idle = dt.timedelta(minutes=settings().session_idle_minutes)
+    if not intake and now - (last_seen_at or created_at) >= idle:
+        return None
+    held = AccountSession(
+        id=held_id,
+        token_hash="",
+        account_id=account_id,
+        created_at=created_at,
+        expires_at=expires_at,
+        last_seen_at=last_seen_at,
+    )
+    viewer = Viewer(
+        account_id=acc_id,
+        username=username,
+        display_name=display_name,
+        role=role,
+        kind="intake" if intake else org_kind if org_id is not None else "committee",
+        org_id=org_id,
+        org_code=org_code,
+        org_path=org_path,
+        committee_id=committee_id,
+        committee_cycle=committee_cycle,
+        intake_cycle=intake_cycle if intake else None,
+        must_change_password=must_change,
+    )
+    return viewer, held
+
+
 def signed_in_viewer(request: Request) -> Viewer | None:
     """Who is signed in, if anyone (public pages show the header to them)."""
     token = token_of(request)
@@ -93,11 +177,10 @@ def signed_in_viewer(request: Request) -> Viewer | None:
         return None
     now = security_now(request)
     with read_scope() as session:
-        live = live_session(session, token, now)
-        if live is None:
-            return None
-        account, held = live
-        viewer = viewer_of(session, account)
+        live = live_viewer(session, token, now)
+    if live is None:
+        return None
+    viewer, held = live
     if use_to_note(held, now):
         with session_scope() as session:
             note_use(session, held, now)
@@ -111,11 +194,10 @@ def intake_viewer_in(session: Session, request: Request, cycle_id: str) -> Viewe
     if not token:
         raise NotSignedIn()
     now = security_now(request)
-    live = live_session(session, token, now)
+    live = live_viewer(session, token, now)
     if live is None:
         raise NotSignedIn()
-    account, held = live
-    viewer = viewer_of(session, account)
+    viewer, held = live
     _intake_only(viewer, cycle_id)
     if use_to_note(held, now):
         note_use(session, held, now)
