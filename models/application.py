@@ -45,8 +45,7 @@ class Application(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     cycle_id: str = Field(foreign_key="cycle.id")
     year: int
-    # No index of its own: uq_one_committee_per_year leads with it (migration 0013).
-    person_id: str = Field(foreign_key="person.id_number")
+    person_id: str = Field(foreign_key="person.id_number", index=True)
     unit_id: int = Field(foreign_key="organisation.id", index=True)
     committee_id: int = Field(foreign_key="committee.id", index=True)
     city_code: str = Field(index=True)
