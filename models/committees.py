@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Text, case, func
+from sqlalchemy import Column, Text, case, func, or_
 from sqlalchemy import select as columns_of
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -212,13 +212,15 @@ def village_quota_shortfalls(
     ctx: CycleContext,
     counted: frozenset[Status],
     committee_ids: Collection[int] | None = None,
+    groups: Collection[tuple[int, str | None]] | None = None,
 ) -> list[tuple[int, str]]:
     """The village quota (001 三(二)) per senior committee and series: each (committee id,
     warning) where village-unit talent falls short of the policy's share among the
     applications in ``counted``. A warning only: nothing is refused for it. The notice sets
     the quota for "有乡村单位的系列（专业）": a series none of whose applicants to the committee
-    declared a village unit has none, so it is not held to it."""
-    return village_quota_by_stage(session, ctx, [counted], committee_ids)[0]
+    declared a village unit has none, so it is not held to it. ``groups``: only these
+    (committee id, series) — what a batch moved — counted from the committee index."""
+    return village_quota_by_stage(session, ctx, [counted], committee_ids, groups)[0]
 
 
 def village_quota_by_stage(
@@ -226,6 +228,7 @@ def village_quota_by_stage(
     ctx: CycleContext,
     stages: Sequence[frozenset[Status]],
     committee_ids: Collection[int] | None = None,
+    groups: Collection[tuple[int, str | None]] | None = None,
 ) -> list[list[tuple[int, str]]]:
     """``village_quota_shortfalls`` for several sets of statuses (the dashboard's stages:
     recommended, titles granted) from one pass over the applications: one list per set."""
@@ -255,10 +258,25 @@ def village_quota_by_stage(
     )
     if committee_ids is not None:
         stmt = stmt.where(col(Committee.id).in_(sorted(set(committee_ids))))
+    wanted = None if groups is None else set(groups)
+    if wanted is not None:
+        # The batch's committees and series only: the applications are found by committee
+        # (its index), not by the cycle; a (committee, series) pair outside ``groups`` that
+        # the two IN lists let through is dropped below.
+        if not wanted:
+            return [[] for _ in stages]
+        named = sorted({s for _, s in wanted if s is not None})
+        in_series = col(Application.series).in_(named)
+        stmt = stmt.where(
+            col(Application.committee_id).in_(sorted({c for c, _ in wanted})),
+            or_(in_series, col(Application.series).is_(None))
+            if any(s is None for _, s in wanted)
+            else in_series,
+        )
     out: list[list[tuple[int, str]]] = [[] for _ in stages]
     for row in sorted(session.execute(stmt).all(), key=lambda r: (r[0], r[2] is None, r[2] or "")):
         cid, name, series, has_village = row[0], row[1], row[2], row[3]
-        if not has_village:
+        if not has_village or (wanted is not None and (cid, series) not in wanted):
             continue
         for i in range(len(stages)):
             total, from_village = row[4 + 2 * i], row[5 + 2 * i]

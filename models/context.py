@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlmodel import Session, select
+from sqlalchemy import Engine, bindparam
+from sqlalchemy import select as columns_of
+from sqlmodel import Session, SQLModel, select
 
 from calendars.beijing import beijing_text
 from calendars.cyclefile import PolicySpec, PushMonth
@@ -26,6 +29,14 @@ class Window:
 
 
 _LOADED: dict[tuple[str, str, int, dt.datetime], CycleContext] = {}
+# The stamp every action reads (revision, launched_at): built once with a bound cycle id and
+# run as a Core statement — the ORM select built and compiled per call cost more than the
+# lookup itself. Each engine's URL is rendered once too.
+_CYCLE = SQLModel.metadata.tables["cycle"]
+_STAMP = columns_of(_CYCLE.c.revision, _CYCLE.c.launched_at).where(
+    _CYCLE.c.id == bindparam("cycle_id")
+)
+_URLS: WeakKeyDictionary[Engine, str] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -42,14 +53,16 @@ class CycleContext:
     @classmethod
     def load(cls, session: Session, cycle_id: str) -> CycleContext:
         """Cached per stored revision: every action reads it, an extension makes a new one."""
-        row = session.execute(
-            select(Cycle.revision, Cycle.launched_at).where(Cycle.id == cycle_id)
-        ).first()
+        row = session.execute(_STAMP, {"cycle_id": cycle_id}).first()
         if row is None:
             raise Refused(
                 f"没有编号为 {cycle_id} 的评审周期（请先 zhicheng launch）", RefusalCode.no_cycle
             )
-        key = (str(session.get_bind().engine.url), cycle_id, row[0], row[1])
+        engine = session.get_bind().engine
+        url = _URLS.get(engine)
+        if url is None:
+            url = _URLS[engine] = str(engine.url)
+        key = (url, cycle_id, row[0], row[1])
         if key not in _LOADED:
             _LOADED[key] = cls._read(session, cycle_id)
         return _LOADED[key]

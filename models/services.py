@@ -538,22 +538,24 @@ def _special_publicity_warnings(ctx: CycleContext, special: set[int]) -> list[st
 def _village_warnings(
     session: Session, ctx: CycleContext, done: Sequence[int], counted: frozenset[Status]
 ) -> list[str]:
-    """The village quota (001 三(二)) for the committees the moved applications go to."""
+    """The village quota (001 三(二)) for the committees and series the moved applications
+    go to (what the batch changed; the rest of the cycle is counted where it moves)."""
     if not done or ctx.rules.village_senior_quota is None:
         return []
-    committees: set[int] = set()
-    for i in range(0, len(done), CHUNK):  # their committees only, not the rows with their facts
-        committees.update(
-            session.execute(
-                select(col(Application.committee_id))
+    groups: set[tuple[int, str | None]] = set()
+    for i in range(0, len(done), CHUNK):  # their committees and series, not their facts
+        groups.update(
+            (cid, series)
+            for cid, series in session.execute(
+                select(col(Application.committee_id), col(Application.series))
                 .where(
                     of_cycle(Application.cycle_id, ctx.cycle_id),
                     col(Application.id).in_(done[i : i + CHUNK]),
                 )
                 .distinct()
-            ).scalars()
+            ).all()
         )
-    return [w for _, w in village_quota_shortfalls(session, ctx, counted, committees)]
+    return [w for _, w in village_quota_shortfalls(session, ctx, counted, groups=groups)]
 
 
 def _push_deadlines(session: Session, ctx: CycleContext) -> dict[int, tuple[str, int]]:
