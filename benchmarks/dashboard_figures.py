@@ -33,6 +33,7 @@ from dashboard import figures
 from dashboard.demo import busiest
 from dashboard.scope import Viewer
 from models.application import Application
+from models.asof import AsOf
 from models.cycle import Cycle
 from models.db import read_scope
 from models.org import Organisation
@@ -141,6 +142,9 @@ def main() -> None:
         ]
         stat = _backend_stat(session)
         for label, now in instants:
+            asof = AsOf(session, cycle.id, now)
+            # which end a wide page's pass over the trail reads from (models.asof)
+            end = "now" if asof.current else "end" if asof.from_the_end() else "start"
             for name, viewer, org, committee in levels:
                 best = _best(
                     lambda v=viewer, o=org, c=committee, t=now: figures.overview(
@@ -149,7 +153,7 @@ def main() -> None:
                     args.repeat,
                     stat,
                 )
-                line = {"as_of": label, "level": name, "applications": total}
+                line = {"as_of": label, "level": name, "applications": total, "trail": end}
                 line |= {"overview_ms": best["ms"], "cpu_ms": best["cpu_ms"]}
                 print(json.dumps(line | {"load": round(os.getloadavg()[0], 1)}))
             best = _best(

@@ -32,6 +32,20 @@ class Message(SQLModel, table=True):
             postgresql_where=text(WAITING_SQL),
             sqlite_where=text(WAITING_SQL),
         ),
+        # every column of a message's status at an instant, by recipient: the dashboard's
+        # message counts from the index alone (migration 0012; models.asof.message_status)
+        Index(
+            "ix_message_asof",
+            "cycle_id",
+            "recipient",
+            "created_at",
+            "sent_at",
+            "expired_at",
+            "no_channel_at",
+            "failed_at",
+            "claimed_at",
+            "status",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from dashboard import figures
 from dashboard.app import create_app
 from dashboard.scope import Viewer
+from models.asof import AsOf
 from models.cycle import Committee, Cycle, Phase
 from models.db import read_scope
 from models.org import Organisation
@@ -281,17 +282,28 @@ def test_one_pass_over_the_trail_and_the_probes_agree(
     sim: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A wide page (from figures.WIDE_FROM applications) reads its statuses by one pass over
-    the trail, a small one by a probe per application: weekly, both give the same page."""
+    the trail — from the start (each application's last event up to the instant) or from the
+    end (its first event after it) — a small one by a probe per application: weekly, early
+    and late instants alike, all three give the same page."""
     cycle_id = sim["report"].cycle_id
     at = _phase_start(cycle_id, "declaration")
+    chosen: set[bool] = set()
     while at < AFTER:
         monkeypatch.setattr(figures, "WIDE_FROM", 10**9)
         probed = _overview(cycle_id, at).model_dump()
         with read_scope() as session:
             viewer, _ = _province(session)
             probed_committees = figures.committees(session, cycle_id, viewer, at)
+            chosen.add(AsOf(session, cycle_id, at, trail=True).from_the_end())
         monkeypatch.setattr(figures, "WIDE_FROM", 1)
-        assert _overview(cycle_id, at).model_dump() == probed, at
-        with read_scope() as session:
-            assert figures.committees(session, cycle_id, viewer, at) == probed_committees, at
+        for from_the_end in (False, True):
+            monkeypatch.setattr(AsOf, "from_the_end", lambda self, e=from_the_end: e)
+            assert _overview(cycle_id, at).model_dump() == probed, (at, from_the_end)
+            with read_scope() as session:
+                assert figures.committees(session, cycle_id, viewer, at) == probed_committees, (
+                    at,
+                    from_the_end,
+                )
+        monkeypatch.undo()
         at += dt.timedelta(days=7)
+    assert chosen == {False, True}  # the instants lie on both sides of the trail's middle
