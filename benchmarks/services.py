@@ -60,6 +60,14 @@ def main() -> None:
             with session_scope() as session:
                 call(session, cycle, group, now=at, actor="单位", **kw)
 
+    def recording(kind: DocumentKind, reference: str) -> Any:
+        def call(s: Any, c: str, g: list[int], now: dt.datetime, actor: str) -> Any:
+            return services.record_document(
+                s, c, g, kind, now=now, actor=actor, reference=reference
+            )
+
+        return call
+
     def publicity_done() -> None:
         with session_scope() as session:
             session.execute(
@@ -85,11 +93,7 @@ def main() -> None:
         (
             "collective_review",
             lambda: each(
-                lambda s, c, g, now, actor: services.record_document(
-                    s, c, g, DocumentKind.collective_review, now=now, actor=actor, reference="评议"
-                ),
-                batches,
-                bj(2024, 9, 28, 9),
+                recording(DocumentKind.collective_review, "评议"), batches, bj(2024, 9, 28, 9)
             ),
         ),
         ("recommend", lambda: each(services.recommend, batches, bj(2024, 9, 29, 9))),
@@ -97,11 +101,7 @@ def main() -> None:
         (
             "publicity_report",
             lambda: each(
-                lambda s, c, g, now, actor: services.record_document(
-                    s, c, g, DocumentKind.publicity_report, now=now, actor=actor, reference="无异议"
-                ),
-                batches,
-                bj(2024, 10, 9, 9),
+                recording(DocumentKind.publicity_report, "无异议"), batches, bj(2024, 10, 9, 9)
             ),
         ),
         ("forward", lambda: each(services.forward, batches, bj(2024, 10, 10, 9))),
