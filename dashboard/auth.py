@@ -15,16 +15,16 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
 from calendars.beijing import beijing_text
-from dashboard.scope import Forbidden, Viewer
+from dashboard.scope import Forbidden, Viewer, make_viewer
 from models.accounts import (
     Account,
     AccountSession,
     ClientWaits,
-    Role,
     SignedIn,
     _token_hash,
     note_use,
     sign_in,
+    sign_in_live,
     sign_out,
     use_to_note,
 )
@@ -94,9 +94,9 @@ def token_of(request: Request) -> str | None:
 
 
 # Built once: the sign-in of a token with its account, the account's organisation and its
-# committee in one statement (``models.accounts.live_session`` and ``dashboard.scope.viewer_of``
-# read them in three or four). Read on every request, never cached: a revoked sign-in (its row
-# deleted), a deactivated account or an expired one is refused on its next request.
+# committee in one statement (``dashboard.scope.viewer_of`` reads them from an account in two
+# or three). Read on every request, never cached: a revoked sign-in (its row deleted), a
+# deactivated account or an expired one is refused on its next request.
 _SIGNED_IN = (
     core_select(
         col(AccountSession.id),
@@ -129,21 +129,22 @@ _SIGNED_IN = (
 def live_viewer(
     session: Session, token: str, now: dt.datetime
 ) -> tuple[Viewer, AccountSession] | None:
-    """The viewer behind a live token and its sign-in (``live_session`` then ``viewer_of``,
-    same rules: not past its lifetime, the account active, not idle — a service token
-    excepted), in one statement. The sign-in is returned detached, for ``use_to_note`` and
-    ``note_use``."""
+    """The viewer behind a live token and its sign-in, in one statement, if the sign-in still
+    holds (``models.accounts.sign_in_live``). The sign-in is returned detached, for
+    ``use_to_note`` and ``note_use``."""
     row = session.execute(_SIGNED_IN, {"token_hash": _token_hash(token)}).first()
     if row is None:
         return None
     (held_id, account_id, created_at, expires_at, last_seen_at,
      acc_id, username, display_name, role, active, intake_cycle, must_change,
      org_id, org_kind, org_code, org_path, committee_id, committee_cycle) = row  # fmt: skip
-    if now >= expires_at or not active:
-        return None
-    intake = role == Role.intake
-    idle = dt.timedelta(minutes=settings().session_idle_minutes)
-    if not intake and now - (last_seen_at or created_at) >= idle:
+    if not sign_in_live(
+        expires_at=expires_at,
+        last_used=last_seen_at or created_at,
+        active=active,
+        role=role,
+        now=now,
+    ):
         return None
     held = AccountSession(
         id=held_id,
@@ -153,19 +154,15 @@ def live_viewer(
         expires_at=expires_at,
         last_seen_at=last_seen_at,
     )
-    viewer = Viewer(
+    viewer = make_viewer(
         account_id=acc_id,
         username=username,
         display_name=display_name,
         role=role,
-        kind="intake" if intake else org_kind if org_id is not None else "committee",
-        org_id=org_id,
-        org_code=org_code,
-        org_path=org_path,
-        committee_id=committee_id,
-        committee_cycle=committee_cycle,
-        intake_cycle=intake_cycle if intake else None,
+        account_cycle=intake_cycle,
         must_change_password=must_change,
+        org=(org_id, org_kind, org_code, org_path) if org_id is not None else None,
+        committee=(committee_id, committee_cycle) if committee_id is not None else None,
     )
     return viewer, held
 

@@ -76,24 +76,51 @@ class Viewer:
         return f"{self.display_name}/{self.username}"
 
 
+def make_viewer(
+    *,
+    account_id: int,
+    username: str,
+    display_name: str,
+    role: str,
+    account_cycle: str | None,
+    must_change_password: bool,
+    org: tuple[int, str, str, str] | None,
+    committee: tuple[int, str] | None,
+) -> Viewer:
+    """A viewer from its account's columns, its organisation's (id, kind, code, path) and its
+    committee's (id, cycle); an account has one of the two, an intake account neither."""
+    intake = role == Role.intake
+    return Viewer(
+        account_id=account_id,
+        username=username,
+        display_name=display_name,
+        role=role,
+        kind="intake" if intake else org[1] if org else "committee",
+        org_id=org[0] if org else None,
+        org_code=org[2] if org else None,
+        org_path=org[3] if org else None,
+        committee_id=committee[0] if committee else None,
+        committee_cycle=committee[1] if committee else None,
+        intake_cycle=account_cycle if intake else None,
+        must_change_password=must_change_password,
+    )
+
+
 def viewer_of(session: Session, account: Account) -> Viewer:
     org = session.get(Organisation, account.organisation_id) if account.organisation_id else None
     committee = session.get(Committee, account.committee_id) if account.committee_id else None
     assert account.id is not None
-    intake = account.role == Role.intake
-    return Viewer(
+    return make_viewer(
         account_id=account.id,
         username=account.username,
         display_name=account.display_name,
         role=account.role,
-        kind="intake" if intake else org.kind if org else "committee",
-        org_id=org.id if org else None,
-        org_code=org.code if org else None,
-        org_path=org.path if org else None,
-        committee_id=committee.id if committee else None,
-        committee_cycle=committee.cycle_id if committee else None,
-        intake_cycle=account.cycle_id if intake else None,
+        account_cycle=account.cycle_id,
         must_change_password=account.must_change_password,
+        org=(org.id, org.kind, org.code, org.path) if org and org.id is not None else None,
+        committee=(committee.id, committee.cycle_id)
+        if committee and committee.id is not None
+        else None,
     )
 
 

@@ -467,22 +467,20 @@ def _count_failure(session: Session, account: Account, attempt: int, now: dt.dat
     session.commit()
 
 
-def live_session(
-    session: Session, token: str, now: dt.datetime
-) -> tuple[Account, AccountSession] | None:
-    """The account behind a live token, and its sign-in: neither past its lifetime nor unused
-    for the idle time (a service token excepted: a front end calls when applicants do).
-    Read-only: pages must not take the write lock."""
-    found = _session_of(session, token)
-    if found is None or now >= found.expires_at:
-        return None
-    account = session.get(Account, found.account_id)
-    if account is None or not account.active:
-        return None
+def sign_in_live(
+    *,
+    expires_at: dt.datetime,
+    last_used: dt.datetime,
+    active: bool,
+    role: str,
+    now: dt.datetime,
+) -> bool:
+    """Whether a sign-in still holds: not past its lifetime, its account active, and not unused
+    for the idle time (a service token excepted: a front end calls when applicants do)."""
+    if now >= expires_at or not active:
+        return False
     idle = dt.timedelta(minutes=settings().session_idle_minutes)
-    if account.role != Role.intake and now - (found.last_seen_at or found.created_at) >= idle:
-        return None
-    return account, found
+    return role == Role.intake or now - last_used < idle
 
 
 # A sign-in's use is written at most this often: not every page's read takes the write lock,
