@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Text, case, func, or_
+from sqlalchemy import Column, ColumnElement, Text, case, func, literal_column, or_
 from sqlalchemy import select as columns_of
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -207,6 +207,19 @@ RECOMMENDED = frozenset(
 GRANTED = frozenset({Status.result_publicity, Status.objection, Status.issued})
 
 
+# SQLite matches an index on an expression only when the query writes the same expression (a
+# bound JSON path never does): migration 0013's ix_application_village holds
+# json_extract(facts, '$.village_unit'), so a batch's check reads index entries instead of
+# each application's row and facts.
+
+
+def village_fact(session: Session) -> ColumnElement[Any]:
+    """The applicant's declared village unit (001 三(二)) as SQL: true counts."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.json_extract(col(Application.facts), literal_column("'$.village_unit'"))
+    return col(Application.facts)["village_unit"].as_boolean()
+
+
 def village_quota_shortfalls(
     session: Session,
     ctx: CycleContext,
@@ -236,7 +249,7 @@ def village_quota_by_stage(
         return [[] for _ in stages]
     # One GROUP BY (committee, series) with the fact read in SQL (JSON_EXTRACT on SQLite,
     # ->> on PostgreSQL): a declared true counts; false, absent or no facts at all do not.
-    village = case((col(Application.facts)["village_unit"].as_boolean(), 1), else_=0)
+    village = case((village_fact(session), 1), else_=0)
     sums: list[Any] = []
     for counted in stages:
         is_counted = col(Application.status).in_(sorted(s.value for s in counted))
