@@ -161,48 +161,34 @@ def _move(
     read and screened in Python for their refusals (the same codes and messages)."""
     if window is not None and (closed := _window_refusal(window, now, what)):
         return _refuse_all(ids, closed)
-    if check is not None and in_sql is None:
-        accepted, outcome = _screen(session, cycle_id, ids, action, check, rows)
-        outcome.done = _as_asked(
-            ids,
-            transition(
-                session,
-                cycle_id=cycle_id,
-                action=action,
-                now=now,
-                actor=actor,
-                reason=reason,
-                ids=list(accepted),
-                values=values,
-            ),
-        )
-        return outcome
-    leave = in_sql.leave if in_sql is not None else frozenset()
-    done = transition(
-        session,
-        cycle_id=cycle_id,
-        action=action,
-        now=now,
-        actor=actor,
-        reason=reason,
-        ids=[i for i in dict.fromkeys(ids) if i not in leave],
-        where=in_sql.where if in_sql is not None else (),
-        values=values,
-    )
-    moved = set(done)
-    rest = [i for i in ids if i not in moved]
-    accepted, outcome = _screen(session, cycle_id, rest, action, check, rows)
-    if accepted:  # changed by someone else since the UPDATE: as a read-then-move would do
-        done += transition(
+
+    def move(some: list[int], where: Sequence[ColumnElement[bool]] = ()) -> list[int]:
+        return transition(
             session,
             cycle_id=cycle_id,
             action=action,
             now=now,
             actor=actor,
             reason=reason,
-            ids=list(accepted),
+            ids=some,
+            where=where,
             values=values,
         )
+
+    if check is not None and in_sql is None:
+        accepted, outcome = _screen(session, cycle_id, ids, action, check, rows)
+        outcome.done = _as_asked(ids, move(list(accepted)))
+        return outcome
+    leave = in_sql.leave if in_sql is not None else frozenset()
+    done = move(
+        [i for i in dict.fromkeys(ids) if i not in leave],
+        in_sql.where if in_sql is not None else (),
+    )
+    moved = set(done)
+    rest = [i for i in ids if i not in moved]
+    accepted, outcome = _screen(session, cycle_id, rest, action, check, rows)
+    if accepted:  # changed by someone else since the UPDATE: as a read-then-move would do
+        done += move(list(accepted))
     outcome.done = _as_asked(ids, done)
     return outcome
 
