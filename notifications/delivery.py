@@ -20,6 +20,7 @@ from typing import Any
 
 import apprise
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     CursorResult,
     Engine,
@@ -38,7 +39,7 @@ import notifications.sms  # noqa: F401  (registers the zhsms:// plugin with appr
 from calendars.cyclefile import NotificationsSpec
 from models.application import Person
 from models.cycle import Cycle
-from models.org import notify_urls
+from models.org import Organisation, notify_urls
 from models.outbox import Message, still_to_send
 from notifications.channels import Channels
 from notifications.keepalive import kept_connections
@@ -48,6 +49,7 @@ LEASE = dt.timedelta(minutes=10)  # a row claimed longer ago than this was lost 
 # Said on a row taken again after its lease: its deliverer died between sending and marking,
 # so it may have gone out already and goes out once more (at-least-once delivery).
 RESENT = "上次投递在发送后、记录前中断：本条可能已发出，现重发"
+NO_CHANNEL = "未配置该收件人的通知渠道"
 BATCH = 500
 # Rows one deliverer sends at once (threads, each over its own kept HTTP connections).
 SENDERS = 1
@@ -115,19 +117,28 @@ def _count(result: Result[Any]) -> int:
     return int(result.rowcount or 0)
 
 
-def claim(session: Session, cycle_id: str, now: dt.datetime, token: str) -> list[int]:
-    """Takes up to BATCH due rows in one statement: a concurrent run never gets the same row.
-    A row still "sending" after the lease was lost in a crash and is taken again."""
-    claimable = or_(
+def _claimable(now: dt.datetime) -> ColumnElement[bool]:
+    """Due and not being sent: a row still "sending" after the lease was lost in a crash."""
+    return or_(
         and_(col(Message.status).in_(["pending", "failed"]), col(Message.next_attempt_at) <= now),
         and_(col(Message.status) == "sending", col(Message.claimed_at) <= now - LEASE),
     )
+
+
+def _unexpired(now: dt.datetime) -> ColumnElement[bool]:
+    return or_(col(Message.expires_at).is_(None), col(Message.expires_at) > now)
+
+
+def claim(session: Session, cycle_id: str, now: dt.datetime, token: str) -> list[int]:
+    """Takes up to BATCH due rows in one statement: a concurrent run never gets the same row.
+    A row still "sending" after the lease was lost in a crash and is taken again."""
+    claimable = _claimable(now)
     due = (
         select(col(Message.id))
         # implied by ``claimable``, stated for the planner: the partial index of waiting rows
         # (ix_message_waiting) then gives the batch in order instead of a sort of them all
         .where(col(Message.cycle_id) == cycle_id, still_to_send(), claimable)
-        .where(or_(col(Message.expires_at).is_(None), col(Message.expires_at) > now))
+        .where(_unexpired(now))
         .order_by(col(Message.due), col(Message.id))
         .limit(BATCH)
     )
@@ -149,6 +160,60 @@ def claim(session: Session, cycle_id: str, now: dt.datetime, token: str) -> list
         .returning(col(Message.id))
     )
     return sorted(r[0] for r in claimed)
+
+
+def _unreachable(channels: Channels) -> ColumnElement[bool] | None:
+    """Rows ``channels.urls_for`` gives no address whatever the recipient's phone, in SQL:
+    a kind and a code the channels file has no address for, and no imported address of the
+    organisation. None when the file sends everything somewhere. (An applicant the file
+    reaches only by a valid mobile number is left to ``urls_for``.)"""
+    if channels.everything:
+        return None
+    kinds = sorted(k for k, urls in channels.kinds.items() if urls)
+    codes = sorted(c for c, urls in channels.codes.items() if urls)
+    imported = (
+        select(col(Organisation.id))
+        .where(
+            col(Organisation.code) == col(Message.recipient),
+            col(Organisation.notify_url).is_not(None),
+            col(Organisation.notify_url) != "",
+        )
+        .exists()
+    )
+    clauses = [or_(col(Message.recipient_kind) == "applicant", ~imported)]
+    if kinds:
+        clauses.append(col(Message.recipient_kind).not_in(kinds))
+    if codes:
+        clauses.append(col(Message.recipient).not_in(codes))
+    return and_(*clauses)
+
+
+def mark_unreachable(session: Session, cycle_id: str, now: dt.datetime, channels: Channels) -> int:
+    """Every claimable row nobody can be reached for, in one UPDATE: what claiming it and
+    finding no address leaves on it (an attempt, ``claimed_at``, no claim), without reading
+    the rows. A row another deliverer holds is not claimable and is left to it."""
+    unreachable = _unreachable(channels)
+    if unreachable is None:
+        return 0
+    result = session.execute(
+        update(Message)
+        .where(
+            col(Message.cycle_id) == cycle_id,
+            still_to_send(),
+            _claimable(now),
+            _unexpired(now),
+            unreachable,
+        )
+        .values(
+            status="no_channel",
+            last_error=NO_CHANNEL,
+            claim=None,
+            claimed_at=now,
+            attempts=col(Message.attempts) + 1,
+            no_channel_at=now,
+        )
+    )
+    return _count(result)
 
 
 def _apprise_for(urls: list[str]) -> apprise.Apprise | str:
@@ -267,6 +332,9 @@ def deliver(
             # Only counts that happened: a rehearsal's report stays as it was without a hold.
             result.counts.update({k: n for k, n in (("held", held), ("expired", expired)) if n})
             return result
+        # Without any address (a simulation, a test) no row is read: one UPDATE marks them.
+        if unreachable := mark_unreachable(session, cycle_id, now, channels):
+            result.counts["no_channel"] += unreachable
         sendable = _take(session, cycle_id, now, token, channels, result.counts)
         engine = _engine_of(session)
     while sendable:
@@ -315,7 +383,7 @@ def _take(
                 .where(col(Message.id).in_(unreachable), col(Message.claim) == token)
                 .values(
                     status="no_channel",
-                    last_error="未配置该收件人的通知渠道",
+                    last_error=NO_CHANNEL,
                     claim=None,
                     no_channel_at=now,
                 )
