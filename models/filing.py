@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Column, String, Text, UniqueConstraint
+from sqlalchemy import Column, String, Text, UniqueConstraint, exists
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from calendars.beijing import beijing_text
-from calendars.plan import Plan
+from calendars.plan import Plan, PlannedFiling
 from calendars.workdays import day_end
 from models.application import Application
 from models.context import Refused
@@ -169,3 +169,56 @@ def filing_status(
             status = "overdue" if now >= deadline else "open"
         out.append(FilingStatus(item.key, item.title, item.due_last_day, item.rule, status, at))
     return out
+
+
+def overdue_items(
+    session: Session, cycle_id: str, plan: Plan, now: dt.datetime
+) -> list[PlannedFiling]:
+    """The items ``filing_status`` says are overdue at ``now``, in the plan's order, without
+    listing every department whose sheet lists applications (a read of all the cycle's
+    recommended applications): an item filed by each department is overdue when some
+    department that has not filed it has a recommended application — a probe of the
+    application index per unit of the departments that have not filed."""
+    past = [
+        item
+        for item in plan.filing
+        if item.due_last_day is not None and now >= day_end(item.due_last_day)
+    ]
+    if not past:
+        return []
+    filed: dict[str, set[str]] = {}
+    for key, org in session.exec(
+        select(col(FilingRecord.item_key), col(FilingRecord.org)).where(
+            col(FilingRecord.cycle_id) == cycle_id
+        )
+    ):
+        filed.setdefault(key, set()).add(org or "")
+    out = []
+    for item in past:
+        got = filed.get(item.key, set())
+        if plan.spec.filing_items[item.key].per_department:
+            if _someone_owes(session, cycle_id, got - {""}):
+                out.append(item)
+        elif "" not in got:
+            out.append(item)
+    return out
+
+
+def _someone_owes(session: Session, cycle_id: str, filed: set[str]) -> bool:
+    """Whether a department not in ``filed`` (codes) has a recommended application: what
+    ``sheet_departments(...) - filed`` being non-empty says, read from the units' side."""
+    unit = aliased(Organisation)
+    department = aliased(Organisation)
+    listed = exists().where(
+        col(Application.cycle_id) == cycle_id,
+        col(Application.unit_id) == col(unit.id),
+        col(Application.status).in_(sorted(s.value for s in RECOMMENDED)),
+    )
+    stmt = (
+        select(col(unit.id))
+        .join(department, col(department.id) == col(unit.department_id))
+        .where(listed)
+    )
+    if filed:
+        stmt = stmt.where(col(department.code).not_in(sorted(filed)))
+    return session.exec(stmt.limit(1)).first() is not None

@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 from calendars.cyclefile import CycleSpec
 from calendars.plan import Plan
 from calendars.workdays import day_end
-from models.filing import filing_status
+from models.filing import overdue_items
 from models.outbox import Message
 from notifications.reminders import insert_messages, message_row
 from notifications.schedule import Offset, outside_quiet_hours
@@ -35,9 +35,8 @@ def overdue_filings(
     if not past or not past - _announced(session, cycle_id, region.code):
         return 0
     rows = []
-    for item in filing_status(session, cycle_id, plan, now):
-        if item.status != "overdue" or item.due_last_day is None:
-            continue
+    for item in overdue_items(session, cycle_id, plan, now):
+        assert item.due_last_day is not None  # an item without a deadline is never overdue
         deadline = day_end(item.due_last_day)
         due = outside_quiet_hours(now, now + dt.timedelta(days=365), spec.notifications)
         rows.append(
