@@ -314,17 +314,19 @@ def deliver(
     channels: Channels,
     retry_minutes: list[int],
     senders: int = SENDERS,
+    rules: NotificationsSpec | None = None,
 ) -> Delivery:
     """Claims due rows batch by batch; rows nobody can be reached for are marked in the
     claim's own transaction, the rest are sent by ``senders`` threads at once, each over kept
     HTTP connections, marking what it sent in groups (``MARK_EVERY`` rows or ``MARK_WITHIN``
     seconds, whichever comes first): a crash resends at most the unmarked part of one group
-    per sender, and says so on those rows."""
+    per sender, and says so on those rows. ``rules``: the cycle's notification rules (its
+    quiet hours), when the caller has read them; else they are read here."""
     result = Delivery()
     token = uuid.uuid4().hex
     with session_factory() as session:
         result.counts["expired"] += expire_overdue(session, cycle_id, now)
-        quiet = _quiet_hours(session, cycle_id)
+        quiet = rules if rules is not None else _quiet_hours(session, cycle_id)
         if quiet is not None and in_quiet_hours(now, quiet):
             held, expired = hold_for_quiet_hours(
                 session, cycle_id, now, quiet_hours_end(now, quiet)
