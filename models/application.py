@@ -79,7 +79,7 @@ class AuditEvent(SQLModel, table=True):
     __table_args__ = (Index("ix_audit_event_cycle_at", "cycle_id", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    cycle_id: str = Field(index=True)
+    cycle_id: str  # read through the indexes below, which lead with it
     application_id: int = Field(foreign_key="application.id", index=True)
     at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     actor: str
