@@ -4,7 +4,7 @@ batch), resubmit, recommend (with the collective reviews recorded first), the pu
 reports and forward, each in batches of B ids. Prints the CPU seconds of each step and in all
 (one JSON line), so a per-call cost that grows with the cycle shows as superlinear in N.
 
-    .venv/bin/python benchmarks/services.py 10000 --batch 50 [--profile FILE]
+    .venv/bin/python benchmarks/services.py 10000 --batch 50 [--shuffle] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import random
 import sys
 import tempfile
 import time
@@ -28,6 +29,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--url")
     parser.add_argument("--profile")
+    # The simulation's batches are random ids from across the cycle, not one unit's run.
+    parser.add_argument("--shuffle", action="store_true")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="zhicheng-services-"))
     os.environ["ZHICHENG_HOME"] = str(home)
@@ -51,6 +54,8 @@ def main() -> None:
     per_unit = 200
     for _ in range(0, args.applications, per_unit):
         ids += drafts(cycle, min(per_unit, args.applications - len(ids)))
+    if args.shuffle:
+        random.Random(14).shuffle(ids)
     batches = [ids[i : i + args.batch] for i in range(0, len(ids), args.batch)]
     returned = [i for b in batches[::2] for i in b]
     returned_batches = batches[::2]
@@ -110,6 +115,7 @@ def main() -> None:
         "applications": len(ids),
         "batch": args.batch,
         "returned": len(returned),
+        "shuffled": args.shuffle,
     }
     profiler = None
     if args.profile:

@@ -5,6 +5,7 @@ with the city's approval and a public notice (004 三(六))."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -220,6 +221,20 @@ def village_fact(session: Session) -> ColumnElement[Any]:
     return col(Application.facts)["village_unit"].as_boolean()
 
 
+def _village_ranges(session: Session) -> list[ColumnElement[bool] | None]:
+    """Where the declared-true entries lie, one condition per range: on SQLite, below or above
+    0 in ix_application_village's last column (every true value is there: NULL, false and 0
+    are not), so the probe seeks past each (committee, series, status)'s other entries
+    instead of reading them; PostgreSQL has no such index and filters the rows as read."""
+    if session.get_bind().dialect.name != "sqlite":
+        return [None]
+    fact = village_fact(session)
+    return [fact > 0, fact < 0]
+
+
+_EVERY_STATUS = sorted(s.value for s in Status)
+
+
 def village_quota_shortfalls(
     session: Session,
     ctx: CycleContext,
@@ -236,6 +251,9 @@ def village_quota_shortfalls(
     return village_quota_by_stage(session, ctx, [counted], committee_ids, groups)[0]
 
 
+Pair = tuple[int, str | None]
+
+
 def village_quota_by_stage(
     session: Session,
     ctx: CycleContext,
@@ -244,56 +262,99 @@ def village_quota_by_stage(
     groups: Collection[tuple[int, str | None]] | None = None,
 ) -> list[list[tuple[int, str]]]:
     """``village_quota_shortfalls`` for several sets of statuses (the dashboard's stages:
-    recommended, titles granted) from one pass over the applications: one list per set."""
+    recommended, titles granted): one list per set.
+
+    Counted in two index reads rather than one pass over every application of the
+    committees: first the village-unit applicants alone, by (committee, series, status) —
+    which also tells the series that have any, the only ones held to the quota (in the
+    simulation, none) — then, for those series only, every application by status."""
     if ctx.rules.village_senior_quota is None:
         return [[] for _ in stages]
-    # One GROUP BY (committee, series) with the fact read in SQL (JSON_EXTRACT on SQLite,
-    # ->> on PostgreSQL): a declared true counts; false, absent or no facts at all do not.
-    village = case((village_fact(session), 1), else_=0)
-    sums: list[Any] = []
-    for counted in stages:
-        is_counted = col(Application.status).in_(sorted(s.value for s in counted))
-        sums += [
-            func.sum(case((is_counted, 1), else_=0)),
-            func.sum(case((is_counted, village), else_=0)),
-        ]
-    stmt = (
-        columns_of(
-            col(Committee.id),
-            col(Committee.name),
-            col(Application.series),
-            func.max(village),
-            *sums,
-        )
-        .join(Application, col(Application.committee_id) == col(Committee.id))
-        .where(col(Committee.cycle_id) == ctx.cycle_id, col(Committee.level) == "senior")
-        .group_by(col(Committee.id), col(Committee.name), col(Application.series))
+    wanted = None if groups is None else set(groups)
+    if wanted is not None and not wanted:
+        return [[] for _ in stages]
+    names = _senior_committees(session, ctx.cycle_id, committee_ids, wanted)
+    if not names:
+        return [[] for _ in stages]
+    village = _count_by_status(session, list(names), wanted, village_only=True)
+    if wanted is not None:
+        village = {pair: n for pair, n in village.items() if pair in wanted}
+    if not village:
+        return [[] for _ in stages]
+    counted = sorted({s.value for stage in stages for s in stage})
+    totals = _count_by_status(session, sorted({c for c, _ in village}), set(village), counted)
+    out: list[list[tuple[int, str]]] = [[] for _ in stages]
+    for cid, series in sorted(village, key=lambda p: (p[0], p[1] is None, p[1] or "")):
+        for i, stage in enumerate(stages):
+            total = sum(n for s, n in totals.get((cid, series), {}).items() if s in stage)
+            from_village = sum(n for s, n in village[(cid, series)].items() if s in stage)
+            found = village_quota_shortfall(total, from_village, ctx.rules)
+            if found is not None:
+                out[i].append((cid, f"{names[cid]}（{series or '未填系列'}）：{found.message}"))
+    return out
+
+
+def _senior_committees(
+    session: Session,
+    cycle_id: str,
+    committee_ids: Collection[int] | None,
+    wanted: set[Pair] | None,
+) -> dict[int, str]:
+    """The cycle's senior committees (of ``committee_ids`` and ``wanted``'s), by id: name."""
+    stmt = columns_of(col(Committee.id), col(Committee.name)).where(
+        col(Committee.cycle_id) == cycle_id, col(Committee.level) == "senior"
     )
     if committee_ids is not None:
         stmt = stmt.where(col(Committee.id).in_(sorted(set(committee_ids))))
-    wanted = None if groups is None else set(groups)
     if wanted is not None:
-        # The batch's committees and series only: the applications are found by committee
-        # (its index), not by the cycle; a (committee, series) pair outside ``groups`` that
-        # the two IN lists let through is dropped below.
-        if not wanted:
-            return [[] for _ in stages]
-        named = sorted({s for _, s in wanted if s is not None})
+        stmt = stmt.where(col(Committee.id).in_(sorted({c for c, _ in wanted})))
+    return {cid: name for cid, name in session.execute(stmt)}
+
+
+def _count_by_status(
+    session: Session,
+    committees: list[int],
+    pairs: set[Pair] | None,
+    statuses: list[str] = _EVERY_STATUS,
+    *,
+    village_only: bool = False,
+) -> dict[Pair, dict[str, int]]:
+    """Applications to ``committees`` (of ``pairs``' series, when given) in ``statuses``,
+    counted per (committee, series) and status: all of them from the index's entries, or
+    those declaring a village unit (a declared true, as ``village_fact`` reads it).
+    (committee, series) pairs outside ``pairs`` that the IN lists let through are kept:
+    the caller drops them."""
+    conditions: list[ColumnElement[bool]] = [
+        col(Application.committee_id).in_(committees),
+        col(Application.status).in_(statuses),
+    ]
+    if pairs is not None:
+        named = sorted({s for _, s in pairs if s is not None})
         in_series = col(Application.series).in_(named)
-        stmt = stmt.where(
-            col(Application.committee_id).in_(sorted({c for c, _ in wanted})),
+        conditions.append(
             or_(in_series, col(Application.series).is_(None))
-            if any(s is None for _, s in wanted)
-            else in_series,
+            if any(s is None for _, s in pairs)
+            else in_series
         )
-    out: list[list[tuple[int, str]]] = [[] for _ in stages]
-    for row in sorted(session.execute(stmt).all(), key=lambda r: (r[0], r[2] is None, r[2] or "")):
-        cid, name, series, has_village = row[0], row[1], row[2], row[3]
-        if not has_village or (wanted is not None and (cid, series) not in wanted):
-            continue
-        for i in range(len(stages)):
-            total, from_village = row[4 + 2 * i], row[5 + 2 * i]
-            found = village_quota_shortfall(int(total), int(from_village), ctx.rules)
-            if found is not None:
-                out[i].append((cid, f"{name}（{series or '未填系列'}）：{found.message}"))
-    return out
+    ranges: list[ColumnElement[bool] | None] = [None]
+    if village_only:
+        conditions.append(case((village_fact(session), 1), else_=0) == 1)
+        ranges = _village_ranges(session)
+    out: dict[Pair, dict[str, int]] = defaultdict(dict)
+    for where in ranges:
+        stmt = (
+            columns_of(
+                col(Application.committee_id),
+                col(Application.series),
+                col(Application.status),
+                func.count(),
+            )
+            .where(*conditions, *([] if where is None else [where]))
+            .group_by(
+                col(Application.committee_id), col(Application.series), col(Application.status)
+            )
+        )
+        for cid, series, status, n in session.execute(stmt):
+            mine = out[(cid, series)]
+            mine[status] = mine.get(status, 0) + int(n)
+    return dict(out)

@@ -53,7 +53,12 @@ def _mixed(seed: int) -> str:
     return cycle
 
 
-def _tally(cycle: str, counted: frozenset[Status], only: set[int] | None) -> list[tuple[int, str]]:
+def _tally(
+    cycle: str,
+    counted: frozenset[Status],
+    only: set[int] | None,
+    pairs: set[tuple[int, str | None]] | None = None,
+) -> list[tuple[int, str]]:
     """The quota counted by hand: every row read, the fact tested in Python."""
     with session_scope() as session:
         ctx = CycleContext.load(session, cycle)
@@ -72,6 +77,8 @@ def _tally(cycle: str, counted: frozenset[Status], only: set[int] | None) -> lis
         seen: dict[tuple[int, str, str | None], list[int]] = defaultdict(lambda: [0, 0, 0])
         for cid, name, level, series, status, facts in rows:
             if level != "senior" or (only is not None and cid not in only):
+                continue
+            if pairs is not None and (cid, series) not in pairs:
                 continue
             village = bool((facts or {}).get("village_unit"))
             tally = seen[(cid, name, series)]
@@ -112,3 +119,43 @@ def test_the_grouped_count_agrees_with_a_tally_by_hand(seed: int) -> None:
             one = village_quota_shortfalls(session, ctx, counted, [senior])
             assert sorted(one) == expected[(counted, False)]
             assert {cid for cid, _ in one} <= {senior}
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_a_batchs_pairs_are_counted_as_the_whole(seed: int) -> None:
+    """What a recommend or pass batch asks (``groups``: the (committee, series) it moved, the
+    empty series among them) gets the warnings a tally by hand gives for those pairs, in
+    committee then series order; pairs the IN lists would let through are not reported."""
+    cycle = _mixed(seed)
+    with session_scope() as session:
+        everything = set(
+            session.execute(
+                columns_of(col(Application.committee_id), col(Application.series))
+                .where(col(Application.cycle_id) == cycle)
+                .distinct()
+            ).all()
+        )
+    rng = random.Random(seed)
+    asked = [
+        everything,
+        {p for p in everything if p[1] is None},
+        {p for p in everything if rng.random() < 0.5},
+        {(cid, "药学") for cid, _ in everything},
+        set(),
+    ]
+    expected = {
+        (counted, n): _tally(cycle, counted, None, pairs)
+        for counted in (RECOMMENDED, GRANTED)
+        for n, pairs in enumerate(asked)
+    }
+    assert any(expected.values())
+    with session_scope() as session:
+        ctx = CycleContext.load(session, cycle)
+        for counted in (RECOMMENDED, GRANTED):
+            for n, pairs in enumerate(asked):
+                found = village_quota_shortfalls(session, ctx, counted, groups=pairs)
+                assert sorted(found) == expected[(counted, n)]
+                assert [cid for cid, _ in found] == sorted(cid for cid, _ in found)
+            assert village_quota_shortfalls(session, ctx, counted, groups=everything) == (
+                village_quota_shortfalls(session, ctx, counted)
+            )
