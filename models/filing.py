@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import Column, String, Text, UniqueConstraint, exists
+from sqlalchemy import Column, Executable, String, Text, UniqueConstraint, bindparam
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -177,8 +178,7 @@ def overdue_items(
     """The items ``filing_status`` says are overdue at ``now``, in the plan's order, without
     listing every department whose sheet lists applications (a read of all the cycle's
     recommended applications): an item filed by each department is overdue when some
-    department that has not filed it has a recommended application — a probe of the
-    application index per unit of the departments that have not filed."""
+    department that has not filed it has a recommended application."""
     past = [
         item
         for item in plan.filing
@@ -197,28 +197,42 @@ def overdue_items(
     for item in past:
         got = filed.get(item.key, set())
         if plan.spec.filing_items[item.key].per_department:
-            if _someone_owes(session, cycle_id, got - {""}):
+            if _someone_owes(session, cycle_id, item.key):
                 out.append(item)
         elif "" not in got:
             out.append(item)
     return out
 
 
-def _someone_owes(session: Session, cycle_id: str, filed: set[str]) -> bool:
-    """Whether a department not in ``filed`` (codes) has a recommended application: what
-    ``sheet_departments(...) - filed`` being non-empty says, read from the units' side."""
+def _someone_owes(session: Session, cycle_id: str, key: str) -> bool:
+    """Whether a department that has not filed ``key`` has a recommended application (what
+    ``sheet_departments`` minus the departments that filed it being non-empty says): the
+    application index probed for each unit of those departments only."""
+    found = session.execute(_owing(), {"cycle_id": cycle_id, "key": key}).first()
+    return found is not None
+
+
+@cache
+def _owing() -> Executable:
+    """_someone_owes's statement, built once: it is asked at every instant of a cycle."""
     unit = aliased(Organisation)
     department = aliased(Organisation)
-    listed = exists().where(
-        col(Application.cycle_id) == cycle_id,
-        col(Application.unit_id) == col(unit.id),
-        col(Application.status).in_(sorted(s.value for s in RECOMMENDED)),
+    cycle_id = bindparam("cycle_id", type_=String)
+    filed = select(col(FilingRecord.org)).where(
+        col(FilingRecord.cycle_id) == cycle_id,
+        col(FilingRecord.item_key) == bindparam("key", type_=String),
     )
-    stmt = (
+    owing = (
         select(col(unit.id))
         .join(department, col(department.id) == col(unit.department_id))
-        .where(listed)
+        .where(col(department.code).not_in(filed))
     )
-    if filed:
-        stmt = stmt.where(col(department.code).not_in(sorted(filed)))
-    return session.exec(stmt.limit(1)).first() is not None
+    return (
+        select(col(Application.id))
+        .where(
+            col(Application.cycle_id) == cycle_id,
+            col(Application.status).in_(sorted(s.value for s in RECOMMENDED)),
+            col(Application.unit_id).in_(owing),
+        )
+        .limit(1)
+    )

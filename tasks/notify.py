@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from prefect.runtime import deployment
-from sqlalchemy import Text, cast, select
+from sqlalchemy import String, Text, bindparam, cast, select
 from sqlmodel import Session, col
 
 from calendars.cyclefile import CycleSpec
@@ -51,10 +51,14 @@ def _plan(session: Session, cycle_id: str) -> tuple[CycleSpec, Plan]:
 
 
 def _stored_text(session: Session, cycle_id: str) -> tuple[str, int, str]:
-    revision, text = session.execute(
-        select(col(Cycle.revision), cast(col(Cycle.spec), Text)).where(col(Cycle.id) == cycle_id)
-    ).one()
+    revision, text = session.execute(_STORED_TEXT, {"cycle_id": cycle_id}).one()
     return cycle_id, int(revision), str(text)
+
+
+# built once: it is read at every instant
+_STORED_TEXT = select(col(Cycle.revision), cast(col(Cycle.spec), Text)).where(
+    col(Cycle.id) == bindparam("cycle_id", type_=String)
+)
 
 
 @task(
