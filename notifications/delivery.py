@@ -61,6 +61,9 @@ MARK_WITHIN = 0.25
 KEPT_SENDERS = 64  # apprise objects kept per thread, by address list
 _LOCAL = threading.local()
 _MESSAGE = Message.metadata.tables["message"]  # the table itself, for plain UPDATEs
+# For the UPDATEs of many rows in a session that holds no Message object: without it the ORM
+# reads back every updated row's id (RETURNING) to bring objects it does not have up to date.
+_UNSYNCED = {"synchronize_session": False}
 
 
 @dataclass
@@ -83,7 +86,8 @@ def expire_overdue(session: Session, cycle_id: str, now: dt.datetime) -> int:
                 and_(col(Message.status) == "sending", col(Message.claimed_at) <= now - LEASE),
             ),
         )
-        .values(status="expired", expired_at=now)
+        .values(status="expired", expired_at=now),
+        execution_options=_UNSYNCED,
     )
     return _count(result)
 
@@ -106,9 +110,12 @@ def hold_for_quiet_hours(
     )
     late = and_(col(Message.expires_at).is_not(None), col(Message.expires_at) <= morning)
     expired = session.execute(
-        update(Message).where(due, late).values(status="expired", expired_at=now)
+        update(Message).where(due, late).values(status="expired", expired_at=now),
+        execution_options=_UNSYNCED,
     )
-    held = session.execute(update(Message).where(due).values(next_attempt_at=morning))
+    held = session.execute(
+        update(Message).where(due).values(next_attempt_at=morning), execution_options=_UNSYNCED
+    )
     return _count(held), _count(expired)
 
 
@@ -211,7 +218,8 @@ def mark_unreachable(session: Session, cycle_id: str, now: dt.datetime, channels
             claimed_at=now,
             attempts=col(Message.attempts) + 1,
             no_channel_at=now,
-        )
+        ),
+        execution_options=_UNSYNCED,
     )
     return _count(result)
 
@@ -388,7 +396,8 @@ def _take(
                     last_error=NO_CHANNEL,
                     claim=None,
                     no_channel_at=now,
-                )
+                ),
+                execution_options=_UNSYNCED,
             )
             counts["no_channel"] += len(unreachable)
         if sendable:  # else a batch nobody could be reached for: the next one, at once
