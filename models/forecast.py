@@ -32,6 +32,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     and_,
+    case,
     exists,
     func,
     literal,
@@ -235,10 +236,12 @@ def _status_now(cycle_id: str, at: dt.datetime) -> Any:
 def nothing_after(session: Session, cycle_id: str, at: dt.datetime) -> bool:
     """Whether the cycle's audit trail ends at or before ``at`` (a sweep at the instant it
     evaluates; not a late run catching up an earlier one)."""
-    later = sa_select(literal(1)).where(
-        col(AuditEvent.cycle_id) == cycle_id, col(AuditEvent.at) > at
-    )
-    return not session.execute(sa_select(exists(later))).scalar()
+    # max(at) from the end of ix_audit_event_cycle_at: an EXISTS on at > T was planned as a
+    # scan of the table (models.asof)
+    last = session.execute(
+        sa_select(func.max(col(AuditEvent.at))).where(col(AuditEvent.cycle_id) == cycle_id)
+    ).scalar()
+    return last is None or last <= at
 
 
 def waiting_as_of(
@@ -312,15 +315,26 @@ def pace(
 ) -> list[UnitPace]:
     """Every unit's counts for ``project`` as of ``now``, from the audit trail (five grouped
     queries, whatever the number of units). When nothing was recorded after ``now`` (a sweep
-    at its own instant) the statuses as of ``now`` are the stored ones, read from the status
-    index instead of the trail; ``trail`` reads the trail even then (tests compare)."""
+    at its own instant) nothing needs the whole trail: the counts are carried on from the
+    latest stored evaluation by what happened since (``_since_stored``), or, without one (or
+    narrowed by ``where``), read from the stored statuses and the window's events
+    (``_window_now``); ``trail`` reads the trail even then (tests compare)."""
     since = now - window
     current = not trail and nothing_after(session, cycle_id, now)
-    waiting = waiting_as_of(session, cycle_id, phase, now, where, current=current)
-    before = waiting_as_of(session, cycle_id, phase, since, where)
-    left = _moves(session, cycle_id, phase, since, now, False, where)
-    arrived = _moves(session, cycle_id, phase, since, now, True, where)
-    ever = _left_ever(session, cycle_id, phase, now, where, current)
+    stored = None
+    if current and where is None:
+        stored = _since_stored(session, cycle_id, phase, now, since)
+    if stored is not None:
+        waiting, before, left, arrived, ever = stored
+    elif current:
+        waiting, before, left, arrived = _window_now(session, cycle_id, phase, now, since, where)
+        ever = _left_ever(session, cycle_id, phase, now, where, current)
+    else:
+        waiting = waiting_as_of(session, cycle_id, phase, now, where)
+        before = waiting_as_of(session, cycle_id, phase, since, where)
+        left = _moves(session, cycle_id, phase, since, now, False, where)
+        arrived = _moves(session, cycle_id, phase, since, now, True, where)
+        ever = _left_ever(session, cycle_id, phase, now, where)
     keys = set(waiting) | set(before) | set(left) | set(arrived) | set(ever)
     return [
         UnitPace(
@@ -333,6 +347,263 @@ def pace(
         )
         for unit, city in sorted(keys)
     ]
+
+
+Counts = dict[tuple[int, str], int]
+
+
+def _counts(rows: Iterable[Any]) -> Counts:
+    """(unit, city, n) rows as a dict without the zeros (a grouped count has none)."""
+    return {(unit, city): n for unit, city, n in rows if n}
+
+
+def _window_now(
+    session: Session,
+    cycle_id: str,
+    phase: str,
+    now: dt.datetime,
+    since: dt.datetime,
+    where: ColumnElement[bool] | None,
+) -> tuple[Counts, Counts, Counts, Counts]:
+    """``pace``'s waiting (at ``now``), before (at ``since``), left and arrived when nothing
+    was recorded after ``now``, in two grouped queries: the stored statuses, and the events
+    of the window (``ix_audit_event_cycle_at``) — not the cycle's whole trail. Waiting at
+    ``since`` is waiting now among the applications that existed then, plus what left
+    since, minus what entered since (the trail chains: each event's from-status is the
+    to-status before it, so an application's net flow out over the window is 1 if it
+    waited at ``since`` and not now, -1 the other way round, 0 otherwise)."""
+    states = sorted(s.value for s in WAITING[phase])
+    existed = col(Application.created_at) <= since
+    stored = (
+        sa_select(
+            col(Application.unit_id),
+            col(Application.city_code),
+            func.count(),
+            func.count().filter(existed),
+        )
+        .where(
+            col(Application.cycle_id) == cycle_id,
+            col(Application.status).in_(states),
+            col(Application.created_at) <= now,
+        )
+        .group_by(col(Application.unit_id), col(Application.city_code))
+    )
+    source_in = col(AuditEvent.from_status).in_(states)
+    target_in = col(AuditEvent.to_status).in_(states)
+    out_of, into = and_(source_in, ~target_in), and_(~source_in, target_in)
+    counted = col(AuditEvent.action) != CLOSING_ACTION[phase]
+    flows = (
+        sa_select(
+            col(Application.unit_id),
+            col(Application.city_code),
+            func.count().filter(and_(out_of, counted)),
+            func.count().filter(and_(into, counted)),
+            func.sum(case((~existed, 0), (out_of, 1), (into, -1), else_=0)),
+        )
+        .select_from(AuditEvent)
+        .join(Application, col(Application.id) == col(AuditEvent.application_id))
+        .where(
+            col(AuditEvent.cycle_id) == cycle_id,
+            col(AuditEvent.at) > since,
+            col(AuditEvent.at) <= now,
+        )
+        .group_by(col(Application.unit_id), col(Application.city_code))
+    )
+    if where is not None:
+        unit = col(Organisation.id) == col(Application.unit_id)
+        stored = stored.join(Organisation, unit).where(where)
+        flows = flows.join(Organisation, unit).where(where)
+    stored_rows = list(session.execute(stored))
+    flow_rows = list(session.execute(flows))
+    waiting = _counts((u, c, n) for u, c, n, _ in stored_rows)
+    before = {(u, c): then for u, c, _, then in stored_rows}
+    for u, c, _, _, back in flow_rows:
+        before[(u, c)] = before.get((u, c), 0) + int(back or 0)
+    left = _counts((u, c, n) for u, c, n, _, _ in flow_rows)
+    arrived = _counts((u, c, n) for u, c, _, n, _ in flow_rows)
+    return waiting, _counts((u, c, n) for (u, c), n in before.items()), left, arrived
+
+
+def _since_stored(
+    session: Session, cycle_id: str, phase: str, now: dt.datetime, since: dt.datetime
+) -> tuple[Counts, Counts, Counts, Counts, Counts] | None:
+    """``pace``'s waiting, before, left, arrived and ``_left_ever`` at ``now`` (nothing
+    recorded after it) from the latest evaluation stored at or before ``now`` — its units'
+    waiting and total — and what happened since then or since ``since``, whichever is
+    earlier: the events in between (``ix_audit_event_cycle_at``), the applications created
+    in between (a draft waits on the declaration without an event), and, for
+    ``_left_ever``, the applications with an event since then, each counted as it is now
+    less as it was then. The other applications are where they were. By the chain of the
+    trail, an application's net flow into the waiting states over a span (events into them
+    less events out of them, plus 1 if it was created within the span as a waiting draft)
+    is whether it waits at the end less whether it waited at the start: so the count then
+    plus the net flows gives the count now, and the count now less the window's gives the
+    count at its start. None without a stored evaluation, or where an application's city
+    is not the one stored for its unit (the detail is by unit): then the statuses are read."""
+    found = session.execute(
+        sa_select(col(ForecastEvaluation.at), col(ForecastEvaluation.detail))
+        .where(
+            col(ForecastEvaluation.cycle_id) == cycle_id,
+            col(ForecastEvaluation.phase) == phase,
+            col(ForecastEvaluation.at) <= now,
+        )
+        .order_by(col(ForecastEvaluation.at).desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        return None
+    then, detail = found
+    city_of: dict[int, str] = {}
+    waiting: Counts = {}
+    ever: Counts = {}
+    for unit, (city, total, waited, _) in detail["units"].items():
+        city_of[int(unit)] = city
+        waiting[(int(unit), city)] = waited
+        ever[(int(unit), city)] = total - waited
+    before: Counts = {}
+    left: Counts = {}
+    arrived: Counts = {}
+    changes = [
+        *session.execute(_flows_since(cycle_id, phase, then, since, now)),
+        *session.execute(_ever_changed(cycle_id, phase, then, now)),
+    ]
+    if Status.draft in WAITING[phase]:
+        changes += session.execute(_created_since(cycle_id, then, since, now))
+    for unit, city, *_ in changes:
+        if city_of.setdefault(unit, city) != city:
+            return None
+    for unit, city, into_then, into_since, out, came, ever_now, ever_then in changes:
+        key = (unit, city)
+        waiting[key] = waiting.get(key, 0) + int(into_then or 0)
+        before[key] = before.get(key, 0) - int(into_since or 0)
+        left[key] = left.get(key, 0) + out
+        arrived[key] = arrived.get(key, 0) + came
+        ever[key] = ever.get(key, 0) + int(ever_now or 0) - int(ever_then or 0)
+    for key, n in waiting.items():
+        before[key] = before.get(key, 0) + n
+    figures = (waiting, before, left, arrived, ever)
+    if any(n < 0 for counts in figures for n in counts.values()):
+        return None
+    waiting, before, left, arrived, ever = (_nonzero(counts) for counts in figures)
+    return waiting, before, left, arrived, ever
+
+
+def _nonzero(counts: Counts) -> Counts:
+    return {key: n for key, n in counts.items() if n}
+
+
+def _flows_since(
+    cycle_id: str, phase: str, then: dt.datetime, since: dt.datetime, now: dt.datetime
+) -> Any:
+    """By (unit, city), over the events after ``then`` or ``since`` up to ``now``: the net flow
+    into the waiting states since ``then`` and since ``since``, and since ``since`` the
+    departures and arrivals ``_moves`` counts (in ``_since_stored``'s column order)."""
+    states = sorted(s.value for s in WAITING[phase])
+    source_in = col(AuditEvent.from_status).in_(states)
+    target_in = col(AuditEvent.to_status).in_(states)
+    out_of, into = and_(source_in, ~target_in), and_(~source_in, target_in)
+    net = case((into, 1), (out_of, -1), else_=0)
+    after_then, after_since = col(AuditEvent.at) > then, col(AuditEvent.at) > since
+    counted = and_(after_since, col(AuditEvent.action) != CLOSING_ACTION[phase])
+    return (
+        sa_select(
+            col(Application.unit_id),
+            col(Application.city_code),
+            func.sum(case((after_then, net), else_=0)),
+            func.sum(case((after_since, net), else_=0)),
+            func.count().filter(and_(counted, out_of)),
+            func.count().filter(and_(counted, into)),
+            literal(0),
+            literal(0),
+        )
+        .select_from(AuditEvent)
+        .join(Application, col(Application.id) == col(AuditEvent.application_id))
+        .where(
+            col(AuditEvent.cycle_id) == cycle_id,
+            col(AuditEvent.at) > min(then, since),
+            col(AuditEvent.at) <= now,
+        )
+        .group_by(col(Application.unit_id), col(Application.city_code))
+    )
+
+
+def _created_since(cycle_id: str, then: dt.datetime, since: dt.datetime, now: dt.datetime) -> Any:
+    """By (unit, city): the applications created after ``then`` and after ``since`` up to
+    ``now`` (each a draft before its first event), in ``_since_stored``'s column order."""
+    created = col(Application.created_at)
+    return (
+        sa_select(
+            col(Application.unit_id),
+            col(Application.city_code),
+            func.count().filter(created > then),
+            func.count().filter(created > since),
+            literal(0),
+            literal(0),
+            literal(0),
+            literal(0),
+        )
+        .where(
+            col(Application.cycle_id) == cycle_id,
+            created > min(then, since),
+            created <= now,
+        )
+        .group_by(col(Application.unit_id), col(Application.city_code))
+    )
+
+
+def _ever_changed(cycle_id: str, phase: str, then: dt.datetime, now: dt.datetime) -> Any:
+    """For the applications with an event in (``then``, ``now``], by (unit, city): how many
+    ``_left_ever`` counts at ``now`` and how many it counted at ``then`` — each read from
+    that application's own events (``ix_audit_event_asof``) — in ``_since_stored``'s column
+    order."""
+    states = sorted(s.value for s in WAITING[phase])
+    app = SQLModel.metadata.tables["application"]
+    # an IN list, not a DISTINCT derived table: SQLite read that one in application order
+    # from ix_audit_event_asof, the cycle's every event, instead of the window's
+    moved = sa_select(col(AuditEvent.application_id)).where(
+        col(AuditEvent.cycle_id) == cycle_id,
+        col(AuditEvent.at) > then,
+        col(AuditEvent.at) <= now,
+    )
+
+    def events(bound: dt.datetime, name: str) -> Any:
+        e = SQLModel.metadata.tables["audit_event"].alias(name)
+        return e, [e.c.cycle_id == cycle_id, e.c.application_id == app.c.id, e.c.at <= bound]
+
+    def touched(bound: dt.datetime, name: str) -> Any:
+        e, by = events(bound, name)
+        waited = or_(e.c.from_status.in_(states), e.c.to_status.in_(states))
+        return exists(sa_select(literal(1)).where(*by, waited)).correlate(app)
+
+    # the status at ``then`` as _status_as_of reads it: its last event's (highest id) target
+    last, by = events(then, "last")
+    status_then = func.coalesce(
+        sa_select(last.c.to_status)
+        .where(*by)
+        .order_by(last.c.id.desc())
+        .limit(1)
+        .correlate(app)
+        .scalar_subquery(),
+        Status.draft.value,
+    )
+    now_in = and_(app.c.created_at <= now, ~app.c.status.in_(states), touched(now, "touched_now"))
+    then_in = and_(
+        app.c.created_at <= then, ~status_then.in_(states), touched(then, "touched_then")
+    )
+    return (
+        sa_select(
+            app.c.unit_id,
+            app.c.city_code,
+            literal(0),
+            literal(0),
+            literal(0),
+            literal(0),
+            func.sum(case((now_in, 1), else_=0)),
+            func.sum(case((then_in, 1), else_=0)),
+        )
+        .where(app.c.id.in_(moved))
+        .group_by(app.c.unit_id, app.c.city_code)
+    )
 
 
 def _left_ever(

@@ -295,3 +295,52 @@ def test_at_the_latest_instant_the_stored_statuses_give_the_trails_counts() -> N
             assert nothing_after(session, cycle, at)
             fast = pace(session, cycle, phase, at, WINDOW)
             assert fast and fast == pace(session, cycle, phase, at, WINDOW, trail=True)
+
+
+@pytest.mark.usefixtures("db")
+def test_the_sweep_carries_the_previous_evaluation_forward_exactly() -> None:
+    """The sweep reads each evaluation from the one before it and what happened since (the
+    window's events, the applications that moved): submissions, withdrawals of drafts and of
+    submissions between the instants; every stored evaluation is what the trail gives, and
+    at the latest instant the carried counts are the trail's."""
+    cycle = stored_cycle()
+    unit = unit_in_tree()
+    apps = drafts(cycle, 8, unit_id=unit)
+    other = drafts(cycle, 3)
+
+    def submit(ids: list[int], at: dt.datetime) -> None:
+        with session_scope() as session:
+            assert services.submit(session, cycle, ids, now=at, actor="申报人").done == ids
+
+    def withdraw(ids: list[int], at: dt.datetime) -> None:
+        with session_scope() as session:
+            done = services.withdraw(session, cycle, ids, now=at, actor="申报人", reason="撤回")
+            assert done.done == ids
+
+    steps = [
+        lambda: sweep.fn(cycle, bj(2024, 10, 13, 9)),
+        lambda: submit(apps[:3], bj(2024, 10, 14, 10)),
+        lambda: withdraw([apps[3]], bj(2024, 10, 15, 10)),
+        lambda: sweep.fn(cycle, bj(2024, 10, 17, 9)),
+        lambda: submit([other[0]], bj(2024, 10, 18, 10)),
+        lambda: sweep.fn(cycle, bj(2024, 10, 19, 9)),
+        lambda: withdraw([apps[0]], bj(2024, 10, 19, 12)),
+        lambda: sweep.fn(cycle, bj(2024, 10, 20, 15)),
+        lambda: sweep.fn(cycle, bj(2024, 10, 21, 9)),
+        lambda: withdraw([apps[1]], bj(2024, 10, 21, 10)),
+        lambda: sweep.fn(cycle, bj(2024, 10, 22, 9)),
+    ]
+    for step in steps:
+        step()
+    with session_scope() as session:
+        latest = bj(2024, 10, 22, 9)
+        assert nothing_after(session, cycle, latest)
+        assert pace(session, cycle, "unit_review", latest, WINDOW) == pace(
+            session, cycle, "unit_review", latest, WINDOW, trail=True
+        )
+        stored = stored_evaluations(session, cycle)
+        assert len(stored) == 6
+        for e in stored:
+            again, _ = forecast_as_of(session, cycle, e.phase, e.at, WINDOW)
+            assert (again.waiting, detail_of(again)) == (e.waiting, e.detail), e.at
+    assert [e.waiting for e in stored] == [11, 7, 6, 6, 3, 2]
