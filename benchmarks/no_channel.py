@@ -1,9 +1,10 @@
 """Delivery where nobody has an address (a simulation without ``--notify``): the CPU of one
 ``deliver`` over a cycle's due outbox rows, on SQLite.
 
-    .venv/bin/python benchmarks/no_channel.py [--messages 100000]
+    .venv/bin/python benchmarks/no_channel.py [--messages 100000] [--backend sqlite postgresql]
 
-A fresh SQLite file, one stored cycle with ``messages`` due rows (half to units, half to
+For each backend a fresh database (a SQLite file; a new PostgreSQL database next to
+``ZHICHENG_BENCH_POSTGRES``, as benchmarks/deliverers.py makes, dropped afterwards), one stored cycle with ``messages`` due rows (half to units, half to
 applicants, as reminders go), delivered with no channels file. Prints one JSON line: the
 CPU and wall seconds of the delivery, the statuses after it, the load average."""
 
@@ -62,10 +63,7 @@ def _fill(messages: int) -> str:
     return cycle_id
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--messages", type=int, default=100_000)
-    args = parser.parse_args()
+def run(url: str, backend: str, messages: int) -> dict[str, object]:
     from models.db import session_scope
     from models.migrate import upgrade
     from models.outbox import Message
@@ -73,11 +71,10 @@ def main() -> None:
     from notifications.channels import Channels
     from notifications.delivery import deliver
 
-    url = f"sqlite:///{tempfile.mkdtemp(prefix='zhicheng-bench-')}/zhicheng.db"
     os.environ["ZHICHENG_DATABASE_URL"] = url
     settings.cache_clear()
     upgrade(url)
-    cycle_id = _fill(args.messages)
+    cycle_id = _fill(messages)
     cpu, wall = time.process_time(), time.perf_counter()
     result = deliver(session_scope, cycle_id, NOW, Channels(), [5])
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
@@ -89,18 +86,35 @@ def main() -> None:
                 .group_by(col(Message.status))
             ).all()
         )
-    print(
-        json.dumps(
-            {
-                "messages": args.messages,
-                "cpu_s": round(cpu, 3),
-                "wall_s": round(wall, 3),
-                "counts": dict(result.counts),
-                "statuses": statuses,
-                "load_average": round(os.getloadavg()[0], 2),
-            }
-        )
-    )
+    return {
+        "backend": backend,
+        "messages": messages,
+        # this process only: on PostgreSQL the server's work is not in it
+        "cpu_s": round(cpu, 3),
+        "wall_s": round(wall, 3),
+        "counts": dict(result.counts),
+        "statuses": statuses,
+        "load_average": round(os.getloadavg()[0], 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--backend", nargs="+", default=["sqlite"])
+    args = parser.parse_args()
+    for backend in args.backend:
+        if backend == "sqlite":
+            url = f"sqlite:///{tempfile.mkdtemp(prefix='zhicheng-bench-')}/zhicheng.db"
+            print(json.dumps(run(url, backend, args.messages)))
+            continue
+        from deliverers import _drop_postgres, _fresh_postgres
+
+        url, name = _fresh_postgres()
+        try:
+            print(json.dumps(run(url, backend, args.messages)))
+        finally:
+            _drop_postgres(url, name)
 
 
 if __name__ == "__main__":

@@ -198,19 +198,23 @@ def _unreachable(channels: Channels) -> ColumnElement[bool] | None:
 def mark_unreachable(session: Session, cycle_id: str, now: dt.datetime, channels: Channels) -> int:
     """Every claimable row nobody can be reached for, in one UPDATE: what claiming it and
     finding no address leaves on it (an attempt, ``claimed_at``, no claim), without reading
-    the rows. A row another deliverer holds is not claimable and is left to it."""
+    the rows. A row another deliverer holds is not claimable and is left to it. On
+    PostgreSQL a row another transaction is updating is waited for and then read again (it
+    is no longer claimable once taken): a lock of each row first (``claim``'s SKIP LOCKED)
+    cost twice the UPDATE, and runs of one cycle do not overlap (``one_run_per_cycle``)."""
     unreachable = _unreachable(channels)
     if unreachable is None:
         return 0
+    rows = and_(
+        col(Message.cycle_id) == cycle_id,
+        still_to_send(),
+        _claimable(now),
+        _unexpired(now),
+        unreachable,
+    )
     result = session.execute(
         update(Message)
-        .where(
-            col(Message.cycle_id) == cycle_id,
-            still_to_send(),
-            _claimable(now),
-            _unexpired(now),
-            unreachable,
-        )
+        .where(rows)
         .values(
             status="no_channel",
             last_error=NO_CHANNEL,

@@ -6,6 +6,7 @@ touched by it."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 from typing import Any
 
@@ -139,3 +140,45 @@ def test_one_update_leaves_every_row_as_the_claim_did(monkeypatch: pytest.Monkey
 
 def test_a_url_for_everything_marks_nothing_in_sql() -> None:
     assert delivery._unreachable(Channels(everything=("json://x",))) is None
+
+
+def test_two_deliverers_at_once_mark_each_unreachable_row_once() -> None:
+    cycle = stored_cycle()
+    rows = [
+        message_row(
+            cycle,
+            "unit_pending",
+            f"nobody-{cycle}-{i}",
+            "unit",
+            f"nobody-{i}",
+            bj(2024, 11, 1),
+            Offset("d-3@09:00", bj(2024, 10, 28, 9)),
+            bj(2024, 10, 28, 9),
+            1,
+            True,
+            org_name="单位",
+            phase_title="单位审核推荐",
+            return_limit=3,
+        )
+        for i in range(2000)
+    ]
+    with session_scope() as session:
+        insert_messages(session, rows)
+    results: list[int] = []
+    go = threading.Barrier(2)
+
+    def drain() -> None:
+        go.wait()
+        results.append(deliver(session_scope, cycle, NOW, Channels(), RETRY).counts["no_channel"])
+
+    workers = [threading.Thread(target=drain) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=300)
+    assert sum(results) == 2000
+    with session_scope() as session:
+        found = session.execute(
+            select(col(Message.status), col(Message.attempts)).where(col(Message.cycle_id) == cycle)
+        ).all()
+    assert set(found) == {("no_channel", 1)} and len(found) == 2000
