@@ -1,13 +1,15 @@
 """Simulation timings: how long a whole 2024 cycle takes at 1,000 / 10,000 / 100,000 applicants.
 
-    .venv/bin/python benchmarks/simulate.py 1000 10000 [100000] [--profile FILE]
+    .venv/bin/python benchmarks/simulate.py 1000 10000 [100000] [--profile FILE] [--url URL]
 
 Each size runs in a fresh SQLite file against one Prefect server, started first and timed
 apart (``server_start``; with PREFECT_API_URL set, that server is used and nothing is started),
 and prints one JSON line: applicants, seconds, CPU seconds, peak memory of this process, the
 1-minute load average before and after (the machine is shared: compare relative figures), the
 real Prefect runs and the in-process instants, and the final counts. ``--profile FILE`` writes
-a cProfile of the last size. Results are recorded in benchmarks/README.md."""
+a cProfile of the last size. ``--url`` runs against that database instead (PostgreSQL: the
+cycle is deleted and simulated afresh in it; the CPU of the local PostgreSQL server's processes
+is reported beside ours, ``database_cpu_seconds``). Results are recorded in benchmarks/README.md."""
 
 from __future__ import annotations
 
@@ -51,7 +53,26 @@ def prefect_server() -> tuple[str, float]:
     return server.api_url, time.perf_counter() - started
 
 
-def run(applicants: int, seed: int = 2024, profile: str | None = None) -> dict[str, Any]:
+def postgres_cpu() -> float:
+    """The CPU seconds the local PostgreSQL server's processes have used so far (from /proc;
+    0 where there is none to read): its share of a run is the difference."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+            if "(postgres" not in fields[0] and "(postmaster" not in fields[0]:
+                continue
+            rest = fields[1].split()
+        except (OSError, IndexError):
+            continue  # a process that ended while we read
+        total += int(rest[11]) + int(rest[12])  # utime, stime
+    return total / ticks
+
+
+def run(
+    applicants: int, seed: int = 2024, profile: str | None = None, url: str | None = None
+) -> dict[str, Any]:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from calendars.cyclefile import bundled_cycle
@@ -60,11 +81,12 @@ def run(applicants: int, seed: int = 2024, profile: str | None = None) -> dict[s
     from simulation.driver import Simulation
 
     home = Path(tempfile.mkdtemp(prefix="zhicheng-bench-"))
-    os.environ["ZHICHENG_DATABASE_URL"] = f"sqlite:///{home / 'bench.db'}"
+    os.environ["ZHICHENG_HOME"] = str(home)
+    os.environ["ZHICHENG_DATABASE_URL"] = url or f"sqlite:///{home / 'bench.db'}"
     settings.cache_clear()
     upgrade()
     before = load()
-    started, cpu = time.perf_counter(), time.process_time()
+    started, cpu, database_cpu = time.perf_counter(), time.process_time(), postgres_cpu()
     profiler = None
     if profile:
         import cProfile
@@ -80,6 +102,8 @@ def run(applicants: int, seed: int = 2024, profile: str | None = None) -> dict[s
         "applicants": applicants,
         "seconds": round(time.perf_counter() - started, 1),
         "cpu_seconds": round(time.process_time() - cpu, 1),
+        "database": "postgresql" if url and url.startswith("postgres") else "sqlite",
+        "database_cpu_seconds": round(postgres_cpu() - database_cpu, 1) if url else 0.0,
         "prefect_connect_seconds": round(report.prefect_start_seconds, 1),
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "load_before": before,
@@ -95,11 +119,8 @@ def run(applicants: int, seed: int = 2024, profile: str | None = None) -> dict[s
 def main(argv: list[str]) -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    profile = None
-    if "--profile" in argv:
-        at = argv.index("--profile")
-        profile = argv[at + 1]
-        argv = argv[:at] + argv[at + 2 :]
+    profile = _option(argv, "--profile")
+    database = _option(argv, "--url")
     sizes = [int(a) for a in argv] or [1000, 10000]
     url, seconds = prefect_server()
     print(json.dumps({"server_start": round(seconds, 1), "api": url, "load": load()}), flush=True)
@@ -107,9 +128,21 @@ def main(argv: list[str]) -> None:
         for n, size in enumerate(sizes):
             last = n == len(sizes) - 1
             print(
-                json.dumps(run(size, profile=profile if last else None), ensure_ascii=False),
+                json.dumps(
+                    run(size, profile=profile if last else None, url=database), ensure_ascii=False
+                ),
                 flush=True,
             )
+
+
+def _option(argv: list[str], name: str) -> str | None:
+    """The value after ``name``, taken out of ``argv``."""
+    if name not in argv:
+        return None
+    at = argv.index(name)
+    value = argv[at + 1]
+    del argv[at : at + 2]
+    return value
 
 
 if __name__ == "__main__":
