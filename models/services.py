@@ -5,9 +5,10 @@ rules do not allow with a reason, and moves the rest through ``transition``."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 import pendulum
 from sqlalchemy import ColumnElement, bindparam, func, select, update
@@ -48,8 +49,9 @@ class Outcome:
         return {i: r.message for i, r in self.refusals.items()}
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):
+    """One application as an action reads it (a tuple: thousands are built per batch)."""
+
     id: int
     status: str
     return_count: int
@@ -113,7 +115,7 @@ def _screen(
             outcome.refusals[app_id] = Refusal(
                 RefusalCode.no_application, f"本周期没有编号为 {app_id} 的申报"
             )
-        elif Status(row.status) not in sources:
+        elif row.status not in sources:  # a StrEnum's members are their strings
             outcome.refusals[app_id] = Refusal(
                 RefusalCode.wrong_status,
                 f"当前状态为“{LABELS[Status(row.status)]}”，不能执行此操作",
@@ -243,9 +245,10 @@ def _records(session: Session, ctx: CycleContext, people: Sequence[str]) -> _Rec
     return _Record(barred, failed, any(one.flags for one in found.values()))
 
 
-def _ineligible(ctx: CycleContext, row: _Row, now: dt.datetime, record: _Record) -> Refusal | None:
+def _ineligible(ctx: CycleContext, row: _Row, on: dt.date, record: _Record) -> Refusal | None:
     """The eligibility rules on what the applicant declared and what our records hold about
-    the person (an integrity bar, last year's failure): the blocking reasons, or None."""
+    the person (an integrity bar, last year's failure), on the Beijing day ``on``: the
+    blocking reasons, or None."""
     facts = dict(row.facts or {})
     if row.person_id in record.barred:
         until, why = record.barred[row.person_id]
@@ -256,7 +259,7 @@ def _ineligible(ctx: CycleContext, row: _Row, now: dt.datetime, record: _Record)
         applicant = applicant_from_facts(row.person_id, facts, level_sought=row.level_sought)
     except FactsError as exc:
         return Refusal(RefusalCode.bad_facts, f"申报信息有误：{exc}")
-    verdict = check(applicant, ctx.rules, year=ctx.year, on=_local_day(now))
+    verdict = check(applicant, ctx.rules, year=ctx.year, on=on)
     if verdict.eligible:
         return None
     return Refusal(RefusalCode.ineligible, "不符合申报条件：" + "；".join(verdict.reasons))
@@ -268,8 +271,12 @@ def submit(
     """First submission (提交申报): only inside the declaration window, and only when the
     eligibility rules pass on what the applicant declared (the draft stays a draft)."""
     ctx = CycleContext.load(session, cycle_id)
+    window = ctx.window("declaration")
+    if closed := _window_refusal(window, now, "首次提交申报"):
+        return _refuse_all(ids, closed)
     rows = _rows(session, cycle_id, ids)
     record = _records(session, ctx, [r.person_id for r in rows.values()])
+    today = _local_day(now)
     outcome = _move(
         session,
         cycle_id,
@@ -277,9 +284,7 @@ def submit(
         "submit",
         now=now,
         actor=actor,
-        window=ctx.window("declaration"),
-        what="首次提交申报",
-        check=lambda row: _ineligible(ctx, row, now, record),
+        check=lambda row: _ineligible(ctx, row, today, record),
         values={"submitted_at": now},
         rows=rows,
     )
@@ -300,8 +305,9 @@ def open_review(
     failing: dict[Refusal, list[int]] = {}
     rows = _rows(session, cycle_id, ids)
     record = _records(session, ctx, [r.person_id for r in rows.values()])
+    today = _local_day(now)
     for app_id, row in rows.items():
-        if row.status == Status.submitted and (why := _ineligible(ctx, row, now, record)):
+        if row.status == Status.submitted and (why := _ineligible(ctx, row, today, record)):
             failing.setdefault(why, []).append(app_id)
     refused_now = [i for group in failing.values() for i in group]
     for why, group in failing.items():
@@ -347,10 +353,13 @@ def return_for_changes(
     day = ctx.rules.return_count_from
     counting = f"{day.year}年{day.month}月{day.day}日起" if day is not None else ""
 
+    @cache  # read when first needed, as each row's check would
+    def closed_at(level: str) -> Refusal | None:
+        return _window_refusal(ctx.level_window(level), now, "退回")
+
     def check(row: _Row) -> Refusal | None:
         level = "department" if row.status == Status.department_review else "unit"
-        closed = _window_refusal(ctx.level_window(level), now, "退回")
-        if closed:
+        if closed := closed_at(level):
             return closed
         returns = row.return_count if since is None else counted.get(row.id, 0)
         if row.locked or returns >= limit:
@@ -451,10 +460,15 @@ def resubmit(
         by_level[(row.returned_by if row else None) or "unit"].append(app_id)
     done: list[int] = []
     refusals: dict[int, Refusal] = {}
+
+    @cache  # read when first needed, as each row's check would
+    def closed_at(level: str) -> Refusal | None:
+        return _window_refusal(ctx.level_window(level), now, "重新提交")
+
     for level, level_ids in by_level.items():
 
         def check(row: _Row, level: str = level) -> Refusal | None:
-            return _window_refusal(ctx.level_window(level), now, "重新提交")
+            return closed_at(level)
 
         # The levels' ids are disjoint: the rows read once above are current for each level.
         accepted, outcome = _screen(session, cycle_id, level_ids, f"resubmit_{level}", check, rows)
@@ -579,9 +593,23 @@ def forward(
 ) -> Outcome:
     """The department forwards to the committee (报送评委会): the push of 003 附件1, in or
     before the series' push month where the cycle sets one."""
+    return forward_each(session, cycle_id, {actor: ids}, now=now)[actor]
+
+
+def forward_each(
+    session: Session,
+    cycle_id: str,
+    by_actor: Mapping[str, Sequence[int]],
+    *,
+    now: dt.datetime,
+) -> dict[str, Outcome]:
+    """Several departments forwarding at one ``now``, each its own ids, in the order given:
+    the same moves, audit rows (each naming its department) and refusals as one ``forward``
+    per department, with the cycle, the push months and the documents read once."""
     ctx = CycleContext.load(session, cycle_id)
     deadlines = _push_deadlines(session, ctx)
-    missing = _missing_before_committee(session, ctx, ids)
+    everyone = [i for ids in by_actor.values() for i in ids]
+    missing = _missing_before_committee(session, ctx, everyone) if everyone else {}
 
     def check(row: _Row) -> Refusal | None:
         return missing.get(row.id) or _past_push_month(ctx, deadlines, row, now)
@@ -595,19 +623,21 @@ def forward(
         leave=frozenset(missing),
         where=(col(Application.committee_id).not_in(past),) if past else (),
     )
-
-    return _move(
-        session,
-        cycle_id,
-        ids,
-        "forward",
-        now=now,
-        actor=actor,
-        window=ctx.level_window("department"),
-        what="报送",
-        check=check,
-        in_sql=in_sql,
-    )
+    return {
+        actor: _move(
+            session,
+            cycle_id,
+            ids,
+            "forward",
+            now=now,
+            actor=actor,
+            window=ctx.level_window("department"),
+            what="报送",
+            check=check,
+            in_sql=in_sql,
+        )
+        for actor, ids in by_actor.items()
+    }
 
 
 def _missing_before_committee(
@@ -668,9 +698,10 @@ def record_result(
     windows = _committee_windows(session, cycle_id)
     unrecorded = documents.unrecorded_video_defences(session, cycle_id)
 
+    closed_of = {cid: _window_refusal(w, now, "录入评审结果") for cid, w in windows.items()}
+
     def check(row: _Row) -> Refusal | None:
-        window = windows.get(row.committee_id)
-        if window and (closed := _window_refusal(window, now, "录入评审结果")):
+        if closed := closed_of.get(row.committee_id):
             return closed
         if (meeting := unrecorded.get(row.committee_id)) is not None:
             return Refusal(
@@ -682,10 +713,7 @@ def record_result(
 
     # The committees whose applications the check refuses, whatever the row: closed (outside
     # their own review time) or with a video defence whose recording is not registered.
-    barred = sorted(
-        {cid for cid, w in windows.items() if _window_refusal(w, now, "录入评审结果")}
-        | set(unrecorded)
-    )
+    barred = sorted({cid for cid, closed in closed_of.items() if closed} | set(unrecorded))
     values: dict[str, object] = {}
     if passed:
         days = int(ctx.policy_value("result_publicity_min_days"))
@@ -830,7 +858,7 @@ def record_document(
         row = rows.get(app_id)
         if row is None:
             why = Refusal(RefusalCode.no_application, f"本周期没有编号为 {app_id} 的申报")
-        elif Status(row.status) not in states:
+        elif row.status not in states:
             why = Refusal(
                 RefusalCode.wrong_status,
                 f"当前状态为“{LABELS[Status(row.status)]}”，不能登记{label}",

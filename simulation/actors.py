@@ -60,9 +60,12 @@ class Actors:
         """One action in its own transaction; each refusal is counted by its code."""
         with session_scope() as session:
             outcome = call(session)
+        self._count(outcome, kind)
+        return outcome
+
+    def _count(self, outcome: services.Outcome, kind: str) -> None:
         for refusal in outcome.refusals.values():
             self.refusals[f"{kind}: {REFUSAL_LABELS.get(refusal.code, '其他')}"] += 1
-        return outcome
 
     def batch(
         self, now: dt.datetime, kind: str, reason: str | None, ids: list[int]
@@ -109,7 +112,8 @@ class Actors:
         Before that, the units issue their publicity reports for what has come through unit
         publicity (004 三(三)), and on a per-department filing item's last day every
         department files it (the 汇总表, 004 三(四)) — late departments too: they are late
-        forwarding, not filing."""
+        forwarding, not filing. The day's forwarding is one transaction: each department's
+        moves and audit rows are its own, as when each committed apart."""
         awaiting = _awaiting_departments(self.cycle_id)  # neither step below moves any
         self._publicity_reports(now, [app_id for app_id, _ in awaiting])
         self._department_filings(now)
@@ -117,16 +121,13 @@ class Actors:
         for app_id, department in awaiting:
             if department not in self.late_departments:
                 waiting[department].append(app_id)
-        for department, ids in sorted(waiting.items()):
-            self.act(self._forwarder(ids, department, now), "forward")
-
-    def _forwarder(self, ids: list[int], department: int, now: dt.datetime) -> Call:
-        def call(session: Session) -> services.Outcome:
-            return services.forward(
-                session, self.cycle_id, ids, now=now, actor=f"主管部门#{department}"
-            )
-
-        return call
+        if not waiting:
+            return
+        by_actor = {f"主管部门#{d}": ids for d, ids in sorted(waiting.items())}
+        with session_scope() as session:
+            outcomes = services.forward_each(session, self.cycle_id, by_actor, now=now)
+        for outcome in outcomes.values():
+            self._count(outcome, "forward")
 
     def _publicity_reports(self, now: dt.datetime, waiting: list[int]) -> None:
         with session_scope() as session:
@@ -182,7 +183,9 @@ class Actors:
 
     def meet(self, committee_id: int, now: dt.datetime) -> None:
         """A committee defends by video and keeps the recording (001 附件1 三), decides on
-        everything before it; some results draw an objection."""
+        everything before it; some results draw an objection. The meeting's record and its
+        results are one transaction."""
+        actor = f"评委会#{committee_id}"
         with session_scope() as session:
             committee = session.get(Committee, committee_id)
             assert committee is not None
@@ -196,23 +199,19 @@ class Actors:
                 by=committee.organiser,
                 now=now,
             )
-        ids = _before_committee(self.cycle_id, committee_id)
-        passed = [i for i in ids if self.rng.random() < PASS_RATE]
-        failed = [i for i in ids if i not in set(passed)]
-        actor = f"评委会#{committee_id}"
-        cycle_id = self.cycle_id
-        done = self.act(
-            lambda s: services.record_result(
-                s, cycle_id, passed, passed=True, now=now, actor=actor
-            ),
-            "result",
-        ).done
-        self.act(
-            lambda s: services.record_result(
-                s, cycle_id, failed, passed=False, now=now, actor=actor
-            ),
-            "result",
-        )
+            ids = _before_committee(session, self.cycle_id, committee_id)
+            passed = [i for i in ids if self.rng.random() < PASS_RATE]
+            chosen = set(passed)
+            failed = [i for i in ids if i not in chosen]
+            results = [
+                services.record_result(
+                    session, self.cycle_id, some, passed=verdict, now=now, actor=actor
+                )
+                for some, verdict in ((passed, True), (failed, False))
+            ]
+        for outcome in results:
+            self._count(outcome, "result")
+        done = results[0].done
         # sorted: RETURNING order is not defined on PostgreSQL, and the dice must fall the same way
         objected = [i for i in sorted(done) if self.rng.random() < OBJECTION_RATE]
         if objected:
@@ -298,19 +297,18 @@ def _committee_windows(session: Session, cycle_id: str) -> list[Any]:
     )
 
 
-def _before_committee(cycle_id: str, committee_id: int) -> list[int]:
+def _before_committee(session: Session, cycle_id: str, committee_id: int) -> list[int]:
     """The applications in review with one committee, in id order."""
-    with session_scope() as session:
-        return list(
-            session.execute(
-                select(col(Application.id))
-                .where(
-                    col(Application.cycle_id) == cycle_id,
-                    col(Application.committee_id) == committee_id,
-                    col(Application.status) == Status.committee_review.value,
-                )
-                .order_by(col(Application.id))
+    return list(
+        session.execute(
+            select(col(Application.id))
+            .where(
+                col(Application.cycle_id) == cycle_id,
+                col(Application.committee_id) == committee_id,
+                col(Application.status) == Status.committee_review.value,
             )
-            .scalars()
-            .all()
+            .order_by(col(Application.id))
         )
+        .scalars()
+        .all()
+    )
