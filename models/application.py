@@ -28,7 +28,15 @@ class Application(SQLModel, table=True):
     __tablename__ = "application"
     __table_args__ = (
         UniqueConstraint("person_id", "year", name="uq_one_committee_per_year"),
-        Index("ix_application_cycle_status", "cycle_id", "status"),
+        # With the publicity ends: the sweep's steps read the due ones from the index alone
+        # (migration 0015).
+        Index(
+            "ix_application_cycle_status",
+            "cycle_id",
+            "status",
+            "unit_publicity_ends",
+            "result_publicity_ends",
+        ),
         # What the figures read of every application in a page's scope, without the rows'
         # profiles and facts: counted as of any instant from the index alone (models.asof).
         Index(
