@@ -16,6 +16,7 @@ import json
 import os
 import pstats
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -125,6 +126,8 @@ def timed(what: str, count: int, call: Callable[[], dict], profile: bool) -> dic
         # CPU time of this process: on a shared machine the wall clock includes waiting.
         "cpu_seconds": round(cpu, 2),
         "load_average": round(os.getloadavg()[0], 1),
+        # the process's peak so far: the rows drawn, then each import's own holdings
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         **outcome,
     }
     if what in TARGETS:

@@ -5,7 +5,7 @@ Each row becomes a person and a draft application routed to a committee that may
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -249,12 +249,21 @@ def _original_age(
     if parsed is not None and parsed.is_male:
         problems.add(number, ORIGINAL_AGE, text, "男性申报人不填原法定退休年龄")
         return None
-    ages = sorted(g.original_years for g in default_rules().groups.values() if g.sex == "female")
+    ages = _female_ages()
     if not text.isdigit() or int(text) not in ages:
         allowed = " 或 ".join(str(a) for a in ages)
         problems.add(number, ORIGINAL_AGE, text, f"原法定退休年龄只能是 {allowed}（周岁）")
         return None
     return int(text)
+
+
+@lru_cache(maxsize=1)
+def _female_ages() -> tuple[int, ...]:
+    """The original statutory ages a woman's row may give, read once: half the rows of a
+    province's file give one."""
+    return tuple(
+        sorted(g.original_years for g in default_rules().groups.values() if g.sex == "female")
+    )
 
 
 @dataclass
@@ -370,17 +379,26 @@ def import_declarations(
     result.unchanged = len(declared) - len(new_apps) - len(changed_apps)
     if dry_run:
         return result
-    # new rows through the tables themselves: one executemany each, without the ORM's
-    # per-row bookkeeping
-    if new_people:
-        session.execute(insert(Person.metadata.tables["person"]), new_people)
-    if changed_people:
-        session.execute(update(Person), changed_people)
-    if new_apps:
-        session.execute(insert(Application.metadata.tables["application"]), new_apps)
-    if changed_apps:
-        session.execute(update(Application), changed_apps)
+    # new rows through the tables themselves, without the ORM's per-row bookkeeping; a few
+    # thousand rows an executemany, so the driver's copy of a whole province's parameters is
+    # never held at once (all inside the caller's one transaction: still all or nothing)
+    for part in _slices(new_people):
+        session.execute(insert(Person.metadata.tables["person"]), part)
+    for part in _slices(changed_people):
+        session.execute(update(Person), part)
+    for part in _slices(new_apps):
+        session.execute(insert(Application.metadata.tables["application"]), part)
+    for part in _slices(changed_apps):
+        session.execute(update(Application), part)
     return result
+
+
+WRITTEN_AT_ONCE = 5000
+
+
+def _slices(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), WRITTEN_AT_ONCE):
+        yield rows[start : start + WRITTEN_AT_ONCE]
 
 
 Writes = list[dict[str, Any]]
@@ -496,19 +514,25 @@ def _stored(
     session: Session, ids: list[str], year: int
 ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """What is stored of these people and their applications this year, as plain values
-    (columns only: no ORM objects for thousands of rows)."""
+    (columns only: no ORM objects for thousands of rows). Applications are looked up only for
+    the people found: an application names a stored person (its foreign key), so a file of
+    newcomers costs one look-up per row, not two."""
     people: dict[str, dict[str, Any]] = {}
     apps: dict[str, dict[str, Any]] = {}
     person_columns = [getattr(Person, f) for f in PERSON_FIELDS]
     app_columns = [getattr(Application, f) for f in APP_FIELDS]
     for part in chunks(ids):
+        known = []
         for values in session.execute(
             select(*person_columns).where(col(Person.id_number).in_(part))
         ):
             people[values[0]] = dict(zip(PERSON_FIELDS, values, strict=True))
+            known.append(values[0])
+        if not known:
+            continue
         found = session.execute(
             select(*app_columns).where(
-                col(Application.person_id).in_(part), col(Application.year) == year
+                col(Application.person_id).in_(known), col(Application.year) == year
             )
         )
         for values in found:
