@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from models.purge import delete_cycle
 from notifications.cycle_schedule import Run
 from simulation.actors import Actors
 from simulation.applicants import add_applicants
-from simulation.behaviour import Scripted, Windows, script_application
+from simulation.behaviour import Windows, script_application
 from simulation.clock import Event, EventQueue, beijing_at, beijing_day
 from simulation.in_process import run_in_process
 from simulation.prefect_sync import RunRecorder, no_tls_setup_for_a_plain_http_server
@@ -89,7 +88,7 @@ class Simulation:
                 session, self.rng, committees, units_wanted, tag=f"S{self.seed}"
             )
             self.city_names = province.city_names
-            ids = add_applicants(
+            add_applicants(
                 session,
                 self.rng,
                 faker,
@@ -100,12 +99,13 @@ class Simulation:
                 count=self.applicants,
                 now=start,
             )
+            # in the order they were declared
             unit_of: dict[int, int] = {
                 app_id: unit_id
                 for app_id, unit_id in session.execute(
-                    select(col(Application.id), col(Application.unit_id)).where(
-                        col(Application.cycle_id) == self.cycle_id
-                    )
+                    select(col(Application.id), col(Application.unit_id))
+                    .where(col(Application.cycle_id) == self.cycle_id)
+                    .order_by(col(Application.id))
                 ).all()
             }
         unit_ids = sorted({u for u, _, _ in province.units})
@@ -113,23 +113,33 @@ class Simulation:
         self.actors.late_departments = {
             d for d in sorted(set(province.departments.values())) if self.rng.random() < 0.03
         }
-        self._schedule(ids, unit_of)
+        self._schedule(list(unit_of), unit_of)
 
     def _schedule(self, ids: list[int], unit_of: dict[int, int]) -> None:
         decl_start, decl_end = self.window("declaration")
         _, unit_end = self.window("unit_review")
-        # Scripted in plain datetimes (exact arithmetic, four times faster than pendulum's for
-        # the same instants); each batch's instant goes on the queue in Beijing time again.
+        # Scripted in plain datetimes at Beijing's offset (exact arithmetic, four times faster
+        # than pendulum's for the same instants); each batch's instant goes on the queue in
+        # Beijing time again.
         windows = Windows(_plain(decl_start), _plain(decl_end), _plain(unit_end))
-        batches: dict[tuple[int, str, str | None], list[Scripted]] = defaultdict(list)
+        # per batch its latest instant and its applications, not the steps themselves
+        batches: dict[tuple[int, str, str | None], tuple[list[dt.datetime], list[int]]] = {}
+        late_units = self.late_units
         for app_id in ids:
-            for step in script_application(
-                self.rng, app_id, windows, unit_of[app_id] in self.late_units
+            for at, kind, _, reason in script_application(
+                self.rng, app_id, windows, unit_of[app_id] in late_units
             ):
-                batches[(_bucket(step.at), step.kind, step.reason)].append(step)
-        for (_, kind, reason), steps in batches.items():
-            at = pendulum.instance(max(s.at for s in steps)).in_timezone(BEIJING)
-            self.queue.push(at, Event.BATCH, (kind, reason, [s.app_id for s in steps]))
+                key = (_bucket(at), kind, reason)
+                batch = batches.get(key)
+                if batch is None:
+                    batches[key] = ([at], [app_id])
+                else:
+                    if at > batch[0][0]:
+                        batch[0][0] = at
+                    batch[1].append(app_id)
+        for (_, kind, reason), (latest, app_ids) in batches.items():
+            at = pendulum.instance(latest[0]).in_timezone(BEIJING)
+            self.queue.push(at, Event.BATCH, (kind, reason, app_ids))
         day = beijing_day(decl_start)
         last = beijing_day(unit_end)
         while day <= last:
@@ -232,29 +242,22 @@ class Simulation:
                 self.report.late_first_submissions_accepted += len(outcome.done)
 
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_BUCKET = dt.timedelta(hours=BUCKET_HOURS)
+_BEIJING = dt.timezone(BEIJING_OFFSET)
+_BUCKETS_A_DAY = 24 // BUCKET_HOURS
 
 
 def _bucket(at: dt.datetime) -> int:
-    """The batch an instant falls in: BUCKET_HOURS-wide blocks of Beijing time from midnight
-    (UTC+8 all year: China keeps no summer time), numbered from the epoch."""
-    return (at - _EPOCH + BEIJING_OFFSET) // _BUCKET
+    """The batch an instant at Beijing's offset (``_plain``) falls in: BUCKET_HOURS-wide
+    blocks of Beijing time from midnight (UTC+8 all year: China keeps no summer time),
+    numbered by day — read off the wall clock, without converting the instant."""
+    return at.toordinal() * _BUCKETS_A_DAY + at.hour // BUCKET_HOURS
 
 
 def _plain(at: dt.datetime) -> dt.datetime:
-    """The same instant as a plain datetime at its fixed UTC offset."""
-    offset = at.utcoffset()
-    assert offset is not None
+    """The same instant as a plain datetime at Beijing's fixed offset."""
+    b = at.astimezone(_BEIJING)
     return dt.datetime(
-        at.year,
-        at.month,
-        at.day,
-        at.hour,
-        at.minute,
-        at.second,
-        at.microsecond,
-        tzinfo=dt.timezone(offset),
+        b.year, b.month, b.day, b.hour, b.minute, b.second, b.microsecond, tzinfo=_BEIJING
     )
 
 
