@@ -391,11 +391,8 @@ def return_for_changes(
             actor=actor,
             reason=reason,
             ids=level_ids,
-            values={
-                "return_count": col(Application.return_count) + 1,
-                "returned_by": level,
-                "return_reason": reason,
-            },
+            values={"returned_by": level, "return_reason": reason},
+            increments=("return_count",),
         )
     return outcome
 

@@ -63,13 +63,14 @@ _AUDIT_ROWS = insert(_AUDIT).from_select(
     .order_by(_APPLICATION.c.id),
 )
 
-_MOVES: dict[tuple[str, ...], Update] = {}
+_MOVES: dict[tuple[tuple[str, ...], tuple[str, ...]], Update] = {}
 
 
-def _move_by_id(values: Iterable[str]) -> Update:
-    """The UPDATE of ids in one source status setting ``values`` (bound by their names) besides
-    status and updated_at, built once per set of names."""
-    key = tuple(sorted(values))
+def _move_by_id(values: Iterable[str], increments: Iterable[str] = ()) -> Update:
+    """The UPDATE of ids in one source status setting ``values`` (bound by their names) and
+    adding one to each of ``increments`` besides status and updated_at, built once per set of
+    names."""
+    key = (tuple(sorted(values)), tuple(sorted(increments)))
     if key not in _MOVES:
         table = _APPLICATION
         _MOVES[key] = (
@@ -82,7 +83,8 @@ def _move_by_id(values: Iterable[str]) -> Update:
             .values(
                 status=bindparam("target"),
                 updated_at=bindparam("now", type_=table.c.updated_at.type),
-                **{k: bindparam(k, type_=table.c[k].type) for k in key},
+                **{k: bindparam(k, type_=table.c[k].type) for k in key[0]},
+                **{k: table.c[k] + 1 for k in key[1]},
             )
             .returning(table.c.id)
         )
@@ -100,9 +102,11 @@ def transition(
     where: Iterable[ColumnElement[bool]] = (),
     ids: Sequence[int] | None = None,
     values: dict[str, Any] | None = None,
+    increments: Sequence[str] = (),
 ) -> list[int]:
     """Move every application of the cycle that matches ``where`` (and ``ids``) and is in one
-    of the action's source states to its target state. Returns the ids moved."""
+    of the action's source states to its target state, setting ``values`` and adding one to
+    each column named in ``increments`` (a return's count). Returns the ids moved."""
     sources, target = ACTIONS[action]
     conditions = list(where)
     values = values or {}
@@ -119,7 +123,7 @@ def transition(
         for source in sorted(sources):
             if prebuilt and chunk is not None:
                 result = session.execute(
-                    _move_by_id(values),
+                    _move_by_id(values, increments),
                     {
                         "cycle": cycle_id,
                         "source": source.value,
@@ -135,7 +139,12 @@ def transition(
                     .where(_APPLICATION.c.cycle_id == cycle_id)
                     .where(_APPLICATION.c.status == source.value)
                     .where(*conditions)
-                    .values(status=target.value, updated_at=now, **values)
+                    .values(
+                        status=target.value,
+                        updated_at=now,
+                        **values,
+                        **{k: _APPLICATION.c[k] + 1 for k in increments},
+                    )
                     .returning(_APPLICATION.c.id)
                 )
                 if chunk is not None:
