@@ -11,12 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from prefect.runtime import deployment
-from sqlalchemy import String, Text, bindparam, cast, select
-from sqlmodel import Session, col
 
-from calendars.cyclefile import CycleSpec
-from calendars.plan import Plan
-from models.cycle import Cycle
 from models.db import session_scope
 from models.plans import stored_plan
 from models.settings import workday_calendar
@@ -30,35 +25,6 @@ from tasks.retry import retry_on_db_hiccup
 from tasks.schedule import PHASE_DEPLOYMENT, RETRY_TAG, scheduled_runs
 
 log = logging.getLogger(__name__)
-# The plans read here, by cycle, revision and stored text (see _plan).
-_PLANS: dict[tuple[str, int, str], tuple[CycleSpec, Plan]] = {}
-_PLANS_KEPT = 16
-
-
-def _plan(session: Session, cycle_id: str) -> tuple[CycleSpec, Plan]:
-    """``stored_plan``, without parsing and writing out the stored cycle file again at each
-    of the many instants that read it: the text as stored says whether it is the one read
-    before. A plan is kept only when the text did not change while it was read."""
-    key = _stored_text(session, cycle_id)
-    found = _PLANS.get(key)
-    if found is None:
-        found = stored_plan(session, cycle_id)
-        if _stored_text(session, cycle_id) == key:
-            if len(_PLANS) >= _PLANS_KEPT:
-                _PLANS.clear()
-            _PLANS[key] = found
-    return found
-
-
-def _stored_text(session: Session, cycle_id: str) -> tuple[str, int, str]:
-    revision, text = session.execute(_STORED_TEXT, {"cycle_id": cycle_id}).one()
-    return cycle_id, int(revision), str(text)
-
-
-# built once: it is read at every instant
-_STORED_TEXT = select(col(Cycle.revision), cast(col(Cycle.spec), Text)).where(
-    col(Cycle.id) == bindparam("cycle_id", type_=String)
-)
 
 
 @task(
@@ -72,7 +38,7 @@ def remind_and_escalate(cycle_id: str, now: dt.datetime) -> dict[str, int]:
     """Writes the reminders and escalation steps due by ``now``; the outbox key and the
     escalation step key make a rerun write nothing new."""
     with session_scope() as session:
-        spec, plan = _plan(session, cycle_id)
+        spec, plan = stored_plan(session, cycle_id)
         reminders = ReminderWriter(session, cycle_id, spec, plan, workday_calendar()).write(now)
         steps = escalate_through(session, cycle_id, spec, plan, now)
         overdue = overdue_filings(session, cycle_id, spec, plan, now)
@@ -87,7 +53,7 @@ def deliver_messages(
     when a row that could not go out now may go next: a deployed run asks the server for a
     run of its cycle then (a rehearsal or a test runs it itself)."""
     with session_scope() as session:
-        spec, _ = _plan(session, cycle_id)
+        spec, _ = stored_plan(session, cycle_id)
     retry = spec.notifications.retry_minutes if spec.notifications else [60]
     channels = load_channels(everything=notify_url)
     result = deliver(session_scope, cycle_id, now, channels, retry, rules=spec.notifications)

@@ -27,12 +27,12 @@ from models.forecast import (
     evaluated_instants,
     forecast_as_of,
 )
+from models.plans import stored_plan
 from models.services import unit_publicity_end
 from models.settings import workday_calendar
 from models.transitions import transition
 from notifications.cycle_schedule import cycle_schedule, planned_meetings
 from notifications.escalation import escalate_units
-from tasks.notify import _plan as stored_plan_kept
 from tasks.retry import retry_on_db_hiccup
 
 SYSTEM = "system"
@@ -124,9 +124,7 @@ def evaluate_forecasts(session: Session, ctx: CycleContext, now: dt.datetime) ->
     ]
     if not open_now:
         return 0
-    # the plan kept per stored text of the cycle file (tasks.notify): every sweep comes here,
-    # and parsing and re-planning the stored file each time showed in the sweep's profile
-    spec, plan = stored_plan_kept(session, ctx.cycle_id)
+    spec, plan = stored_plan(session, ctx.cycle_id)
     instants = reminder_instants(plan)
     done = evaluated_instants(session, ctx.cycle_id)
     stored = 0
