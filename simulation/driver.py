@@ -23,7 +23,7 @@ from calendars.beijing import BEIJING
 from flows.cycle import phase_flow
 from flows.launch import annual_cycle, checked_plan
 from models.application import Application
-from models.db import session_scope
+from models.db import one_transaction, session_scope
 from models.purge import delete_cycle
 from notifications.cycle_schedule import Run
 from simulation.actors import Actors
@@ -40,6 +40,11 @@ from tasks.schedule import stored_runs
 BUCKET_HOURS = 4  # actors' actions are applied in batches this wide, never across midnight
 BEIJING_OFFSET = dt.timedelta(hours=8)
 CATCH_UP = (0, 30)  # the daily-sweep deployment's cron (prefect.yaml), Beijing time
+
+
+# What the province's people do, as opposed to the runs of the schedule (which use their own
+# connections, and so must see the people's actions committed).
+ACTING = frozenset({Event.FORWARD, Event.MEETING, Event.OBJECT, Event.DECIDE, Event.BATCH})
 
 
 def simulation_id(cycle: str, seed: int, applicants: int) -> str:
@@ -67,6 +72,7 @@ class Simulation:
         self.actors = Actors(self.cycle_id, self.rng, self.queue)
         self.progress = progress or (lambda done, total, what: None)
         self.late_units: set[int] = set()
+        self.done = 0  # events handled so far
 
     # ------------------------------------------------------------------ setup
 
@@ -189,14 +195,25 @@ class Simulation:
         return self.report
 
     def _run(self) -> dt.datetime | None:
-        done = 0
         now = None
         while self.queue:
-            now, kind, payload = self.queue.pop()
-            self._handle(now, kind, payload)
-            done += 1
-            clock = pendulum.instance(now).in_timezone(BEIJING).format("YYYY-MM-DD HH:mm")
-            self.progress(done, self.queue.total, clock)
+            if self.queue.next_kind() in ACTING:
+                # The people's actions up to the next run of the schedule, committed together
+                # (each still in its own scope, at its own instant): SQLite writes a changed
+                # page once per commit, and these actions change scattered rows.
+                with one_transaction():
+                    while self.queue and self.queue.next_kind() in ACTING:
+                        now = self._step()
+            else:
+                now = self._step()
+        return now
+
+    def _step(self) -> dt.datetime:
+        now, kind, payload = self.queue.pop()
+        self._handle(now, kind, payload)
+        self.done += 1
+        clock = pendulum.instance(now).in_timezone(BEIJING).format("YYYY-MM-DD HH:mm")
+        self.progress(self.done, self.queue.total, clock)
         return now
 
     def _handle(self, now: dt.datetime, kind: Event, payload: Any) -> None:
