@@ -268,6 +268,14 @@ def waiting_as_of(
     return {(unit, city): n for unit, city, n in session.execute(stmt)}
 
 
+def _crossings(phase: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """An audit row that leaves the phase's waiting states, and one that enters them."""
+    states = sorted(s.value for s in WAITING[phase])
+    source_in = col(AuditEvent.from_status).in_(states)
+    target_in = col(AuditEvent.to_status).in_(states)
+    return and_(source_in, ~target_in), and_(~source_in, target_in)
+
+
 def _moves(
     session: Session,
     cycle_id: str,
@@ -279,10 +287,8 @@ def _moves(
 ) -> dict[tuple[int, str], int]:
     """Audit rows in (since, until] that left the waiting states (``into``: entered them),
     by (unit, city); with ``into`` and no ``since``, every application ever in the phase."""
-    states = sorted(s.value for s in WAITING[phase])
-    source_in = col(AuditEvent.from_status).in_(states)
-    target_in = col(AuditEvent.to_status).in_(states)
-    moved = and_(~source_in, target_in) if into else and_(source_in, ~target_in)
+    out_of, entered = _crossings(phase)
+    moved = entered if into else out_of
     counted = (
         func.count(func.distinct(col(AuditEvent.application_id))) if since is None else func.count()
     )
@@ -388,9 +394,7 @@ def _window_now(
         )
         .group_by(col(Application.unit_id), col(Application.city_code))
     )
-    source_in = col(AuditEvent.from_status).in_(states)
-    target_in = col(AuditEvent.to_status).in_(states)
-    out_of, into = and_(source_in, ~target_in), and_(~source_in, target_in)
+    out_of, into = _crossings(phase)
     counted = col(AuditEvent.action) != CLOSING_ACTION[phase]
     flows = (
         sa_select(
@@ -498,10 +502,7 @@ def _flows_since(
     """By (unit, city), over the events after ``then`` or ``since`` up to ``now``: the net flow
     into the waiting states since ``then`` and since ``since``, and since ``since`` the
     departures and arrivals ``_moves`` counts (in ``_since_stored``'s column order)."""
-    states = sorted(s.value for s in WAITING[phase])
-    source_in = col(AuditEvent.from_status).in_(states)
-    target_in = col(AuditEvent.to_status).in_(states)
-    out_of, into = and_(source_in, ~target_in), and_(~source_in, target_in)
+    out_of, into = _crossings(phase)
     net = case((into, 1), (out_of, -1), else_=0)
     after_then, after_since = col(AuditEvent.at) > then, col(AuditEvent.at) > since
     counted = and_(after_since, col(AuditEvent.action) != CLOSING_ACTION[phase])

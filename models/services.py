@@ -135,6 +135,19 @@ def _window_refusal(window: Window, now: dt.datetime, what: str) -> Refusal | No
     return None
 
 
+def _level_refusals(
+    ctx: CycleContext, now: dt.datetime, what: str
+) -> Callable[[str], Refusal | None]:
+    """Each review level's window refusal at ``now`` (None while open), worked out once per
+    level when first asked, not once per row."""
+
+    @cache
+    def closed_at(level: str) -> Refusal | None:
+        return _window_refusal(ctx.level_window(level), now, what)
+
+    return closed_at
+
+
 def _refuse_all(ids: Sequence[int], refusal: Refusal) -> Outcome:
     return Outcome(refusals={i: refusal for i in ids})
 
@@ -353,9 +366,7 @@ def return_for_changes(
     day = ctx.rules.return_count_from
     counting = f"{day.year}年{day.month}月{day.day}日起" if day is not None else ""
 
-    @cache  # read when first needed, as each row's check would
-    def closed_at(level: str) -> Refusal | None:
-        return _window_refusal(ctx.level_window(level), now, "退回")
+    closed_at = _level_refusals(ctx, now, "退回")
 
     def check(row: _Row) -> Refusal | None:
         level = "department" if row.status == Status.department_review else "unit"
@@ -458,9 +469,7 @@ def resubmit(
     done: list[int] = []
     refusals: dict[int, Refusal] = {}
 
-    @cache  # read when first needed, as each row's check would
-    def closed_at(level: str) -> Refusal | None:
-        return _window_refusal(ctx.level_window(level), now, "重新提交")
+    closed_at = _level_refusals(ctx, now, "重新提交")
 
     for level, level_ids in by_level.items():
 

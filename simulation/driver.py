@@ -130,9 +130,11 @@ class Simulation:
         self.actors.late_departments = {
             d for d in sorted(set(province.departments.values())) if self.rng.random() < 0.03
         }
-        self._schedule(list(unit_of), unit_of)
+        self._schedule(unit_of)
 
-    def _schedule(self, ids: list[int], unit_of: dict[int, int]) -> None:
+    def _schedule(self, unit_of: dict[int, int]) -> None:
+        """Each application's scripted steps (``unit_of``: its unit, in the order declared) on the
+        queue in batches, the departments' daily forwarding, the meetings and the runs."""
         decl_start, decl_end = self.window("declaration")
         _, unit_end = self.window("unit_review")
         # Scripted in plain datetimes at Beijing's offset (exact arithmetic, four times faster
@@ -142,9 +144,9 @@ class Simulation:
         # per batch its latest instant and its applications, not the steps themselves
         batches: dict[tuple[int, str, str | None], tuple[list[dt.datetime], list[int]]] = {}
         late_units = self.late_units
-        for app_id in ids:
+        for app_id, unit_id in unit_of.items():
             for at, kind, _, reason in script_application(
-                self.rng, app_id, windows, unit_of[app_id] in late_units
+                self.rng, app_id, windows, unit_id in late_units
             ):
                 key = (_bucket(at), kind, reason)
                 batch = batches.get(key)

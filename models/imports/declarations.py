@@ -5,7 +5,7 @@ Each row becomes a person and a draft application routed to a committee that may
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -382,23 +382,15 @@ def import_declarations(
     # new rows through the tables themselves, without the ORM's per-row bookkeeping; a few
     # thousand rows an executemany, so the driver's copy of a whole province's parameters is
     # never held at once (all inside the caller's one transaction: still all or nothing)
-    for part in _slices(new_people):
+    for part in chunks(new_people):
         session.execute(insert(Person.metadata.tables["person"]), part)
-    for part in _slices(changed_people):
+    for part in chunks(changed_people):
         session.execute(update(Person), part)
-    for part in _slices(new_apps):
+    for part in chunks(new_apps):
         session.execute(insert(Application.metadata.tables["application"]), part)
-    for part in _slices(changed_apps):
+    for part in chunks(changed_apps):
         session.execute(update(Application), part)
     return result
-
-
-WRITTEN_AT_ONCE = 5000
-
-
-def _slices(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, len(rows), WRITTEN_AT_ONCE):
-        yield rows[start : start + WRITTEN_AT_ONCE]
 
 
 Writes = list[dict[str, Any]]

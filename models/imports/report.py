@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import TypeVar
 
 Rows = list[tuple[int, dict[str, str]]]
 FILE_ROW = 0  # a problem of the whole file (empty, wrong template), not of one row
@@ -98,7 +99,11 @@ def duplicates(rows: Rows, header: str, problems: Problems) -> None:
             first[value] = number
 
 
-def chunks(items: list[str], size: int = 5000) -> Iterable[list[str]]:
-    """IN lists in slices: PostgreSQL and SQLite both cap the parameters of one statement."""
+T = TypeVar("T")
+
+
+def chunks(items: list[T], size: int = 5000) -> Iterable[list[T]]:
+    """IN lists in slices (PostgreSQL and SQLite both cap the parameters of one statement),
+    or rows an executemany at a time."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
