@@ -86,6 +86,8 @@ def run(
     settings.cache_clear()
     upgrade()
     before = load()
+    commits = _commit_counter()
+    written, usage = _written(), resource.getrusage(resource.RUSAGE_SELF)
     started, cpu, database_cpu = time.perf_counter(), time.process_time(), postgres_cpu()
     profiler = None
     if profile:
@@ -102,6 +104,11 @@ def run(
         "applicants": applicants,
         "seconds": round(time.perf_counter() - started, 1),
         "cpu_seconds": round(time.process_time() - cpu, 1),
+        "cpu_system_seconds": round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_stime - usage.ru_stime, 1
+        ),
+        "written_gb": round((_written() - written) / 1e9, 2),
+        "commits": commits[0],
         "database": "postgresql" if url and url.startswith("postgres") else "sqlite",
         "database_cpu_seconds": round(postgres_cpu() - database_cpu, 1) if url else 0.0,
         "prefect_connect_seconds": round(report.prefect_start_seconds, 1),
@@ -114,6 +121,29 @@ def run(
         "not_final": report.not_final,
         "final_status": report.final_status,
     }
+
+
+def _written() -> int:
+    """Bytes this process has written through the kernel so far (wchar: SQLite's WAL frames
+    and its checkpoints' copies, most of them)."""
+    io = Path("/proc/self/io")
+    for line in io.read_text().splitlines() if io.exists() else ():
+        if line.startswith("wchar:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _commit_counter() -> list[int]:
+    """A one-element list counting the commits of every engine from now on."""
+    from sqlalchemy import Engine, event
+
+    count = [0]
+
+    def committed(_connection: object) -> None:
+        count[0] += 1
+
+    event.listen(Engine, "commit", committed)
+    return count
 
 
 def main(argv: list[str]) -> None:

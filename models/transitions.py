@@ -76,7 +76,7 @@ def _move_by_id(values: Iterable[str], increments: Iterable[str] = ()) -> Update
         _MOVES[key] = (
             update(table)
             .where(
-                table.c.cycle_id == bindparam("cycle"),
+                of_cycle(table.c.cycle_id, bindparam("cycle")),
                 table.c.status == bindparam("source"),
                 table.c.id.in_(_IDS),
             )
@@ -136,7 +136,11 @@ def transition(
             else:
                 stmt = (
                     update(_APPLICATION)
-                    .where(_APPLICATION.c.cycle_id == cycle_id)
+                    .where(
+                        of_cycle(_APPLICATION.c.cycle_id, cycle_id)
+                        if chunk is not None
+                        else _APPLICATION.c.cycle_id == cycle_id
+                    )
                     .where(_APPLICATION.c.status == source.value)
                     .where(*conditions)
                     .values(

@@ -38,9 +38,10 @@ class EventQueue:
         heapq.heappush(self._heap, (at, kind, next(self._seq), payload))
         self.total += 1
 
-    def next_kind(self) -> Event:
-        """What the next event does, without taking it."""
-        return Event(self._heap[0][1])
+    def peek(self) -> tuple[Event, Any]:
+        """What the next event does and its payload, without taking it."""
+        _, kind, _, payload = self._heap[0]
+        return Event(kind), payload
 
     def pop(self) -> tuple[dt.datetime, Event, Any]:
         at, kind, _, payload = heapq.heappop(self._heap)

@@ -42,8 +42,7 @@ BEIJING_OFFSET = dt.timedelta(hours=8)
 CATCH_UP = (0, 30)  # the daily-sweep deployment's cron (prefect.yaml), Beijing time
 
 
-# What the province's people do, as opposed to the runs of the schedule (which use their own
-# connections, and so must see the people's actions committed).
+# What the province's people do, as opposed to the runs of the schedule.
 ACTING = frozenset({Event.FORWARD, Event.MEETING, Event.OBJECT, Event.DECIDE, Event.BATCH})
 
 
@@ -199,16 +198,28 @@ class Simulation:
     def _run(self) -> dt.datetime | None:
         now = None
         while self.queue:
-            if self.queue.next_kind() in ACTING:
-                # The people's actions up to the next run of the schedule, committed together
-                # (each still in its own scope, at its own instant): SQLite writes a changed
-                # page once per commit, and these actions change scattered rows.
+            if self._joins():
+                # Everything up to the next real Prefect run, committed together (each action
+                # and each task still in its own scope, at its own instant): SQLite writes a
+                # changed page once per commit, and these change scattered rows.
                 with one_transaction():
-                    while self.queue and self.queue.next_kind() in ACTING:
+                    while self.queue and self._joins():
                         now = self._step()
             else:
                 now = self._step()
         return now
+
+    def _joins(self) -> bool:
+        """Whether the next event may share the transaction of those before it: not a real
+        Prefect run (its tasks use their own connections, and must see what came before
+        committed), nor — when messages are really sent — an in-process run, whose delivery
+        marks what its sender threads sent through their own connections."""
+        kind, payload = self.queue.peek()
+        if kind in ACTING:
+            return True
+        if self.notify_url is not None:
+            return False
+        return kind == Event.SWEEP or not payload.boundary
 
     def _step(self) -> dt.datetime:
         now, kind, payload = self.queue.pop()
