@@ -4,7 +4,7 @@ random over the cycle) — on a fresh SQLite file with the real schema (migratio
 ``models.transitions.transition`` (the UPDATE and its audit rows):
 
     .venv/bin/python benchmarks/row_writes.py [--rows 100000] [--batch 300] [--steps 6]
-        [--checkpoint PAGES] [--drop INDEX …] [--sorted]
+        [--checkpoint PAGES] [--drop INDEX …] [--sorted] [--narrow]
 
 N draft rows of the simulation's width (the summary sheet's profile and the declared facts,
 ~550 bytes of JSON each) are moved through ``--steps`` transitions in batches of ``--batch``
@@ -60,6 +60,9 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=int)
     parser.add_argument("--drop", action="append", default=[])
     parser.add_argument("--sorted", action="store_true")
+    # Rows without the summary sheet: what the same moves cost when the row the UPDATE
+    # rewrites is a fifth as wide.
+    parser.add_argument("--narrow", action="store_true")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="zhicheng-rows-"))
     os.environ["ZHICHENG_HOME"] = str(home)
@@ -85,7 +88,9 @@ def main() -> None:
                 text("UPDATE application SET profile = :p, facts = :f WHERE id = :id"),
                 [
                     {
-                        "p": json.dumps(profile_of(app_id), ensure_ascii=False),
+                        "p": None
+                        if args.narrow
+                        else json.dumps(profile_of(app_id), ensure_ascii=False),
                         "f": '{"village_unit": false}',
                         "id": app_id,
                     }
@@ -129,6 +134,7 @@ def main() -> None:
                 "rows": args.rows,
                 "batch": args.batch,
                 "random": not args.sorted,
+                "narrow": args.narrow,
                 "dropped": args.drop,
                 "checkpoint_pages": args.checkpoint,
                 "moved": moved,
