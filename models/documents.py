@@ -146,8 +146,31 @@ def add_documents(
 def is_special_category(profile: dict | None, committee_scope: str | None) -> bool:
     """破格晋升 / 基层有效 / 艰苦单位 (004 四(一)): by the summary sheet's 晋升类型, or an
     application to a grassroots (县以下基层有效) committee."""
-    kind = str((profile or {}).get("promotion_type") or "")
-    return committee_scope == "grassroots" or any(c in kind for c in SPECIAL_CATEGORIES)
+    return _special(str((profile or {}).get("promotion_type") or ""), committee_scope)
+
+
+def _special(promotion_type: str, committee_scope: str | None) -> bool:
+    return committee_scope == "grassroots" or any(
+        c in promotion_type for c in SPECIAL_CATEGORIES
+    )
+
+
+# The summary sheet's 晋升类型 read by the database (the sheet is ~500 bytes of JSON a row;
+# decoding it whole for one key was most of this read), over the tables' own columns.
+_APPLICATIONS = SQLModel.metadata.tables["application"]
+_COMMITTEES = SQLModel.metadata.tables["committee"]
+_SPECIAL = (
+    columns_of(
+        _APPLICATIONS.c.id,
+        _APPLICATIONS.c.profile["promotion_type"].as_string(),
+        _COMMITTEES.c.scope,
+    )
+    .join(_COMMITTEES, _COMMITTEES.c.id == _APPLICATIONS.c.committee_id)
+    .where(
+        of_cycle(_APPLICATIONS.c.cycle_id, bindparam("cycle")),
+        _APPLICATIONS.c.id.in_(_IDS),
+    )
+)
 
 
 def special_category(session: Session, cycle_id: str, ids: Collection[int]) -> set[int]:
@@ -155,18 +178,9 @@ def special_category(session: Session, cycle_id: str, ids: Collection[int]) -> s
     wanted = sorted(set(ids))
     out: set[int] = set()
     for i in range(0, len(wanted), CHUNK):
-        stmt = (
-            columns_of(col(Application.id), col(Application.profile), col(Committee.scope))
-            .join(Committee, col(Committee.id) == col(Application.committee_id))
-            .where(
-                of_cycle(Application.cycle_id, cycle_id),
-                col(Application.id).in_(wanted[i : i + CHUNK]),
-            )
-        )
+        rows = session.execute(_SPECIAL, {"cycle": cycle_id, "ids": wanted[i : i + CHUNK]})
         out.update(
-            app_id
-            for app_id, profile, scope in session.execute(stmt)
-            if is_special_category(profile, scope)
+            app_id for app_id, kind, scope in rows if _special(str(kind or ""), scope)
         )
     return out
 

@@ -11,8 +11,8 @@ from functools import cache
 from typing import Any, NamedTuple
 
 import pendulum
-from sqlalchemy import ColumnElement, bindparam, func, select, update
-from sqlmodel import Session, col
+from sqlalchemy import ColumnElement, bindparam, func, null, select, update
+from sqlmodel import Session, SQLModel, col
 
 from calendars.beijing import BEIJING, beijing_text
 from calendars.workdays import day_end
@@ -67,29 +67,41 @@ class _Row(NamedTuple):
     level_sought: str | None
 
 
-# Built once: the read every action starts with (the cycle and the ids bound per call).
-_ROWS = select(
-    col(Application.id),
-    col(Application.status),
-    col(Application.return_count),
-    col(Application.locked),
-    col(Application.returned_by),
-    col(Application.committee_id),
-    col(Application.result_publicity_ends),
-    col(Application.person_id),
-    col(Application.facts),
-    col(Application.unit_publicity_ends),
-    col(Application.level_sought),
-).where(
-    of_cycle(Application.cycle_id, bindparam("cycle")),
-    col(Application.id).in_(bindparam("ids", expanding=True)),
-)
+def _rows_read(facts: bool) -> Any:
+    """The read every action starts with (the cycle and the ids bound per call), built once:
+    over the table's own columns, so rows come back as plain tuples without the ORM's
+    loading machinery (3.5 of 5.9 s at 100,000 simulated applicants); the declared facts
+    (JSON, decoded per row) only where the eligibility rules need them."""
+    table = SQLModel.metadata.tables["application"]
+    return select(
+        table.c.id,
+        table.c.status,
+        table.c.return_count,
+        table.c.locked,
+        table.c.returned_by,
+        table.c.committee_id,
+        table.c.result_publicity_ends,
+        table.c.person_id,
+        table.c.facts if facts else null().label("facts"),
+        table.c.unit_publicity_ends,
+        table.c.level_sought,
+    ).where(
+        of_cycle(table.c.cycle_id, bindparam("cycle")),
+        table.c.id.in_(bindparam("ids", expanding=True)),
+    )
 
 
-def _rows(session: Session, cycle_id: str, ids: Sequence[int]) -> dict[int, _Row]:
+_ROWS = {True: _rows_read(True), False: _rows_read(False)}
+
+
+def _rows(
+    session: Session, cycle_id: str, ids: Sequence[int], *, facts: bool = False
+) -> dict[int, _Row]:
+    """The ids' rows; ``facts``: with what the applicant declared (else None)."""
+    read = _ROWS[facts]
     found: dict[int, _Row] = {}
     for i in range(0, len(ids), CHUNK):
-        for row in session.execute(_ROWS, {"cycle": cycle_id, "ids": list(ids[i : i + CHUNK])}):
+        for row in session.execute(read, {"cycle": cycle_id, "ids": list(ids[i : i + CHUNK])}):
             found[row[0]] = _Row(*row)
     return found
 
@@ -287,7 +299,7 @@ def submit(
     window = ctx.window("declaration")
     if closed := _window_refusal(window, now, "首次提交申报"):
         return _refuse_all(ids, closed)
-    rows = _rows(session, cycle_id, ids)
+    rows = _rows(session, cycle_id, ids, facts=True)
     record = _records(session, ctx, [r.person_id for r in rows.values()])
     today = _local_day(now)
     outcome = _move(
@@ -316,7 +328,7 @@ def open_review(
     if closed := _window_refusal(window, now, "审核"):
         return _refuse_all(ids, closed)
     failing: dict[Refusal, list[int]] = {}
-    rows = _rows(session, cycle_id, ids)
+    rows = _rows(session, cycle_id, ids, facts=True)
     record = _records(session, ctx, [r.person_id for r in rows.values()])
     today = _local_day(now)
     for app_id, row in rows.items():
