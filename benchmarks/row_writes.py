@@ -5,6 +5,7 @@ random over the cycle) — on a fresh SQLite file with the real schema (migratio
 
     .venv/bin/python benchmarks/row_writes.py [--rows 100000] [--batch 300] [--steps 6]
         [--checkpoint PAGES] [--drop INDEX …] [--sorted] [--narrow]
+        [--statement IDS]
 
 N draft rows of the simulation's width (the summary sheet's profile and the declared facts,
 ~550 bytes of JSON each) are moved through ``--steps`` transitions in batches of ``--batch``
@@ -58,6 +59,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=300)
     parser.add_argument("--steps", type=int, default=len(STEPS))
     parser.add_argument("--checkpoint", type=int)
+    # ids per statement inside each commit (default: the whole batch in one): the actors'
+    # calls move a few hundred at a time inside much larger transactions.
+    parser.add_argument("--statement", type=int)
     parser.add_argument("--drop", action="append", default=[])
     parser.add_argument("--sorted", action="store_true")
     # Rows without the summary sheet: what the same moves cost when the row the UPDATE
@@ -114,17 +118,19 @@ def main() -> None:
         order = ids[:] if args.sorted else rng.sample(ids, len(ids))
         now = bj(2024, 9, 10 + step)
         for i in range(0, len(order), args.batch):
+            batch = order[i : i + args.batch]
             with session_scope() as session:
-                moved += len(
-                    transition(
-                        session,
-                        cycle_id=cycle,
-                        action=action,
-                        now=now,
-                        actor="基准",
-                        ids=sorted(order[i : i + args.batch]),
+                for j in range(0, len(batch), args.statement or len(batch)):
+                    moved += len(
+                        transition(
+                            session,
+                            cycle_id=cycle,
+                            action=action,
+                            now=now,
+                            actor="基准",
+                            ids=sorted(batch[j : j + (args.statement or len(batch))]),
+                        )
                     )
-                )
             commits += 1
     after = resource.getrusage(resource.RUSAGE_SELF)
     user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
@@ -135,6 +141,7 @@ def main() -> None:
                 "batch": args.batch,
                 "random": not args.sorted,
                 "narrow": args.narrow,
+                "statement": args.statement or args.batch,
                 "dropped": args.drop,
                 "checkpoint_pages": args.checkpoint,
                 "moved": moved,

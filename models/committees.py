@@ -209,9 +209,10 @@ GRANTED = frozenset({Status.result_publicity, Status.objection, Status.issued})
 
 
 # SQLite matches an index on an expression only when the query writes the same expression (a
-# bound JSON path never does): migration 0013's ix_application_village holds
-# json_extract(facts, '$.village_unit'), so a batch's check reads index entries instead of
-# each application's row and facts.
+# bound JSON path never does): migration 0016's ix_application_village_fact holds
+# (committee_id, json_extract(facts, '$.village_unit'), series), so a batch's check finds the
+# village-unit applicants from index entries and reads only their rows (for status), not every
+# application's row and facts; the totals come from ix_application_committee_series_status.
 
 
 def village_fact(session: Session) -> ColumnElement[Any]:
@@ -223,9 +224,9 @@ def village_fact(session: Session) -> ColumnElement[Any]:
 
 def _village_ranges(session: Session) -> list[ColumnElement[bool] | None]:
     """Where the declared-true entries lie, one condition per range: on SQLite, below or above
-    0 in ix_application_village's last column (every true value is there: NULL, false and 0
-    are not), so the probe seeks past each (committee, series, status)'s other entries
-    instead of reading them; PostgreSQL has no such index and filters the rows as read."""
+    0 in ix_application_village_fact's second column (every true value is there: NULL, false
+    and 0 are not), so the probe seeks past each committee's other entries instead of reading
+    them; PostgreSQL has no such index and filters the rows as read."""
     if session.get_bind().dialect.name != "sqlite":
         return [None]
     fact = village_fact(session)
@@ -340,19 +341,17 @@ def _count_by_status(
     if village_only:
         conditions.append(case((village_fact(session), 1), else_=0) == 1)
         ranges = _village_ranges(session)
+    committee: ColumnElement[Any] = col(Application.committee_id)
+    # Grouped by the column itself, SQLite (planning without statistics) takes the totals'
+    # index for its order and reads every application's facts; ``+ 0`` leaves it the village
+    # ranges of ix_application_village_fact (SQLite only: PostgreSQL has no ranges).
+    grouped = committee + literal_column("0") if ranges[0] is not None else committee
     out: dict[Pair, dict[str, int]] = defaultdict(dict)
     for where in ranges:
         stmt = (
-            columns_of(
-                col(Application.committee_id),
-                col(Application.series),
-                col(Application.status),
-                func.count(),
-            )
+            columns_of(committee, col(Application.series), col(Application.status), func.count())
             .where(*conditions, *([] if where is None else [where]))
-            .group_by(
-                col(Application.committee_id), col(Application.series), col(Application.status)
-            )
+            .group_by(grouped, col(Application.series), col(Application.status))
         )
         for cid, series, status, n in session.execute(stmt):
             mine = out[(cid, series)]
