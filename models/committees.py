@@ -341,7 +341,7 @@ def _count_by_status(
     if village_only:
         conditions.append(case((village_fact(session), 1), else_=0) == 1)
         ranges = _village_ranges(session)
-    committee: ColumnElement[Any] = col(Application.committee_id)
+    committee: ColumnElement[Any] = SQLModel.metadata.tables["application"].c.committee_id
     # Grouped by the column itself, SQLite (planning without statistics) takes the totals'
     # index for its order and reads every application's facts; ``+ 0`` leaves it the village
     # ranges of ix_application_village_fact (SQLite only: PostgreSQL has no ranges).

@@ -23,6 +23,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, SQLModel, col
 
 from models.application import Application
+from models.db import or_fail
 from models.states import ACTIONS
 from models.timeutil import UTCDateTime
 
@@ -46,16 +47,8 @@ _APPLICATION = SQLModel.metadata.tables["application"]
 _AUDIT = SQLModel.metadata.tables["audit_event"]
 _IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 
-def _or_fail(statement: Any) -> Any:
-    """On SQLite, a failure stops the statement where it is instead of undoing its rows first
-    (the transaction fails and rolls back either way): a statement that may be undone alone
-    has every page it touches copied into a statement journal first, which cost as much as
-    the change itself (migration 0016). Other databases are not affected."""
-    return statement.prefix_with("OR FAIL", dialect="sqlite")
-
-
 # One row per id moved: the constants bound once, typed as their columns (``at`` in UTC).
-_AUDIT_ROWS = _or_fail(insert(_AUDIT)).from_select(
+_AUDIT_ROWS = or_fail(insert(_AUDIT)).from_select(
     ["cycle_id", "application_id", "at", "actor", "action", "from_status", "to_status", "reason"],
     select(
         bindparam("cycle_id", type_=String()),
@@ -82,7 +75,7 @@ def _move_by_id(values: Iterable[str], increments: Iterable[str] = ()) -> Update
     if key not in _MOVES:
         table = _APPLICATION
         _MOVES[key] = (
-            _or_fail(update(table))
+            or_fail(update(table))
             .where(
                 of_cycle(table.c.cycle_id, bindparam("cycle")),
                 table.c.status == bindparam("source"),
@@ -143,7 +136,7 @@ def transition(
                 )
             else:
                 stmt = (
-                    _or_fail(update(_APPLICATION))
+                    or_fail(update(_APPLICATION))
                     .where(
                         of_cycle(_APPLICATION.c.cycle_id, cycle_id)
                         if chunk is not None

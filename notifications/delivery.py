@@ -40,6 +40,7 @@ from calendars.cyclefile import NotificationsSpec
 from models.application import Person
 from models.cycle import Cycle
 from models.org import Organisation, notify_urls
+from models.db import or_fail
 from models.outbox import Message, still_to_send
 from notifications.channels import Channels
 from notifications.keepalive import kept_connections
@@ -74,7 +75,7 @@ class Delivery:
 def expire_overdue(session: Session, cycle_id: str, now: dt.datetime) -> int:
     """A reminder that could not go out before its deadline is never sent late."""
     result = session.execute(
-        update(Message)
+        or_fail(update(Message))
         .where(
             col(Message.cycle_id) == cycle_id,
             # implied by the statuses below, stated for the partial index of the rows still to
@@ -110,11 +111,11 @@ def hold_for_quiet_hours(
     )
     late = and_(col(Message.expires_at).is_not(None), col(Message.expires_at) <= morning)
     expired = session.execute(
-        update(Message).where(due, late).values(status="expired", expired_at=now),
+        or_fail(update(Message)).where(due, late).values(status="expired", expired_at=now),
         execution_options=_UNSYNCED,
     )
     held = session.execute(
-        update(Message).where(due).values(next_attempt_at=morning), execution_options=_UNSYNCED
+        or_fail(update(Message)).where(due).values(next_attempt_at=morning), execution_options=_UNSYNCED
     )
     return _count(held), _count(expired)
 
@@ -152,7 +153,7 @@ def claim(session: Session, cycle_id: str, now: dt.datetime, token: str) -> list
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     claimed = session.execute(
-        update(Message)
+        or_fail(update(Message))
         .where(col(Message.id).in_(due.scalar_subquery()), claimable)
         .values(
             status="sending",
@@ -213,7 +214,7 @@ def mark_unreachable(session: Session, cycle_id: str, now: dt.datetime, channels
         unreachable,
     )
     result = session.execute(
-        update(Message)
+        or_fail(update(Message))
         .where(rows)
         .values(
             status="no_channel",
@@ -393,7 +394,7 @@ def _take(
                 unreachable.append(row.id)
         if unreachable:
             session.execute(
-                update(Message)
+                or_fail(update(Message))
                 .where(col(Message.id).in_(unreachable), col(Message.claim) == token)
                 .values(
                     status="no_channel",
@@ -497,7 +498,7 @@ class _Marks:
                     _MESSAGE.c.failed_at, literal(self.now, type_=_MESSAGE.c.failed_at.type)
                 )
             connection.execute(
-                update(_MESSAGE)
+                or_fail(update(_MESSAGE))
                 .where(_MESSAGE.c.id.in_(ids), _MESSAGE.c.claim == self.token)
                 .values(**values)
             )

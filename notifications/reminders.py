@@ -18,6 +18,7 @@ from calendars.plan import Plan
 from calendars.workdays import WorkdayCalendar
 from models.application import Application, Person
 from models.cycle import Committee
+from models.db import or_fail
 from models.org import Organisation
 from models.outbox import Message
 from models.timeutil import UTCDateTime
@@ -171,7 +172,7 @@ def insert_selected(
             for column, c in zip(columns, MESSAGE_COLUMNS, strict=True)
         ]
     stmt = (
-        _dialect_insert(session)(Message)
+        or_fail(_dialect_insert(session)(Message))
         .from_select(
             [*MESSAGE_COLUMNS, "title", "body"],
             # WHERE: SQLite reads ON CONFLICT after a bare SELECT … FROM as a join's ON
