@@ -4,9 +4,12 @@
 
 Each size runs in a fresh SQLite file against one Prefect server, started first and timed
 apart (``server_start``; with PREFECT_API_URL set, that server is used and nothing is started),
-and prints one JSON line: applicants, seconds, CPU seconds, peak memory of this process, the
-1-minute load average before and after (the machine is shared: compare relative figures), the
-real Prefect runs and the in-process instants, and the final counts. ``--profile FILE`` writes
+and prints one JSON line: applicants, seconds, CPU seconds (and their system part), the bytes
+written and the commits, peak memory of this process, the 1-minute load average before and
+after (the machine is shared: compare relative figures), the real Prefect runs and the
+in-process instants, and the final counts; the first line gives the server's start and
+``python_loop_seconds``, the machine's speed at the time. Each size's database is removed
+once measured. ``--profile FILE`` writes
 a cProfile of the last size. ``--url`` runs against that database instead (PostgreSQL: the
 cycle is deleted and simulated afresh in it; the CPU of the local PostgreSQL server's processes
 is reported beside ours, ``database_cpu_seconds``). Results are recorded in benchmarks/README.md."""
@@ -135,6 +138,15 @@ def _remove(home: Path) -> None:
     shutil.rmtree(home, ignore_errors=True)
 
 
+def python_loop_seconds() -> float:
+    """CPU seconds for a fixed pure-Python loop: this machine's speed at the moment (a shared
+    host's varies by a fifth from hour to hour), to compare runs taken at different times."""
+    started, total = time.process_time(), 0
+    for i in range(10_000_000):
+        total += i
+    return round(time.process_time() - started, 2)
+
+
 def _written() -> int:
     """Bytes this process has written through the kernel so far (wchar: SQLite's WAL frames
     and its checkpoints' copies, most of them)."""
@@ -165,7 +177,17 @@ def main(argv: list[str]) -> None:
     database = _option(argv, "--url")
     sizes = [int(a) for a in argv] or [1000, 10000]
     url, seconds = prefect_server()
-    print(json.dumps({"server_start": round(seconds, 1), "api": url, "load": load()}), flush=True)
+    print(
+        json.dumps(
+            {
+                "server_start": round(seconds, 1),
+                "api": url,
+                "load": load(),
+                "python_loop_seconds": python_loop_seconds(),
+            }
+        ),
+        flush=True,
+    )
     with temporary_settings(updates={PREFECT_API_URL: url}):
         for n, size in enumerate(sizes):
             last = n == len(sizes) - 1

@@ -39,6 +39,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA wal_autocheckpoint=100000")
     import os as _os
+
     for _p in _os.environ.get("ZX_PRAGMAS", "").split(";"):
         if _p.strip():
             cursor.execute("PRAGMA " + _p)

@@ -150,9 +150,7 @@ def is_special_category(profile: dict | None, committee_scope: str | None) -> bo
 
 
 def _special(promotion_type: str, committee_scope: str | None) -> bool:
-    return committee_scope == "grassroots" or any(
-        c in promotion_type for c in SPECIAL_CATEGORIES
-    )
+    return committee_scope == "grassroots" or any(c in promotion_type for c in SPECIAL_CATEGORIES)
 
 
 # The summary sheet's 晋升类型 read by the database (the sheet is ~500 bytes of JSON a row;
@@ -179,9 +177,7 @@ def special_category(session: Session, cycle_id: str, ids: Collection[int]) -> s
     out: set[int] = set()
     for i in range(0, len(wanted), CHUNK):
         rows = session.execute(_SPECIAL, {"cycle": cycle_id, "ids": wanted[i : i + CHUNK]})
-        out.update(
-            app_id for app_id, kind, scope in rows if _special(str(kind or ""), scope)
-        )
+        out.update(app_id for app_id, kind, scope in rows if _special(str(kind or ""), scope))
     return out
 
 

@@ -39,8 +39,8 @@ import notifications.sms  # noqa: F401  (registers the zhsms:// plugin with appr
 from calendars.cyclefile import NotificationsSpec
 from models.application import Person
 from models.cycle import Cycle
-from models.org import Organisation, notify_urls
 from models.db import or_fail
+from models.org import Organisation, notify_urls
 from models.outbox import Message, still_to_send
 from notifications.channels import Channels
 from notifications.keepalive import kept_connections
@@ -115,7 +115,8 @@ def hold_for_quiet_hours(
         execution_options=_UNSYNCED,
     )
     held = session.execute(
-        or_fail(update(Message)).where(due).values(next_attempt_at=morning), execution_options=_UNSYNCED
+        or_fail(update(Message)).where(due).values(next_attempt_at=morning),
+        execution_options=_UNSYNCED,
     )
     return _count(held), _count(expired)
 
