@@ -38,11 +38,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # once each (benchmarks/row_writes.py: 158 -> 132 us of CPU a scattered status change).
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA wal_autocheckpoint=100000")
-    import os as _os
-
-    for _p in _os.environ.get("ZX_PRAGMAS", "").split(";"):
-        if _p.strip():
-            cursor.execute("PRAGMA " + _p)
     cursor.close()
 
 
