@@ -74,6 +74,7 @@ def main() -> None:
 
     from sqlalchemy import text
 
+    from benchmarks.simulate import written_bytes
     from models.db import engine, session_scope
     from models.migrate import upgrade
     from models.settings import settings
@@ -111,7 +112,7 @@ def main() -> None:
     finally:
         raw.close()
     rng = random.Random(14)
-    written, commits, moved = _written(), 0, 0
+    written, commits, moved = written_bytes(), 0, 0
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     for step, action in enumerate(STEPS[: args.steps]):
@@ -149,7 +150,7 @@ def main() -> None:
                 "seconds": round(time.perf_counter() - started, 1),
                 "cpu_user": round(user, 1),
                 "cpu_system": round(system, 1),
-                "written_gb": round((_written() - written) / 1e9, 2),
+                "written_gb": round((written_bytes() - written) / 1e9, 2),
                 "us_per_row": round((user + system) / max(moved, 1) * 1e6, 1),
                 "load": os.getloadavg()[0],
             },
@@ -157,14 +158,6 @@ def main() -> None:
         ),
         flush=True,
     )
-
-
-def _written() -> int:
-    """Bytes this process has written through the kernel so far (wchar)."""
-    for line in Path("/proc/self/io").read_text().splitlines():
-        if line.startswith("wchar:"):
-            return int(line.split()[1])
-    return 0
 
 
 if __name__ == "__main__":

@@ -91,7 +91,7 @@ def run(
     upgrade()
     before = load()
     commits = _commit_counter()
-    written, usage = _written(), resource.getrusage(resource.RUSAGE_SELF)
+    written, usage = written_bytes(), resource.getrusage(resource.RUSAGE_SELF)
     started, cpu, database_cpu = time.perf_counter(), time.process_time(), postgres_cpu()
     profiler = None
     if profile:
@@ -111,7 +111,7 @@ def run(
         "cpu_system_seconds": round(
             resource.getrusage(resource.RUSAGE_SELF).ru_stime - usage.ru_stime, 1
         ),
-        "written_gb": round((_written() - written) / 1e9, 2),
+        "written_gb": round((written_bytes() - written) / 1e9, 2),
         "commits": commits[0],
         "database": "postgresql" if url and url.startswith("postgres") else "sqlite",
         "database_cpu_seconds": round(postgres_cpu() - database_cpu, 1) if url else 0.0,
@@ -140,16 +140,16 @@ def _remove(home: Path) -> None:
 
 def python_loop_seconds() -> float:
     """CPU seconds for a fixed pure-Python loop: this machine's speed at the moment (a shared
-    host's varies by a fifth from hour to hour), to compare runs taken at different times."""
+    host's varies by a fifth to two thirds from hour to hour), to compare runs taken at different times."""
     started, total = time.process_time(), 0
     for i in range(10_000_000):
         total += i
     return round(time.process_time() - started, 2)
 
 
-def _written() -> int:
-    """Bytes this process has written through the kernel so far (wchar: SQLite's WAL frames
-    and its checkpoints' copies, most of them)."""
+def written_bytes() -> int:
+    """Bytes this process has written through the kernel so far (wchar: SQLite's WAL frames,
+    its checkpoints' copies and its temporary files)."""
     io = Path("/proc/self/io")
     for line in io.read_text().splitlines() if io.exists() else ():
         if line.startswith("wchar:"):

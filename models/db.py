@@ -205,7 +205,8 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
 def one_transaction() -> Iterator[Session]:
     """Many actions, each in its own ``session_scope``, as one transaction: committed together
     at the end, or not at all. For a caller whose every action stands or falls with the rest —
-    the rehearsal's actors between two runs of the schedule: SQLite writes each page a
+    the rehearsal, from one real Prefect run to the next (the people's actions and the
+    instants it runs in this process): SQLite writes each page a
     transaction changed once per commit, so a hundred small transactions over scattered rows
     write the same index pages a hundred times (benchmarks/row_writes.py: 132 us of CPU a
     status change in transactions of 300 rows, 39 us in transactions of 30,000). Nothing
