@@ -152,7 +152,18 @@ def parse_id_number(text: str, on: dt.date | None = None) -> IdNumber:
     """Validates and parses an ID number; each fault raises :class:`InvalidIdNumber` with its
     own reason. Spaces are ignored, full-width digits and a lower-case x are accepted. With
     ``on``, a birth date after that day is refused (the caller supplies the day: no clock)."""
-    value = _normalise(text)
+    parsed = _parsed(_normalise(text))
+    if on is not None and parsed.birth > on:
+        raise InvalidIdNumber(
+            f"身份证号中的出生日期 {parsed.birth.isoformat()} 晚于核验日 {on.isoformat()}，不合理"
+        )
+    return parsed
+
+
+# An applicant's number is parsed by the import and again by each eligibility rule that
+# reads it (identity, retirement): the last few thousand are kept (a failure is not).
+@lru_cache(maxsize=4096)
+def _parsed(value: str) -> IdNumber:
     if not value:
         raise InvalidIdNumber("身份证号为空")
     if len(value) != 18:
@@ -167,10 +178,6 @@ def parse_id_number(text: str, on: dt.date | None = None) -> IdNumber:
         raise InvalidIdNumber(f"身份证号第18位应为数字或 X（实际为 “{last}”）")
     kind = _region_kind(value[:6])
     birth = _birth(value[6:14])
-    if on is not None and birth > on:
-        raise InvalidIdNumber(
-            f"身份证号中的出生日期 {birth.isoformat()} 晚于核验日 {on.isoformat()}，不合理"
-        )
     expected = _check_character(first17)
     if last != expected:
         raise InvalidIdNumber(f"身份证号校验码错误：第18位应为 {expected}，实际为 {last}")
