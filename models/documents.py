@@ -13,15 +13,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import BindParameter, Column, Text, UniqueConstraint, bindparam, insert
+from sqlalchemy import Column, Text, UniqueConstraint, bindparam, insert
 from sqlalchemy import select as columns_of
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from calendars.beijing import beijing
 from models.application import Application
 from models.cycle import Committee
+from models.id_lists import among
 from models.org import Organisation
 from models.refusals import RefusalCode, Refused
 from models.timeutil import UTCDateTime
@@ -81,18 +81,17 @@ class MeetingRecord(SQLModel, table=True):
 
 
 # The documents' hot reads, built once (the cycle and the ids bound per call).
-_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 _WITH_DOCUMENT = columns_of(col(ApplicationDocument.application_id)).where(
     of_cycle(ApplicationDocument.cycle_id, bindparam("cycle")),
     col(ApplicationDocument.kind) == bindparam("kind"),
-    col(ApplicationDocument.application_id).in_(_IDS),
+    among(ApplicationDocument.application_id),
 )
 _COMMISSIONED = (
     columns_of(col(Application.id))
     .join(Organisation, col(Organisation.id) == col(Application.unit_id))
     .where(
         of_cycle(Application.cycle_id, bindparam("cycle")),
-        col(Application.id).in_(_IDS),
+        among(Application.id),
         col(Organisation.unit_type).in_(sorted(COMMISSIONED_UNIT_TYPES)),
     )
 )
@@ -166,7 +165,7 @@ _SPECIAL = (
     .join(_COMMITTEES, _COMMITTEES.c.id == _APPLICATIONS.c.committee_id)
     .where(
         of_cycle(_APPLICATIONS.c.cycle_id, bindparam("cycle")),
-        _APPLICATIONS.c.id.in_(_IDS),
+        among(_APPLICATIONS.c.id),
     )
 )
 

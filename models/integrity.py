@@ -17,6 +17,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from calendars.beijing import BEIJING
 from models.application import Application, Person
 from models.context import CycleContext
+from models.id_lists import among
 from models.refusals import RefusalCode, Refused
 from models.timeutil import UTCDateTime
 from rules.eligibility import integrity_bar_until
@@ -102,7 +103,7 @@ def integrity_of(session: Session, people: Sequence[str]) -> dict[str, PersonInt
     for i in range(0, len(wanted), CHUNK):
         rows = session.exec(
             select(IntegrityRecord)
-            .where(col(IntegrityRecord.person_id).in_(wanted[i : i + CHUNK]))
+            .where(among(IntegrityRecord.person_id, wanted[i : i + CHUNK], text=True))
             .order_by(col(IntegrityRecord.id))
         )
         for row in rows:
@@ -133,7 +134,7 @@ def declaration_warnings(session: Session, cycle_id: str, app_ids: Sequence[int]
         for app_id, person in session.execute(
             select(col(Application.id), col(Application.person_id)).where(
                 col(Application.cycle_id) == cycle_id,
-                col(Application.id).in_(list(app_ids[i : i + CHUNK])),
+                among(Application.id, app_ids[i : i + CHUNK]),
             )
         ):
             people[app_id] = person

@@ -22,6 +22,7 @@ from models.committees import GRANTED, RECOMMENDED, village_quota_shortfalls
 from models.context import CycleContext, Window, require_open
 from models.cycle import Committee
 from models.documents import DOCUMENT_LABELS, DocumentKind
+from models.id_lists import among
 from models.integrity import integrity_of
 from models.org import OrgKind
 from models.refusals import Refusal, RefusalCode, Refused
@@ -87,7 +88,7 @@ def _rows_read(facts: bool) -> Any:
         table.c.level_sought,
     ).where(
         of_cycle(table.c.cycle_id, bindparam("cycle")),
-        table.c.id.in_(bindparam("ids", expanding=True)),
+        among(table.c.id),
     )
 
 
@@ -261,7 +262,7 @@ def _records(session: Session, ctx: CycleContext, people: Sequence[str]) -> _Rec
         failed.update(
             session.execute(
                 select(col(Application.person_id)).where(
-                    col(Application.person_id).in_(chunk),
+                    among(Application.person_id, chunk, text=True),
                     col(Application.year) == ctx.year - 1,
                     col(Application.status) == Status.failed.value,
                 )
@@ -432,7 +433,7 @@ def _returns_since(
                 of_cycle(AuditEvent.cycle_id, cycle_id),
                 col(AuditEvent.action) == "return",
                 col(AuditEvent.at) >= since,
-                col(AuditEvent.application_id).in_(ids[i : i + CHUNK]),
+                among(AuditEvent.application_id, ids[i : i + CHUNK]),
             )
             .group_by(col(AuditEvent.application_id))
         )
@@ -454,7 +455,7 @@ def _lock(
     if not ids:
         return
     session.execute(
-        update(Application).where(col(Application.id).in_(ids)).values(locked=True, updated_at=now)
+        update(Application).where(among(Application.id, ids)).values(locked=True, updated_at=now)
     )
     note(
         session,

@@ -24,6 +24,7 @@ from sqlmodel import Session, SQLModel, col
 
 from models.application import Application
 from models.db import or_fail
+from models.id_lists import among
 from models.states import ACTIONS
 from models.timeutil import UTCDateTime
 
@@ -45,7 +46,6 @@ def of_cycle(column: Any, cycle_id: str | BindParameter[Any]) -> ColumnElement[b
 # synchronisation of the session did.
 _APPLICATION = SQLModel.metadata.tables["application"]
 _AUDIT = SQLModel.metadata.tables["audit_event"]
-_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 
 # One row per id moved: the constants bound once, typed as their columns (``at`` in UTC).
 _AUDIT_ROWS = or_fail(insert(_AUDIT)).from_select(
@@ -60,7 +60,7 @@ _AUDIT_ROWS = or_fail(insert(_AUDIT)).from_select(
         bindparam("to_status", type_=String()),
         bindparam("reason", type_=Text()),
     )
-    .where(_APPLICATION.c.id.in_(_IDS))
+    .where(among(_APPLICATION.c.id))
     .order_by(_APPLICATION.c.id),
 )
 
@@ -79,7 +79,7 @@ def _move_by_id(values: Iterable[str], increments: Iterable[str] = ()) -> Update
             .where(
                 of_cycle(table.c.cycle_id, bindparam("cycle")),
                 table.c.status == bindparam("source"),
-                table.c.id.in_(_IDS),
+                among(table.c.id),
             )
             .values(
                 status=bindparam("target"),
@@ -153,7 +153,7 @@ def transition(
                     .returning(_APPLICATION.c.id)
                 )
                 if chunk is not None:
-                    stmt = stmt.where(_APPLICATION.c.id.in_(chunk))
+                    stmt = stmt.where(among(_APPLICATION.c.id, chunk))
                 result = session.execute(stmt)
             changed = [row[0] for row in result]
             if changed:
