@@ -38,7 +38,8 @@ class Application(SQLModel, table=True):
             "result_publicity_ends",
         ),
         # What the figures read of every application in a page's scope, without the rows'
-        # profiles and facts: counted as of any instant from the index alone (models.asof).
+        # profiles and facts: counted as of any instant, or by city (the progress, the
+        # forecast: migration 0017), from the index alone (models.asof).
         Index(
             "ix_application_asof",
             "cycle_id",
@@ -47,6 +48,7 @@ class Application(SQLModel, table=True):
             "created_at",
             "committee_id",
             "status",
+            "city_code",
         ),
         # The village quota's totals per (committee, series) and status, from the index alone
         # (models.committees); its village-unit count reads an SQLite expression index that
