@@ -523,6 +523,9 @@ def _flows_since(
             col(AuditEvent.cycle_id) == cycle_id,
             col(AuditEvent.at) > min(then, since),
             col(AuditEvent.at) <= now,
+            # every figure above is 0 for an event that neither leaves nor enters the waiting
+            # states: those are not joined to their applications (most of a window's events)
+            or_(out_of, into),
         )
         .group_by(col(Application.unit_id), col(Application.city_code))
     )
@@ -561,10 +564,13 @@ def _ever_changed(cycle_id: str, phase: str, then: dt.datetime, now: dt.datetime
     app = SQLModel.metadata.tables["application"]
     # an IN list, not a DISTINCT derived table: SQLite read that one in application order
     # from ix_audit_event_asof, the cycle's every event, instead of the window's
+    # an application whose events since ``then`` all stay outside the waiting states (or all
+    # inside) has the same ``_left_ever`` then as now: only the others are read
     moved = sa_select(col(AuditEvent.application_id)).where(
         col(AuditEvent.cycle_id) == cycle_id,
         col(AuditEvent.at) > then,
         col(AuditEvent.at) <= now,
+        or_(*_crossings(phase)),
     )
 
     def events(bound: dt.datetime, name: str) -> Any:
