@@ -13,15 +13,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from enum import StrEnum
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Column, Text, UniqueConstraint, bindparam, insert
+from sqlalchemy import Column, String, Text, UniqueConstraint, bindparam, insert
 from sqlalchemy import select as columns_of
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from calendars.beijing import beijing
 from models.application import Application
 from models.cycle import Committee
-from models.id_lists import among
+from models.id_lists import among, id_rows
 from models.org import Organisation
 from models.refusals import RefusalCode, Refused
 from models.timeutil import UTCDateTime
@@ -123,22 +125,39 @@ def add_documents(
     by: str,
     now: dt.datetime,
 ) -> None:
-    """One row per id, in one statement (no ORM objects: a batch is thousands of rows)."""
-    if not ids:
-        return
-    session.execute(
-        insert(ApplicationDocument),
-        [
+    """One row per id, in the order given, in one INSERT … SELECT over the ids bound as one
+    value (no parameter set per row: the ORM's bulk insert of a day's reports cost more
+    than the rows' own writing)."""
+    for i in range(0, len(ids), CHUNK):
+        session.execute(
+            _documents_insert(session.get_bind().dialect.name),
             {
                 "cycle_id": cycle_id,
-                "application_id": app_id,
                 "kind": kind.value,
                 "reference": reference,
                 "by": by,
                 "at": now,
-            }
-            for app_id in ids
-        ],
+                "ids": list(ids[i : i + CHUNK]),
+            },
+        )
+
+
+_DOCUMENTS = SQLModel.metadata.tables["application_document"]
+
+
+@cache
+def _documents_insert(dialect: str) -> Any:
+    source = id_rows(dialect)
+    return insert(_DOCUMENTS).from_select(
+        ["cycle_id", "application_id", "kind", "reference", "by", "at"],
+        columns_of(
+            bindparam("cycle_id", type_=String()),
+            source.c.value,
+            bindparam("kind", type_=String()),
+            bindparam("reference", type_=Text()),
+            bindparam("by", type_=String()),
+            bindparam("at", type_=UTCDateTime()),
+        ).order_by(source.c.position),
     )
 
 

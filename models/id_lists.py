@@ -15,7 +15,16 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import BindParameter, Boolean, ColumnElement, Integer, String, bindparam
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    ColumnElement,
+    Integer,
+    String,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -83,3 +92,14 @@ def among(
     if isinstance(ids, str):
         return _Among(column, bindparam(ids, type_=kind))
     return _Among(column, bindparam(None, list(ids), type_=kind))
+
+
+def id_rows(dialect: str, name: str = "ids") -> Any:
+    """The ids bound to ``name`` as rows (``value``) in the order given (``position``): the
+    source of an INSERT … SELECT that writes one row per id with the other columns bound
+    once, instead of a parameter set per row."""
+    ids = bindparam(name, type_=IdList())
+    if dialect == "postgresql":
+        return func.unnest(ids).table_valued("value", with_ordinality="position").render_derived()
+    listed = func.json_each(ids).table_valued("value", "key")
+    return select(listed.c.value, listed.c.key.label("position")).subquery()
