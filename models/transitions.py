@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -24,7 +25,7 @@ from sqlmodel import Session, SQLModel, col
 
 from models.application import Application
 from models.db import or_fail
-from models.id_lists import among
+from models.id_lists import among, id_rows
 from models.states import ACTIONS
 from models.timeutil import UTCDateTime
 
@@ -47,22 +48,36 @@ def of_cycle(column: Any, cycle_id: str | BindParameter[Any]) -> ColumnElement[b
 _APPLICATION = SQLModel.metadata.tables["application"]
 _AUDIT = SQLModel.metadata.tables["audit_event"]
 
-# One row per id moved: the constants bound once, typed as their columns (``at`` in UTC).
-_AUDIT_ROWS = or_fail(insert(_AUDIT)).from_select(
-    ["cycle_id", "application_id", "at", "actor", "action", "from_status", "to_status", "reason"],
-    select(
-        bindparam("cycle_id", type_=String()),
-        _APPLICATION.c.id,
-        bindparam("at", type_=UTCDateTime()),
-        bindparam("actor", type_=String()),
-        bindparam("action", type_=String()),
-        bindparam("from_status", type_=String()),
-        bindparam("to_status", type_=String()),
-        bindparam("reason", type_=Text()),
+
+@cache
+def _audit_rows(dialect: str) -> Any:
+    """One row per id moved, in id order, from the ids themselves (the rows they name were
+    just moved, so they are not read again): the constants bound once, typed as their
+    columns (``at`` in UTC)."""
+    source = id_rows(dialect)
+    return or_fail(insert(_AUDIT)).from_select(
+        [
+            "cycle_id",
+            "application_id",
+            "at",
+            "actor",
+            "action",
+            "from_status",
+            "to_status",
+            "reason",
+        ],
+        select(
+            bindparam("cycle_id", type_=String()),
+            source.c.value,
+            bindparam("at", type_=UTCDateTime()),
+            bindparam("actor", type_=String()),
+            bindparam("action", type_=String()),
+            bindparam("from_status", type_=String()),
+            bindparam("to_status", type_=String()),
+            bindparam("reason", type_=Text()),
+        ).order_by(source.c.position),
     )
-    .where(among(_APPLICATION.c.id))
-    .order_by(_APPLICATION.c.id),
-)
+
 
 _MOVES: dict[tuple[tuple[str, ...], tuple[str, ...]], Update] = {}
 
@@ -197,9 +212,11 @@ def _audit_moved(
 ) -> None:
     """The moved rows' audit rows, set-based: one INSERT … SELECT per chunk of ids (the
     constants bound once, not once per row)."""
-    for i in range(0, len(ids), CHUNK):
+    ordered = sorted(ids)
+    statement = _audit_rows(session.get_bind().dialect.name)
+    for i in range(0, len(ordered), CHUNK):
         session.execute(
-            _AUDIT_ROWS,
+            statement,
             {
                 "cycle_id": cycle_id,
                 "at": now,
@@ -208,7 +225,7 @@ def _audit_moved(
                 "from_status": source,
                 "to_status": target,
                 "reason": reason,
-                "ids": list(ids[i : i + CHUNK]),
+                "ids": ordered[i : i + CHUNK],
             },
         )
 
