@@ -569,7 +569,7 @@ def _village_warnings(
                 select(col(Application.committee_id), col(Application.series))
                 .where(
                     of_cycle(Application.cycle_id, ctx.cycle_id),
-                    col(Application.id).in_(done[i : i + CHUNK]),
+                    among(Application.id, done[i : i + CHUNK]),
                 )
                 .distinct()
             ).all()

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from models import documents, services
 from models.application import Application
@@ -249,15 +249,21 @@ class Actors:
         )
 
 
+_APPLICATION = SQLModel.metadata.tables["application"]
+_ORGANISATION = SQLModel.metadata.tables["organisation"]
+
+
 def _awaiting_departments(cycle_id: str) -> list[tuple[int, int]]:
     """(application, department) for each application in department review."""
     with session_scope() as session:
+        # over the tables' own columns: plain tuples, without the ORM's loading of each row
+        # (a day's waiting are thousands, the late departments' ones every day again)
         rows = session.execute(
-            select(col(Application.id), col(Organisation.department_id))
-            .join(Organisation, col(Organisation.id) == col(Application.unit_id))
+            select(_APPLICATION.c.id, _ORGANISATION.c.department_id)
+            .join(_ORGANISATION, _ORGANISATION.c.id == _APPLICATION.c.unit_id)
             .where(
-                col(Application.cycle_id) == cycle_id,
-                col(Application.status) == Status.department_review.value,
+                _APPLICATION.c.cycle_id == cycle_id,
+                _APPLICATION.c.status == Status.department_review.value,
             )
         ).all()
     return [(app_id, department) for app_id, department in rows]
