@@ -90,20 +90,20 @@ class AuditEvent(SQLModel, table=True):
 
     __tablename__ = "audit_event"
     # Whether anything happened after an instant (the figures as of any instant, models.asof;
-    # ix_audit_event_asof is declared below the class).
+    # ix_audit_event_trail is declared below the class).
     __table_args__ = (Index("ix_audit_event_cycle_at", "cycle_id", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     cycle_id: str  # read through the indexes below, which lead with it
     # Checked when the transaction commits (migration 0016): SQLite copies every page an
     # INSERT … SELECT touches into a statement journal when an immediate foreign key could
-    # fail it midway (benchmarks/row_writes.py).
+    # fail it midway (benchmarks/row_writes.py). Indexed by ix_audit_event_trail, which leads
+    # with it (migration 0018).
     application_id: int = Field(
         sa_column=Column(
             Integer,
             ForeignKey("application.id", deferrable=True, initially="DEFERRED"),
             nullable=False,
-            index=True,
         )
     )
     at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
@@ -115,12 +115,14 @@ class AuditEvent(SQLModel, table=True):
 
 
 # An application's last event at or before an instant, read from the index alone and in its
-# order (a pass over it meets each application's last event first): the figures as of any
-# instant (models.asof). Declared here: its descending columns need the table's columns.
+# order (a pass over a cycle's id range meets each application's last event first): the
+# figures as of any instant (models.asof). Without the cycle (migration 0018): an application
+# belongs to one, and its ~33 bytes in every entry made this index most of what an audit row
+# cost to write (benchmarks/README.md). Declared here: its descending columns need the
+# table's columns.
 _AUDIT = SQLModel.metadata.tables["audit_event"]
 Index(
-    "ix_audit_event_asof",
-    _AUDIT.c.cycle_id,
+    "ix_audit_event_trail",
     _AUDIT.c.application_id,
     _AUDIT.c.at.desc(),
     _AUDIT.c.id.desc(),

@@ -3,11 +3,12 @@ status at T is the to-status of its last audit event at or before T (a draft wit
 absent if it was created after T), a message's from the instants the outbox records. Each is
 one SQL expression for the figures' queries to group by: no replay in Python.
 
-The last event is found on ``ix_audit_event_asof`` (cycle, application, at DESC, id DESC,
+The last event is found on ``ix_audit_event_trail`` (application, at DESC, id DESC,
 to_status), from the index alone, in one of two ways: for a page of fewer applications (a
 unit's, a committee's, a list, a county's; dashboard.figures.WIDE_FROM) a correlated
 subquery, one probe per application; for a wide page (a big city, the province) one pass over
-the cycle's index in its order keeping each application's first row (DISTINCT ON on
+the index across the cycle's range of application ids (``of_cycle_range``: the index holds no
+cycle, migration 0018), in its order, keeping each application's first row (DISTINCT ON on
 PostgreSQL, ROW_NUMBER … = 1 elsewhere), joined to the applications — nothing sorted. When
 nothing happened after T (the live dashboard: T is "now") the stored status is the same
 answer and is used as it is.
@@ -33,9 +34,27 @@ from models.outbox import Escalation, Message
 from models.states import Status
 
 # How many of the cycle's applications are looked at to tell on which side of an instant most
-# of its events lie (their events read on ix_audit_event_asof: a few thousand entries). A
+# of its events lie (their events read on ix_audit_event_trail: a few thousand entries). A
 # tuning figure, not a policy; the choice changes the cost only, never the figures.
 SAMPLED = 500
+
+
+def of_cycle_range(cycle_id: str) -> ColumnElement[bool]:
+    """Audit rows of applications with ids in the cycle's range: where a pass over
+    ``ix_audit_event_trail`` (which holds no cycle) reads a cycle's events. Another cycle's
+    application inside the range has its rows read too, so the caller joins them to the
+    cycle's applications (an application is in one cycle: its rows are never mixed)."""
+
+    def bound(edge: Any) -> Any:
+        # never correlated: the caller's own FROM may hold ``application`` too
+        return (
+            select(edge(col(Application.id)))
+            .where(col(Application.cycle_id) == cycle_id)
+            .correlate(None)
+            .scalar_subquery()
+        )
+
+    return col(AuditEvent.application_id).between(bound(func.min), bound(func.max))
 
 
 class AsOf:
@@ -73,7 +92,6 @@ class AsOf:
             )
             later = col(AuditEvent.at) > self.at
             counts: Any = select(func.count().filter(later), func.count().filter(~later)).where(
-                col(AuditEvent.cycle_id) == self.cycle_id,
                 col(AuditEvent.application_id).in_(sampled.scalar_subquery()),
             )
             after, before = self.session.execute(counts).one()
@@ -84,7 +102,6 @@ class AsOf:
         return (
             select(column)
             .where(
-                col(AuditEvent.cycle_id) == self.cycle_id,
                 col(AuditEvent.application_id) == col(Application.id),
                 col(AuditEvent.at) <= self.at,
             )
@@ -112,7 +129,7 @@ class AsOf:
                     col(AuditEvent.application_id).label("application_id"),
                     col(AuditEvent.to_status).label("to_status"),
                 )
-                .where(col(AuditEvent.cycle_id) == self.cycle_id, col(AuditEvent.at) <= self.at)
+                .where(of_cycle_range(self.cycle_id), col(AuditEvent.at) <= self.at)
                 .order_by(
                     col(AuditEvent.application_id),
                     col(AuditEvent.at).desc(),
@@ -132,7 +149,7 @@ class AsOf:
                 )
                 .label("rn"),
             )
-            .where(col(AuditEvent.cycle_id) == self.cycle_id, col(AuditEvent.at) <= self.at)
+            .where(of_cycle_range(self.cycle_id), col(AuditEvent.at) <= self.at)
             .subquery()
         )
         return (
@@ -190,7 +207,6 @@ class AsOf:
 
     def _events(self, *where: ColumnElement[bool], what: Any = None) -> Any:
         return select(col(AuditEvent.at) if what is None else what).where(
-            col(AuditEvent.cycle_id) == self.cycle_id,
             col(AuditEvent.application_id) == col(Application.id),
             col(AuditEvent.at) <= self.at,
             *where,

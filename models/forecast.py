@@ -42,6 +42,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col
 
 from models.application import Application, AuditEvent
+from models.asof import of_cycle_range
 from models.cycle import Cycle, Phase
 from models.org import Organisation
 from models.states import ACTIONS, Status
@@ -197,7 +198,7 @@ def _status_as_of(cycle_id: str, at: dt.datetime) -> Any:
         sa_select(
             col(AuditEvent.application_id).label("app"), func.max(col(AuditEvent.id)).label("id")
         )
-        .where(col(AuditEvent.cycle_id) == cycle_id, col(AuditEvent.at) <= at)
+        .where(of_cycle_range(cycle_id), col(AuditEvent.at) <= at)
         .group_by(col(AuditEvent.application_id))
         .subquery()
     )
@@ -558,12 +559,12 @@ def _created_since(cycle_id: str, then: dt.datetime, since: dt.datetime, now: dt
 def _ever_changed(cycle_id: str, phase: str, then: dt.datetime, now: dt.datetime) -> Any:
     """For the applications with an event in (``then``, ``now``], by (unit, city): how many
     ``_left_ever`` counts at ``now`` and how many it counted at ``then`` — each read from
-    that application's own events (``ix_audit_event_asof``) — in ``_since_stored``'s column
+    that application's own events (``ix_audit_event_trail``) — in ``_since_stored``'s column
     order."""
     states = sorted(s.value for s in WAITING[phase])
     app = SQLModel.metadata.tables["application"]
     # an IN list, not a DISTINCT derived table: SQLite read that one in application order
-    # from ix_audit_event_asof, the cycle's every event, instead of the window's
+    # from the trail index, the cycle's every event, instead of the window's
     # an application whose events since ``then`` all stay outside the waiting states (or all
     # inside) has the same ``_left_ever`` then as now: only the others are read
     moved = sa_select(col(AuditEvent.application_id)).where(
@@ -575,7 +576,7 @@ def _ever_changed(cycle_id: str, phase: str, then: dt.datetime, now: dt.datetime
 
     def events(bound: dt.datetime, name: str) -> Any:
         e = SQLModel.metadata.tables["audit_event"].alias(name)
-        return e, [e.c.cycle_id == cycle_id, e.c.application_id == app.c.id, e.c.at <= bound]
+        return e, [e.c.application_id == app.c.id, e.c.at <= bound]
 
     def touched(bound: dt.datetime, name: str) -> Any:
         e, by = events(bound, name)

@@ -9,10 +9,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, select, update
+from sqlalchemy import Engine, event, func, select, update
 from sqlmodel import Session, col
 
 from models.application import Application
+from models.asof import AsOf
 from models.committees import _count_by_status
 from models.cycle import Committee
 from models.db import session_scope
@@ -121,3 +122,50 @@ def test_the_progress_counts_by_city_from_the_index_alone(db: str) -> None:
     assert sum(table[city].get("submitted", 0) for city in table) == 2
     assert sum(table[city].get("draft", 0) for city in table) == 4
     assert found and all("COVERING INDEX ix_application_asof" in plan for plan in found), found
+
+
+def test_the_trail_as_of_an_instant_reads_the_trail_index(db: str) -> None:
+    """The status as of an instant, per application and for a wide page, from
+    ix_audit_event_trail (migration 0018: no cycle in it), in its order: a cycle's events by
+    the range of its applications' ids."""
+    if not db.startswith("sqlite"):
+        pytest.skip("PostgreSQL plans by its statistics")
+    cycle = stored_cycle()
+    ids = drafts(cycle, 6)
+    with session_scope() as session:
+        transition(
+            session, cycle_id=cycle, action="submit", now=bj(2024, 9, 10), actor="测试", ids=ids[:4]
+        )
+    with session_scope() as session:
+        transition(
+            session,
+            cycle_id=cycle,
+            action="open_review",
+            now=bj(2024, 9, 12),
+            actor="测试",
+            ids=ids[:1],
+        )
+    with statements(lambda s: "audit_event" in s and s.startswith("SELECT")) as seen:
+        with session_scope() as session:
+            asof = AsOf(session, cycle, bj(2024, 9, 11), trail=True)
+            narrow = dict(
+                session.execute(
+                    select(col(Application.id), asof.status()).where(col(Application.id).in_(ids))
+                ).all()
+            )
+            last = asof.last_events()
+            status = func.coalesce(last.c.to_status, "draft")
+            wide = dict(
+                session.execute(
+                    select(col(Application.id), status)
+                    .select_from(Application)
+                    .join(last, last.c.application_id == col(Application.id), isouter=True)
+                    .where(col(Application.cycle_id) == cycle)
+                ).all()
+            )
+            found = plans(session, seen)
+    expected = {i: ("submitted" if i in ids[:4] else "draft") for i in ids}
+    assert narrow == expected and wide == expected
+    reads = [plan for plan in found if "ix_audit_event_trail" in plan]
+    assert len(reads) >= 2, found
+    assert not any("ix_audit_event_cycle_at" in plan for plan in reads), found
