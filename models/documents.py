@@ -16,14 +16,14 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, String, Text, UniqueConstraint, bindparam, insert
+from sqlalchemy import Column, Text, UniqueConstraint, bindparam
 from sqlalchemy import select as columns_of
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from calendars.beijing import beijing
 from models.application import Application
 from models.cycle import Committee
-from models.id_lists import among, id_rows
+from models.id_lists import among, insert_per_id
 from models.org import Organisation
 from models.refusals import RefusalCode, Refused
 from models.timeutil import UTCDateTime
@@ -147,17 +147,8 @@ _DOCUMENTS = SQLModel.metadata.tables["application_document"]
 
 @cache
 def _documents_insert(dialect: str) -> Any:
-    source = id_rows(dialect)
-    return insert(_DOCUMENTS).from_select(
-        ["cycle_id", "application_id", "kind", "reference", "by", "at"],
-        columns_of(
-            bindparam("cycle_id", type_=String()),
-            source.c.value,
-            bindparam("kind", type_=String()),
-            bindparam("reference", type_=Text()),
-            bindparam("by", type_=String()),
-            bindparam("at", type_=UTCDateTime()),
-        ).order_by(source.c.position),
+    return insert_per_id(
+        _DOCUMENTS, dialect, "application_id", ["cycle_id", "kind", "reference", "by", "at"]
     )
 
 

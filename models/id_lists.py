@@ -12,7 +12,7 @@ changes. Both databases still find each id through the primary key or the column
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     bindparam,
     func,
+    insert,
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -103,3 +104,16 @@ def id_rows(dialect: str, name: str = "ids") -> Any:
         return func.unnest(ids).table_valued("value", with_ordinality="position").render_derived()
     listed = func.json_each(ids).table_valued("value", "key")
     return select(listed.c.value, listed.c.key.label("position")).subquery()
+
+
+def insert_per_id(table: Any, dialect: str, id_column: str, bound: Sequence[str]) -> Any:
+    """INSERT … SELECT of one ``table`` row per id bound to ``ids``, in the order given, its id
+    in ``id_column`` and the columns named in ``bound`` bound once by their names (typed as
+    the table's columns: a time in UTC)."""
+    source = id_rows(dialect)
+    return insert(table).from_select(
+        [id_column, *bound],
+        select(
+            source.c.value, *(bindparam(name, type_=table.c[name].type) for name in bound)
+        ).order_by(source.c.position),
+    )

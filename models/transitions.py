@@ -12,12 +12,8 @@ from sqlalchemy import (
     BindParameter,
     ClauseElement,
     ColumnElement,
-    String,
-    Text,
     Update,
     bindparam,
-    insert,
-    select,
     update,
 )
 from sqlalchemy.orm.util import identity_key
@@ -25,9 +21,8 @@ from sqlmodel import Session, SQLModel, col
 
 from models.application import Application
 from models.db import or_fail
-from models.id_lists import among, id_rows
+from models.id_lists import among, insert_per_id
 from models.states import ACTIONS
-from models.timeutil import UTCDateTime
 
 CHUNK = 5000  # keeps IN-lists under SQLite's bound-parameter limit
 
@@ -52,30 +47,14 @@ _AUDIT = SQLModel.metadata.tables["audit_event"]
 @cache
 def _audit_rows(dialect: str) -> Any:
     """One row per id moved, in id order, from the ids themselves (the rows they name were
-    just moved, so they are not read again): the constants bound once, typed as their
-    columns (``at`` in UTC)."""
-    source = id_rows(dialect)
-    return or_fail(insert(_AUDIT)).from_select(
-        [
-            "cycle_id",
+    just moved, so they are not read again): the constants bound once."""
+    return or_fail(
+        insert_per_id(
+            _AUDIT,
+            dialect,
             "application_id",
-            "at",
-            "actor",
-            "action",
-            "from_status",
-            "to_status",
-            "reason",
-        ],
-        select(
-            bindparam("cycle_id", type_=String()),
-            source.c.value,
-            bindparam("at", type_=UTCDateTime()),
-            bindparam("actor", type_=String()),
-            bindparam("action", type_=String()),
-            bindparam("from_status", type_=String()),
-            bindparam("to_status", type_=String()),
-            bindparam("reason", type_=Text()),
-        ).order_by(source.c.position),
+            ["cycle_id", "at", "actor", "action", "from_status", "to_status", "reason"],
+        )
     )
 
 
