@@ -152,18 +152,21 @@ def parse_id_number(text: str, on: dt.date | None = None) -> IdNumber:
     """Validates and parses an ID number; each fault raises :class:`InvalidIdNumber` with its
     own reason. Spaces are ignored, full-width digits and a lower-case x are accepted. With
     ``on``, a birth date after that day is refused (the caller supplies the day: no clock)."""
-    parsed = _parsed(_normalise(text))
+    parsed, wrong_check = _parsed(_normalise(text))
     if on is not None and parsed.birth > on:
         raise InvalidIdNumber(
             f"身份证号中的出生日期 {parsed.birth.isoformat()} 晚于核验日 {on.isoformat()}，不合理"
         )
+    if wrong_check is not None:
+        raise InvalidIdNumber(wrong_check)
     return parsed
 
 
 # An applicant's number is parsed by the import and again by each eligibility rule that
-# reads it (identity, retirement): the last few thousand are kept (a failure is not).
+# reads it (identity, retirement): the last few thousand are kept. A wrong check character
+# is kept as its reason, said after a birth date later than the day, as it always was.
 @lru_cache(maxsize=4096)
-def _parsed(value: str) -> IdNumber:
+def _parsed(value: str) -> tuple[IdNumber, str | None]:
     if not value:
         raise InvalidIdNumber("身份证号为空")
     if len(value) != 18:
@@ -179,9 +182,10 @@ def _parsed(value: str) -> IdNumber:
     kind = _region_kind(value[:6])
     birth = _birth(value[6:14])
     expected = _check_character(first17)
-    if last != expected:
-        raise InvalidIdNumber(f"身份证号校验码错误：第18位应为 {expected}，实际为 {last}")
-    return IdNumber(value, value[:6], birth, value[14:17], kind)
+    wrong_check = (
+        f"身份证号校验码错误：第18位应为 {expected}，实际为 {last}" if last != expected else None
+    )
+    return IdNumber(value, value[:6], birth, value[14:17], kind), wrong_check
 
 
 # Many applicants share a region code and a birthday: each is checked once.

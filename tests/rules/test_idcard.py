@@ -160,6 +160,17 @@ def test_a_birth_after_the_given_day_is_refused() -> None:
         parse_id_number(value, on=dt.date(2026, 11, 22))
 
 
+def test_a_later_birth_is_named_before_a_wrong_check_digit() -> None:
+    """A parse is kept for the number's next reader (the eligibility rules); each fault is
+    still said in the same order, whichever of them parsed it first."""
+    wrong = wrong_check(make_id_number("620102", dt.date(2030, 1, 1), 1)[:17])
+    for _ in range(2):
+        with pytest.raises(InvalidIdNumber, match="2030-01-01 晚于核验日 2026-11-22"):
+            parse_id_number(wrong, on=dt.date(2026, 11, 22))
+        with pytest.raises(InvalidIdNumber, match="校验码错误"):
+            parse_id_number(wrong)
+
+
 # --- masking --------------------------------------------------------------------------
 
 
