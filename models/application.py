@@ -60,9 +60,11 @@ class Application(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     cycle_id: str = Field(foreign_key="cycle.id")
     year: int
-    person_id: str = Field(foreign_key="person.id_number", index=True)
+    # Looked up through uq_one_committee_per_year, which leads with it (migration 0019).
+    person_id: str = Field(foreign_key="person.id_number")
     unit_id: int = Field(foreign_key="organisation.id", index=True)
-    committee_id: int = Field(foreign_key="committee.id", index=True)
+    # Looked up through ix_application_committee_series_status (migration 0019).
+    committee_id: int = Field(foreign_key="committee.id")
     city_code: str = Field(index=True)
     series: str | None = None
     specialty: str | None = None

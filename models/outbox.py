@@ -49,7 +49,7 @@ class Message(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    cycle_id: str = Field(index=True)
+    cycle_id: str  # looked up through uq_message_key, which leads with it (migration 0019)
     kind: str  # declaration_draft, unit_pending, escalation, filing_due, ...
     recipient: str  # an organisation code or an applicant's ID number
     recipient_kind: str  # applicant | unit | department | city | province | committee
