@@ -1,7 +1,7 @@
 """SQLModel tables, the application state machine and the database setup."""
 
 from models.accounts import Account, AccountSession
-from models.application import Application, AuditEvent, Person
+from models.application import Application, ApplicationProfile, AuditEvent, Person
 from models.certificate import Certificate
 from models.committees import CommitteeMeeting
 from models.cycle import Committee, Cycle, CycleEvent, Phase, PhaseExtension
@@ -18,6 +18,7 @@ __all__ = [
     "AccountSession",
     "Application",
     "ApplicationDocument",
+    "ApplicationProfile",
     "AuditEvent",
     "Certificate",
     "Committee",

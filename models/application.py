@@ -83,8 +83,21 @@ class Application(SQLModel, table=True):
     objection_due: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     # What the applicant declared for the eligibility rules (rules.eligibility.FACT_FIELDS).
     facts: dict | None = Field(default=None, sa_column=Column(JSON))
-    # The summary sheet's columns (参加工作时间, 学历, 现任职务 …) as the applicant filled them in.
-    profile: dict | None = Field(default=None, sa_column=Column(JSON))
+
+
+class ApplicationProfile(SQLModel, table=True):
+    """The summary sheet's columns (参加工作时间, 学历, 现任职务 …) as the applicant filled them
+    in, read by the sheets and certificates and written by the declarations import: apart from
+    the application's row (migration 0020), which every status change rewrites — the sheet was
+    half of each ~1,100-byte row, and with it a 100,000 cycle's rows outgrew SQLite's page cache
+    (benchmarks/README.md). Written through models.profiles."""
+
+    __tablename__ = "application_profile"
+
+    application_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("application.id"), primary_key=True)
+    )
+    profile: dict = Field(sa_column=Column(JSON, nullable=False))
 
 
 class AuditEvent(SQLModel, table=True):

@@ -165,14 +165,16 @@ def _special(promotion_type: str, committee_scope: str | None) -> bool:
 # The summary sheet's 晋升类型 read by the database (the sheet is ~500 bytes of JSON a row;
 # decoding it whole for one key was most of this read), over the tables' own columns.
 _APPLICATIONS = SQLModel.metadata.tables["application"]
+_PROFILES = SQLModel.metadata.tables["application_profile"]
 _COMMITTEES = SQLModel.metadata.tables["committee"]
 _SPECIAL = (
     columns_of(
         _APPLICATIONS.c.id,
-        _APPLICATIONS.c.profile["promotion_type"].as_string(),
+        _PROFILES.c.profile["promotion_type"].as_string(),
         _COMMITTEES.c.scope,
     )
     .join(_COMMITTEES, _COMMITTEES.c.id == _APPLICATIONS.c.committee_id)
+    .outerjoin(_PROFILES, _PROFILES.c.application_id == _APPLICATIONS.c.id)
     .where(
         of_cycle(_APPLICATIONS.c.cycle_id, bindparam("cycle")),
         among(_APPLICATIONS.c.id),

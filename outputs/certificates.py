@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from calendars.beijing import beijing
-from models.application import Application, AuditEvent, Person
+from models.application import Application, ApplicationProfile, AuditEvent, Person
 from models.certificate import Certificate
 from models.context import CycleContext
 from models.cycle import Committee
@@ -63,12 +63,15 @@ def create_certificates(
             col(Person.name),
             col(Person.id_number),
             col(Application.series),
-            col(Application.profile),
+            col(ApplicationProfile.profile),
             col(Committee.name),
             col(Committee.level),
         )
         .join(Person, col(Person.id_number) == col(Application.person_id))
         .join(Committee, col(Committee.id) == col(Application.committee_id))
+        .outerjoin(
+            ApplicationProfile, col(ApplicationProfile.application_id) == col(Application.id)
+        )
         .outerjoin(Certificate, col(Certificate.application_id) == col(Application.id))
         .where(
             col(Application.cycle_id) == cycle_id,

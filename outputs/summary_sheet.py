@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from models.application import Application, Person
+from models.application import Application, ApplicationProfile, Person
 from models.org import Organisation
 from models.private_files import written_privately
 from models.states import RECOMMENDED
@@ -74,11 +74,14 @@ def _rows(session: Session, cycle_id: str, department_id: int | None) -> list[di
             col(Organisation.name),
             col(Person.name),
             col(Person.id_number),
-            col(Application.profile),
+            col(ApplicationProfile.profile),
             col(Application.series),
         )
         .join(Person, col(Person.id_number) == col(Application.person_id))
         .join(Organisation, col(Organisation.id) == col(Application.unit_id))
+        .outerjoin(
+            ApplicationProfile, col(ApplicationProfile.application_id) == col(Application.id)
+        )
         .where(
             col(Application.cycle_id) == cycle_id, col(Application.status).in_(sorted(RECOMMENDED))
         )

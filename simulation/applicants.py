@@ -30,6 +30,7 @@ from models.imports.declarations import (
 )
 from models.imports.report import chunks
 from models.imports.routing import UnitPlace
+from models.profiles import write_profiles
 from rules.idcard import gansu_regions, make_id_number
 from rules.routing import LEVEL_ORDER, Applicant, RefusalCode, RoutingRefused, route
 from rules.routing import Committee as Hearing
@@ -379,20 +380,18 @@ _SET_BEYOND = update(_BEYOND).where(
 
 
 def _record_beyond(session: Session, batch: Iterable[Drawn], year: int) -> None:
-    """Writes what the template has no column for into the batch's drafts."""
-    facts_only: list[dict[str, Any]] = []
-    with_profile: list[dict[str, Any]] = []
+    """Writes what the template has no column for into the batch's drafts: facts beyond the
+    declared age, and the whole summary sheet."""
+    facts: list[dict[str, Any]] = []
+    sheets: list[dict[str, Any]] = []
     for d in batch:
         if d.whole:
-            with_profile.append(
-                {"person": d.id_number, "in_year": year, "facts": d.facts, "profile": d.whole}
-            )
-        elif set(d.facts) - {"female_original_age"}:  # the age alone came with the row
-            facts_only.append({"person": d.id_number, "in_year": year, "facts": d.facts})
-    # one executemany per set of columns: rows updating different columns cannot share one
-    for rows in (facts_only, with_profile):
-        if rows:
-            session.execute(_SET_BEYOND, rows)
+            sheets.append({"person": d.id_number, "in_year": year, "profile": d.whole})
+        if d.whole or set(d.facts) - {"female_original_age"}:  # the age came with the row
+            facts.append({"person": d.id_number, "in_year": year, "facts": d.facts})
+    if facts:
+        session.execute(_SET_BEYOND, facts)
+    write_profiles(session, sheets)
 
 
 def _other_cycles_this_year(session: Session, year: int, cycle_id: str) -> bool:

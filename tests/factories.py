@@ -14,10 +14,11 @@ from sqlmodel import Session, col
 
 from calendars.cyclefile import bundled_cycle
 from calendars.planner import plan_file
-from models.application import Application, Person
+from models.application import Application, ApplicationProfile, Person
 from models.cycle import Committee
 from models.db import session_scope
 from models.org import Organisation
+from models.profiles import write_profiles
 from models.settings import workday_calendar
 from rules.idcard import make_id_number
 from tasks.store import write_cycle
@@ -207,3 +208,22 @@ def recommended(cycle: str, count: int) -> list[int]:
         ):
             assert call(session, cycle, apps, now=at, actor="单位").done == apps
     return apps
+
+
+def set_profiles(session: Session, ids: list[int], profile: dict[str, Any]) -> None:
+    """These applications' summary sheets (stored beside them, models.profiles) set to
+    ``profile``."""
+    found = session.execute(
+        select(col(Application.person_id), col(Application.year)).where(
+            col(Application.id).in_(ids)
+        )
+    ).all()
+    write_profiles(
+        session, [{"person": person, "in_year": year, "profile": profile} for person, year in found]
+    )
+
+
+def profile_of(session: Session, app_id: int) -> dict[str, Any] | None:
+    """An application's stored summary sheet (None without one)."""
+    stored = session.get(ApplicationProfile, app_id)
+    return stored.profile if stored is not None else None

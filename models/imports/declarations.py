@@ -15,7 +15,7 @@ from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from calendars.beijing import beijing, beijing_text
-from models.application import Application, Person
+from models.application import Application, ApplicationProfile, Person
 from models.imports.report import (
     ImportColumn,
     ImportResult,
@@ -27,6 +27,7 @@ from models.imports.report import (
 )
 from models.imports.routing import DECLARATION_COLUMNS, CycleRouting, cycle_routing, places
 from models.org import Organisation, OrgKind
+from models.profiles import write_profiles
 from outputs.summary_sheet import COLUMNS as SHEET_COLUMNS
 from rules.credit_code import InvalidCreditCode, check_credit_code
 from rules.idcard import IdNumber, InvalidIdNumber, parse_id_number
@@ -386,11 +387,20 @@ def import_declarations(
         session.execute(insert(Person.metadata.tables["person"]), part)
     for part in chunks(changed_people):
         session.execute(update(Person), part)
+    sheets = [_sheet(app, routing.year) for app in new_apps + changed_apps]
     for part in chunks(new_apps):
         session.execute(insert(Application.metadata.tables["application"]), part)
     for part in chunks(changed_apps):
         session.execute(update(Application), part)
+    for part in chunks(sheets):
+        write_profiles(session, part)
     return result
+
+
+def _sheet(app: dict[str, Any], year: int) -> dict[str, Any]:
+    """The summary sheet taken out of a draft's write (it is stored beside the application,
+    models.profiles), keyed as write_profiles takes it."""
+    return {"person": app.pop("#person"), "in_year": year, "profile": app.pop("profile")}
 
 
 Writes = list[dict[str, Any]]
@@ -457,6 +467,7 @@ def _writes(
                     "cycle_id": cycle_id,
                     "year": year,
                     "person_id": d.id_number,
+                    "#person": d.id_number,
                     "status": "draft",
                     "created_at": stamp,
                     "updated_at": stamp,
@@ -473,7 +484,9 @@ def _writes(
                     "此人的申报已提交，不能再通过导入修改（请在工作台退回后修改）",
                 )
                 continue
-            changed_apps.append(app | {"id": old["id"], "updated_at": stamp})
+            changed_apps.append(
+                app | {"id": old["id"], "updated_at": stamp, "#person": d.id_number}
+            )
     return new_people, changed_people, new_apps, changed_apps
 
 
@@ -512,7 +525,10 @@ def _stored(
     people: dict[str, dict[str, Any]] = {}
     apps: dict[str, dict[str, Any]] = {}
     person_columns = [getattr(Person, f) for f in PERSON_FIELDS]
-    app_columns = [getattr(Application, f) for f in APP_FIELDS]
+    app_columns = [
+        col(ApplicationProfile.profile) if f == "profile" else getattr(Application, f)
+        for f in APP_FIELDS
+    ]
     for part in chunks(ids):
         known = []
         for values in session.execute(
@@ -523,9 +539,12 @@ def _stored(
         if not known:
             continue
         found = session.execute(
-            select(*app_columns).where(
-                col(Application.person_id).in_(known), col(Application.year) == year
+            select(*app_columns)
+            .outerjoin(
+                ApplicationProfile,
+                col(ApplicationProfile.application_id) == col(Application.id),
             )
+            .where(col(Application.person_id).in_(known), col(Application.year) == year)
         )
         for values in found:
             apps[values[0]] = dict(zip(APP_FIELDS, values, strict=True))

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import col, func, select
 from typer.testing import CliRunner
 
-from models.application import Application, Person
+from models.application import Application, ApplicationProfile, Person
 from models.cycle import Committee
 from models.db import session_scope
 from models.imports.committees import import_committees
@@ -19,7 +19,7 @@ from models.imports.declarations import import_declarations
 from models.imports.orgs import import_orgs
 from models.org import Organisation
 from rules.idcard import parse_id_number
-from tests.factories import stored_cycle
+from tests.factories import profile_of, stored_cycle
 from tests.imports.files import write_csv, write_xlsx
 from tests.imports.makers import (
     committee_rows,
@@ -68,21 +68,25 @@ def test_each_row_becomes_a_person_and_a_draft_routed_to_its_city(db: str) -> No
     assert (result.added, result.updated, result.unchanged) == (40, 0, 0)
     with session_scope() as session:
         found = session.exec(
-            select(Application, Person, Committee, Organisation)
+            select(Application, Person, Committee, Organisation, ApplicationProfile)
             .join(Person, col(Person.id_number) == col(Application.person_id))
             .join(Committee, col(Committee.id) == col(Application.committee_id))
             .join(Organisation, col(Organisation.id) == col(Committee.owner_id))
+            .join(
+                ApplicationProfile,
+                col(ApplicationProfile.application_id) == col(Application.id),
+            )
             .where(col(Application.cycle_id) == w.cycle_id)
         ).all()
     assert len(found) == 40
-    for draft, person, _committee, owner in found:
+    for draft, person, _committee, owner, sheet in found:
         parsed = parse_id_number(person.id_number)
         assert (person.birth, person.male) == (parsed.birth, parsed.is_male)
         assert (
             draft.status == "draft" and draft.level_sought == "中级" and draft.series == "实验技术"
         )
         assert owner.city_code == draft.city_code  # the applicant's own city's committee
-        assert draft.profile is not None and draft.profile["continuing_education_done"] is True
+        assert sheet.profile["continuing_education_done"] is True
 
 
 def test_reimport_is_a_no_op_and_a_changed_row_updates_its_draft(db: str) -> None:
@@ -101,7 +105,8 @@ def test_reimport_is_a_no_op_and_a_changed_row_updates_its_draft(db: str) -> Non
         draft = session.exec(
             select(Application).where(Application.person_id == rows[4]["身份证号"])
         ).one()
-    assert draft.profile is not None and draft.profile["education"] == "硕士研究生"
+        sheet = profile_of(session, draft.id)
+    assert sheet is not None and sheet["education"] == "硕士研究生"
     assert _drafts(w.cycle_id) == 10
 
 

@@ -22,7 +22,7 @@ from models.filing import filing_status, record_filing
 from models.org import Organisation
 from models.plans import stored_plan
 from models.refusals import RefusalCode, Refused
-from tests.factories import bj, drafts, status_of, stored_cycle, unit_in_tree
+from tests.factories import bj, drafts, set_profiles, status_of, stored_cycle, unit_in_tree
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -43,6 +43,11 @@ def set_values(ids: list[int], **values: object) -> None:
         session.execute(update(Application).where(col(Application.id).in_(ids)).values(**values))
 
 
+def with_sheet(ids: list[int], profile: dict[str, object]) -> None:
+    with session_scope() as session:
+        set_profiles(session, ids, profile)
+
+
 def submitted(cycle: str, count: int, **kwargs: object) -> list[int]:
     apps = drafts(cycle, count, **kwargs)
     assert act(services.submit, cycle, apps, now=bj(2024, 9, 20, 9), actor="申报人").done == apps
@@ -53,7 +58,7 @@ def test_a_special_category_applicant_is_recommended_only_after_a_collective_rev
     cycle = stored_cycle()
     exceptional, regular = submitted(cycle, 2)
     (grassroots,) = submitted(cycle, 1, committee_key="gs-02")  # 县以下基层有效
-    set_values([exceptional], profile={"promotion_type": "破格晋升"})
+    with_sheet([exceptional], {"promotion_type": "破格晋升"})
     first = act(
         services.recommend,
         cycle,
@@ -291,7 +296,7 @@ def test_the_cycle_file_switches_the_rules_off() -> None:
         spec["policy"] = {**spec["policy"], "collective_review_required": None}
         session.execute(update(Cycle).where(col(Cycle.id) == cycle).values(spec=spec))
     (app,) = submitted(cycle, 1)
-    set_values([app], profile={"promotion_type": "破格晋升"})
+    with_sheet([app], {"promotion_type": "破格晋升"})
     out = act(services.recommend, cycle, [app], now=bj(2024, 9, 22), actor="单位")
     assert out.done == [app] and out.warnings == []
 
@@ -310,7 +315,7 @@ def test_a_set_length_holds_a_special_applicants_publicity_report_back() -> None
         spec["policy"] = {**spec["policy"], "special_category_publicity_min_workdays": 10}
         session.execute(update(Cycle).where(col(Cycle.id) == cycle).values(spec=spec))
     special, regular = submitted(cycle, 2)
-    set_values([special], profile={"promotion_type": "破格晋升"})
+    with_sheet([special], {"promotion_type": "破格晋升"})
     document(cycle, [special], K.collective_review, bj(2024, 9, 21), "职工大会")
     out = act(services.recommend, cycle, [special, regular], now=bj(2024, 9, 22), actor="单位")
     assert sorted(out.done) == sorted([special, regular]) and out.warnings == []

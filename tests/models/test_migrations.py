@@ -77,3 +77,41 @@ def test_a_long_read_does_not_hold_writers_up(db: str) -> None:
             writer.get(Application, app).status = "submitted"
     with read_scope() as reader:
         assert reader.get(Application, app).status == "submitted"
+
+
+def test_the_summary_sheets_move_out_of_the_applications_and_back(tmp_path) -> None:
+    """Migration 0020 carries every stored sheet into application_profile (and 0019 gets
+    them back): a database of an earlier release keeps its applicants' sheets."""
+    import sqlite3
+
+    from alembic import command
+
+    from models.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0019")
+    sheet = '{"education": "本科", "promotion_type": "破格晋升"}'
+    with sqlite3.connect(tmp_path / "old.db") as raw:  # foreign keys off: no cycle needed
+        raw.executemany(
+            "INSERT INTO application (id, cycle_id, year, person_id, unit_id, committee_id,"
+            " city_code, status, created_at, updated_at, return_count, locked, profile)"
+            " VALUES (?, 'c', 2024, ?, 1, 1, '620200', 'draft', '2024-09-01', '2024-09-01',"
+            " 0, 0, ?)",
+            [(1, "p1", sheet), (2, "p2", None)],
+        )
+    engine(url).dispose()
+    command.upgrade(config, "0020")
+    with sqlite3.connect(tmp_path / "old.db") as raw:
+        assert raw.execute(
+            "SELECT application_id, profile FROM application_profile"
+        ).fetchall() == [(1, sheet)]
+        columns = [row[1] for row in raw.execute("PRAGMA table_info(application)")]
+        assert "profile" not in columns and "facts" in columns
+    engine(url).dispose()
+    command.downgrade(config, "0019")
+    with sqlite3.connect(tmp_path / "old.db") as raw:
+        assert raw.execute("SELECT id, profile FROM application ORDER BY id").fetchall() == [
+            (1, sheet),
+            (2, None),
+        ]

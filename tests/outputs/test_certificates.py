@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from models.application import Application
+from models.application import Application, ApplicationProfile
 from models.certificate import Certificate
 from models.db import read_scope, session_scope
 from outputs.certificates import issue_certificates, verify
@@ -129,8 +129,9 @@ def test_remote_village_staff_get_the_outside_quota_note(sim: dict, pdfs: list[P
     certificate says so; under 20 years it never does."""
     with read_scope() as session:
         rows = session.execute(
-            select(Certificate.title, Application.profile)
+            select(Certificate.title, ApplicationProfile.profile)
             .join(Application, Application.id == Certificate.application_id)
+            .outerjoin(ApplicationProfile, ApplicationProfile.application_id == Application.id)
             .where(Certificate.cycle_id == sim["report"].cycle_id)
         ).all()
     years = [((profile or {}).get("remote_village_years", 0), title) for title, profile in rows]

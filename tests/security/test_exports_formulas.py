@@ -18,7 +18,7 @@ from models.application import Application, AuditEvent, Person
 from models.db import read_scope, session_scope
 from models.org import Organisation
 from outputs.summary_sheet import build_sheet
-from tests.factories import drafts, stored_cycle
+from tests.factories import drafts, set_profiles, stored_cycle
 from zhicheng import export
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -49,14 +49,18 @@ def hostile_cycle() -> str:
             .values(name=UNIT)
         )
         application.status = "recommended"
-        application.profile = {
-            "remark": REMARK,
-            "review_opinion": OPINION,
-            "current_title": TITLE,
-            "years_in_field": 12,
-            "paper_count": "-3",
-            "work_start": "2001-07-01",
-        }
+        set_profiles(
+            session,
+            [app_id],
+            {
+                "remark": REMARK,
+                "review_opinion": OPINION,
+                "current_title": TITLE,
+                "years_in_field": 12,
+                "paper_count": "-3",
+                "work_start": "2001-07-01",
+            },
+        )
         session.execute(
             insert(AuditEvent).values(
                 cycle_id=cycle,
