@@ -87,10 +87,11 @@ class Application(SQLModel, table=True):
 
 class ApplicationProfile(SQLModel, table=True):
     """The summary sheet's columns (参加工作时间, 学历, 现任职务 …) as the applicant filled them
-    in, read by the sheets and certificates and written by the declarations import: apart from
-    the application's row (migration 0020), which every status change rewrites — the sheet was
-    half of each ~1,100-byte row, and with it a 100,000 cycle's rows outgrew SQLite's page cache
-    (benchmarks/README.md). Written through models.profiles."""
+    in, read by the summary sheets, the certificates and the special-category check and
+    written by the declarations import: apart from the application's row (migration 0020),
+    which every status change rewrites — the sheet was half of each ~1,100-byte row, and with
+    it a 100,000 cycle's rows outgrew SQLite's page cache (benchmarks/README.md). Written
+    through models.profiles."""
 
     __tablename__ = "application_profile"
 

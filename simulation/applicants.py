@@ -26,11 +26,12 @@ from models.imports.declarations import (
     SERIES,
     SPECIALTY,
     UNIT_CODE,
+    application_ids,
     import_declarations,
 )
 from models.imports.report import chunks
 from models.imports.routing import UnitPlace
-from models.profiles import write_profiles
+from models.profiles import replace_profiles
 from rules.idcard import gansu_regions, make_id_number
 from rules.routing import LEVEL_ORDER, Applicant, RefusalCode, RoutingRefused, route
 from rules.routing import Committee as Hearing
@@ -383,15 +384,17 @@ def _record_beyond(session: Session, batch: Iterable[Drawn], year: int) -> None:
     """Writes what the template has no column for into the batch's drafts: facts beyond the
     declared age, and the whole summary sheet."""
     facts: list[dict[str, Any]] = []
-    sheets: list[dict[str, Any]] = []
+    sheets: dict[str, dict[str, Any]] = {}
     for d in batch:
         if d.whole:
-            sheets.append({"person": d.id_number, "in_year": year, "profile": d.whole})
+            sheets[d.id_number] = d.whole
         if d.whole or set(d.facts) - {"female_original_age"}:  # the age came with the row
             facts.append({"person": d.id_number, "in_year": year, "facts": d.facts})
     if facts:
         session.execute(_SET_BEYOND, facts)
-    write_profiles(session, sheets)
+    if sheets:
+        drafts = application_ids(session, list(sheets), year)
+        replace_profiles(session, {app_id: sheets[person] for person, app_id in drafts.items()})
 
 
 def _other_cycles_this_year(session: Session, year: int, cycle_id: str) -> bool:

@@ -18,7 +18,7 @@ from models.application import Application, ApplicationProfile, Person
 from models.cycle import Committee
 from models.db import session_scope
 from models.org import Organisation
-from models.profiles import write_profiles
+from models.profiles import replace_profiles
 from models.settings import workday_calendar
 from rules.idcard import make_id_number
 from tasks.store import write_cycle
@@ -213,14 +213,7 @@ def recommended(cycle: str, count: int) -> list[int]:
 def set_profiles(session: Session, ids: list[int], profile: dict[str, Any]) -> None:
     """These applications' summary sheets (stored beside them, models.profiles) set to
     ``profile``."""
-    found = session.execute(
-        select(col(Application.person_id), col(Application.year)).where(
-            col(Application.id).in_(ids)
-        )
-    ).all()
-    write_profiles(
-        session, [{"person": person, "in_year": year, "profile": profile} for person, year in found]
-    )
+    replace_profiles(session, dict.fromkeys(ids, profile))
 
 
 def profile_of(session: Session, app_id: int) -> dict[str, Any] | None:

@@ -5,8 +5,8 @@ The sheet was ~530 bytes of JSON in a ~1,100-byte row that every status change r
 100,000 cycle's application table (109 MB) outgrew SQLite's 64 MB page cache, so a
 transaction of scattered status changes spilled and rewrote its pages again and again (4.9 GB
 written for a 620 MB file; benchmarks/README.md). PostgreSQL copies the whole tuple on every
-update too. The sheet is written with the draft and read by the summary sheets and the
-certificates only.
+update too. The sheet is written with the draft and read by the summary sheets, the
+certificates, the special-category check and the import's comparison only.
 
 Revision ID: 0020
 Revises: 0019
