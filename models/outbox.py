@@ -22,8 +22,9 @@ class Message(SQLModel, table=True):
         UniqueConstraint(
             "cycle_id", "kind", "recipient", "subject", "deadline", "offset", name="uq_message_key"
         ),
-        Index("ix_message_due", "status", "next_attempt_at"),
-        # the rows still to send, in claiming order (migration 0010; delivery.claim)
+        # the rows still to send, in claiming order (migration 0010; delivery.claim): every
+        # query of waiting rows states still_to_send() for it (ix_message_due, by status and
+        # next attempt, dropped in migration 0021)
         Index(
             "ix_message_waiting",
             "cycle_id",

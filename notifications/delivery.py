@@ -106,6 +106,7 @@ def hold_for_quiet_hours(
     comes first expire, since they would go out late. Returns (held, expired)."""
     due = and_(
         col(Message.cycle_id) == cycle_id,
+        still_to_send(),  # for ix_message_waiting, as in expire_overdue
         col(Message.status).in_(["pending", "failed"]),
         col(Message.next_attempt_at) <= now,
     )
@@ -515,6 +516,7 @@ def next_attempt(session: Session, cycle_id: str, now: dt.datetime) -> dt.dateti
     then, and the next one may be a day away, past the row's expiry."""
     waiting = and_(
         col(Message.cycle_id) == cycle_id,
+        still_to_send(),  # for ix_message_waiting, as in expire_overdue
         col(Message.status).in_(["pending", "failed"]),
         col(Message.next_attempt_at) > now,
         or_(

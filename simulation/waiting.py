@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from models.application import Application
 from models.db import session_scope
-from models.outbox import Message
+from models.outbox import Message, still_to_send
 from models.states import FINAL, Status
 
 
@@ -21,6 +21,7 @@ def sweep_has_work(cycle_id: str, now: dt.datetime) -> bool:
         # the first one found is enough (a count read every due message)
         due = select(col(Message.id)).where(
             col(Message.cycle_id) == cycle_id,
+            still_to_send(),  # for ix_message_waiting (models.outbox)
             col(Message.status).in_(["pending", "failed"]),
             col(Message.next_attempt_at) <= now,
         )
