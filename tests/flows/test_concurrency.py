@@ -22,7 +22,8 @@ pytestmark = pytest.mark.usefixtures("db", "prefect_server")
 ROOT = Path(__file__).resolve().parents[2]
 
 # The run's work is a sleep whose wall-clock interval is printed: the real work is the phase
-# flow tests' business. Both processes start the run at the same agreed instant.
+# flow tests' business. Each process says when it has imported Prefect; then both are given
+# the same instant to start the run at.
 WORKER = """
 import json, sys, time
 import flows.cycle
@@ -30,12 +31,14 @@ from tests.factories import bj
 
 def work(cycle_id, now, notify_url):
     start = time.time()
-    time.sleep(float(sys.argv[3]))
+    time.sleep(float(sys.argv[2]))
     print(json.dumps([start, time.time()]), flush=True)
     return {"task_runs": 0}
 
 flows.cycle._run = work
-time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+print("ready", flush=True)
+start_at = float(sys.stdin.readline())
+time.sleep(max(0.0, start_at - time.time()))
 state = flows.cycle.phase_flow(sys.argv[1], "sweep", bj(2024, 10, 1, 9), return_state=True)
 print(state.type.value, flush=True)
 """
@@ -43,18 +46,28 @@ print(state.type.value, flush=True)
 
 def _run_at_once(cycles: list[str], work: float = 2.0) -> list[tuple[float, float]]:
     env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "PYTHONPATH": str(ROOT)}
-    start_at = time.time() + 20  # both processes have imported Prefect by then
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, cycle, str(start_at), str(work)],
+            [sys.executable, "-c", WORKER, cycle, str(work)],
             cwd=ROOT,
             env=env,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for cycle in cycles
     ]
+    for worker in workers:
+        assert worker.stdout is not None and worker.stderr is not None
+        if worker.stdout.readline() != "ready\n":  # it failed before the start: say why
+            worker.kill()
+            pytest.fail(worker.stderr.read()[-2000:])
+    start_at = time.time() + 1.0  # both are waiting for it: a second to read it and sleep
+    for worker in workers:  # every worker is told before any is waited for
+        assert worker.stdin is not None
+        worker.stdin.write(f"{start_at}\n")
+        worker.stdin.flush()  # communicate() closes it
     intervals = []
     for worker in workers:
         out, err = worker.communicate(timeout=120)
