@@ -361,6 +361,8 @@ def add_applicants(
         elsewhere = _declared_elsewhere(session, sorted(batch), year, cycle_id) if others else []
         for id_number in elsewhere:
             del batch[id_number]  # one committee a year (000 二(三)6): a synthetic double drops out
+        if not batch:  # all of them declared elsewhere (the same seed drawn again)
+            continue
         rows = [d.row for d in batch.values()]
         result = import_declarations(
             session, list(enumerate(rows, start=number)), cycle_id=cycle_id, now=now
