@@ -15,9 +15,9 @@ from sqlmodel import Session, col
 from models.application import Application
 from models.asof import AsOf
 from models.committees import _count_by_status
-from models.forecast import _ever_changed
 from models.cycle import Committee
 from models.db import session_scope
+from models.forecast import _ever_changed
 from models.transitions import transition
 from tasks.progress import counts_by_city
 from tests.factories import bj, drafts, stored_cycle
