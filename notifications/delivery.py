@@ -104,12 +104,7 @@ def hold_for_quiet_hours(
 ) -> tuple[int, int]:
     """Rows due now wait until ``morning`` (the end of the quiet hours); those whose deadline
     comes first expire, since they would go out late. Returns (held, expired)."""
-    due = and_(
-        col(Message.cycle_id) == cycle_id,
-        still_to_send(),  # for ix_message_waiting, as in expire_overdue
-        col(Message.status).in_(["pending", "failed"]),
-        col(Message.next_attempt_at) <= now,
-    )
+    due = due_for_attempt(cycle_id, now)
     late = and_(col(Message.expires_at).is_not(None), col(Message.expires_at) <= morning)
     expired = session.execute(
         or_fail(update(Message)).where(due, late).values(status="expired", expired_at=now),
@@ -127,10 +122,22 @@ def _count(result: Result[Any]) -> int:
     return int(result.rowcount or 0)
 
 
+def _attempt_due(now: dt.datetime) -> ColumnElement[bool]:
+    """Pending or failed, with its (next) attempt come by ``now``."""
+    return and_(col(Message.status).in_(["pending", "failed"]), col(Message.next_attempt_at) <= now)
+
+
+def due_for_attempt(cycle_id: str, now: dt.datetime) -> ColumnElement[bool]:
+    """The cycle's rows whose (next) attempt has come by ``now``, their statuses stated also
+    for the partial index of the rows still to send (ix_message_waiting), as in
+    expire_overdue: without it every row the cycle ever had is read."""
+    return and_(col(Message.cycle_id) == cycle_id, still_to_send(), _attempt_due(now))
+
+
 def _claimable(now: dt.datetime) -> ColumnElement[bool]:
     """Due and not being sent: a row still "sending" after the lease was lost in a crash."""
     return or_(
-        and_(col(Message.status).in_(["pending", "failed"]), col(Message.next_attempt_at) <= now),
+        _attempt_due(now),
         and_(col(Message.status) == "sending", col(Message.claimed_at) <= now - LEASE),
     )
 

@@ -10,8 +10,9 @@ from sqlmodel import col
 
 from models.application import Application
 from models.db import session_scope
-from models.outbox import Message, still_to_send
+from models.outbox import Message
 from models.states import FINAL, Status
+from notifications.delivery import due_for_attempt
 
 
 def sweep_has_work(cycle_id: str, now: dt.datetime) -> bool:
@@ -19,12 +20,7 @@ def sweep_has_work(cycle_id: str, now: dt.datetime) -> bool:
     recommended (to forward), or with its unit or result publicity over."""
     with session_scope() as session:
         # the first one found is enough (a count read every due message)
-        due = select(col(Message.id)).where(
-            col(Message.cycle_id) == cycle_id,
-            still_to_send(),  # for ix_message_waiting (models.outbox)
-            col(Message.status).in_(["pending", "failed"]),
-            col(Message.next_attempt_at) <= now,
-        )
+        due = select(col(Message.id)).where(due_for_attempt(cycle_id, now))
         if session.execute(due.limit(1)).first() is not None:
             return True
         # One probe of the status index per condition (an OR of them reads every row).
