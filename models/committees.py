@@ -9,13 +9,13 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Text, case, func, literal_column, or_
+from sqlalchemy import Boolean, Column, ColumnElement, Text, case, func, literal_column, or_
 from sqlalchemy import select as columns_of
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from calendars.beijing import last_day
 from calendars.committee_deadlines import finish_by, too_late_to_issue
-from models.application import Application
+from models.application import VILLAGE_DECLARED_PG, Application
 from models.context import CycleContext, Refused
 from models.cycle import Committee
 from models.states import Status
@@ -215,21 +215,29 @@ GRANTED = frozenset({Status.result_publicity, Status.objection, Status.issued})
 # application's row and facts; the totals come from ix_application_committee_series_status.
 
 
-def village_fact(session: Session) -> ColumnElement[Any]:
-    """The applicant's declared village unit (001 三(二)) as SQL: true counts."""
+def _village_value() -> ColumnElement[Any]:
+    """The applicant's declared village unit (001 三(二)) as SQLite reads it: true counts."""
+    return func.json_extract(col(Application.facts), literal_column("'$.village_unit'"))
+
+
+def village_declared(session: Session) -> ColumnElement[bool]:
+    """Whether the applicant declared a village unit, written as each database's village index
+    needs it: on PostgreSQL the very predicate of ix_application_village_declared (a query
+    uses a partial index only where it states the index's condition), on SQLite the value of
+    ix_application_village_fact's expression."""
     if session.get_bind().dialect.name == "sqlite":
-        return func.json_extract(col(Application.facts), literal_column("'$.village_unit'"))
-    return col(Application.facts)["village_unit"].as_boolean()
+        return case((_village_value(), 1), else_=0) == 1
+    return literal_column(VILLAGE_DECLARED_PG, Boolean)
 
 
 def _village_ranges(session: Session) -> list[ColumnElement[bool] | None]:
     """Where the declared-true entries lie, one condition per range: on SQLite, below or above
     0 in ix_application_village_fact's second column (every true value is there: NULL, false
     and 0 are not), so the probe seeks past each committee's other entries instead of reading
-    them; PostgreSQL has no such index and filters the rows as read."""
+    them; PostgreSQL's partial index holds the declared ones alone."""
     if session.get_bind().dialect.name != "sqlite":
         return [None]
-    fact = village_fact(session)
+    fact = _village_value()
     return [fact > 0, fact < 0]
 
 
@@ -322,7 +330,7 @@ def _count_by_status(
 ) -> dict[Pair, dict[str, int]]:
     """Applications to ``committees`` (of ``pairs``' series, when given) in ``statuses``,
     counted per (committee, series) and status: all of them from the index's entries, or
-    those declaring a village unit (a declared true, as ``village_fact`` reads it).
+    those declaring a village unit (``village_declared``).
     (committee, series) pairs outside ``pairs`` that the IN lists let through are kept:
     the caller drops them."""
     conditions: list[ColumnElement[bool]] = [
@@ -339,7 +347,7 @@ def _count_by_status(
         )
     ranges: list[ColumnElement[bool] | None] = [None]
     if village_only:
-        conditions.append(case((village_fact(session), 1), else_=0) == 1)
+        conditions.append(village_declared(session))
         ranges = _village_ranges(session)
     committee: ColumnElement[Any] = SQLModel.metadata.tables["application"].c.committee_id
     # Grouped by the column itself, SQLite (planning without statistics) takes the totals'

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from models.db import engine as default_engine
+from models.migrate import declared_for
 
 config = context.config
 connectable = config.attributes.get("engine") or default_engine()
@@ -17,6 +18,7 @@ with connectable.connect() as connection:
         target_metadata=SQLModel.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=declared_for(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()
