@@ -19,10 +19,12 @@ from calendars.plan import Plan, PlannedFiling
 from calendars.workdays import day_end
 from models.application import Application
 from models.context import Refused
+from models.id_lists import among
 from models.org import Organisation, OrgKind
 from models.refusals import RefusalCode
 from models.states import RECOMMENDED
 from models.timeutil import UTCDateTime
+from models.transitions import of_cycle
 
 
 class FilingRecord(SQLModel, table=True):
@@ -206,33 +208,44 @@ def overdue_items(
 
 def _someone_owes(session: Session, cycle_id: str, key: str) -> bool:
     """Whether a department that has not filed ``key`` has a recommended application (what
-    ``sheet_departments`` minus the departments that filed it being non-empty says): the
-    application index probed for each unit of those departments only."""
-    found = session.execute(_owing(), {"cycle_id": cycle_id, "key": key}).first()
-    return found is not None
+    ``sheet_departments`` minus the departments that filed it being non-empty says). Asked
+    in two steps, the owing departments' units first: through most of a cycle there are
+    none, and as one statement PostgreSQL walked every recommended application of the cycle
+    to find that out (238 ms at 100,000, at every instant after the item's deadline); then
+    only those units' applications, probed in the index by unit."""
+    units = session.execute(_owing_units(), {"cycle_id": cycle_id, "key": key}).scalars().all()
+    if not units:
+        return False
+    found = session.execute(_recommended_in_units(), {"cycle_id": cycle_id, "ids": units})
+    return found.first() is not None
 
 
 @cache
-def _owing() -> Executable:
-    """_someone_owes's statement, built once: it is asked at every instant of a cycle."""
+def _owing_units() -> Executable:
+    """The units of the departments that have not filed the item (built once: asked at every
+    instant of a cycle)."""
     unit = aliased(Organisation)
     department = aliased(Organisation)
-    cycle_id = bindparam("cycle_id", type_=String)
     filed = select(col(FilingRecord.org)).where(
-        col(FilingRecord.cycle_id) == cycle_id,
+        col(FilingRecord.cycle_id) == bindparam("cycle_id", type_=String),
         col(FilingRecord.item_key) == bindparam("key", type_=String),
     )
-    owing = (
+    return (
         select(col(unit.id))
         .join(department, col(department.id) == col(unit.department_id))
         .where(col(department.code).not_in(filed))
     )
+
+
+@cache
+def _recommended_in_units() -> Executable:
+    """One recommended application of the cycle in the units bound to ``ids``, if any."""
     return (
         select(col(Application.id))
         .where(
-            col(Application.cycle_id) == cycle_id,
+            of_cycle(Application.cycle_id, bindparam("cycle_id", type_=String)),
             col(Application.status).in_(sorted(s.value for s in RECOMMENDED)),
-            col(Application.unit_id).in_(owing),
+            among(Application.unit_id),
         )
         .limit(1)
     )
