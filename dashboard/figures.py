@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, select, true, union
+from sqlalchemy.sql.util import find_tables
 from sqlmodel import Session, SQLModel, col
 
 from calendars.beijing import beijing
@@ -43,6 +44,8 @@ from models.outbox import Escalation, Message
 from models.plans import stored_plan
 from models.states import LABELS, MISSED, PASSED, PENDING, Status, through_count
 from rules.idcard import mask
+
+_APPLICATION = SQLModel.metadata.tables["application"]
 
 # --- scope of one page: the viewer's scope narrowed to the organisation being looked at ---
 
@@ -108,10 +111,13 @@ def _counted(
         base = base.outerjoin(trail, trail.c.application_id == col(Application.id))
     else:
         base = select(key.label("key"), asof.status().label("status")).select_from(Application)
-    each = (
-        base.join(Organisation, col(Organisation.id) == col(Application.unit_id))
-        .where(col(Application.cycle_id) == asof.cycle_id, asof.existed(), where)
-        .subquery("each")
+    # Joined to the units only where the page's scope names them: the province's page counts
+    # every application of the cycle, and joining each to its unit was a quarter of that
+    # count on PostgreSQL (80 → 60 ms at 100,000).
+    if _names_units(where):
+        base = base.join(Organisation, col(Organisation.id) == col(Application.unit_id))
+    each = base.where(col(Application.cycle_id) == asof.cycle_id, asof.existed(), where).subquery(
+        "each"
     )
     return (
         select(each.c.key, each.c.status, func.count().label("n"))
@@ -221,6 +227,12 @@ def next_deadlines(
 
 def _child_path(unit_path: str, depth: int) -> str:
     return "/".join(unit_path.split("/")[: depth + 1])
+
+
+def _names_units(where: ColumnElement[bool]) -> bool:
+    """Whether a page's condition reads any table but ``application`` (a scope by the units'
+    paths reads ``organisation``)."""
+    return any(t is not _APPLICATION for t in find_tables(where, check_columns=True))
 
 
 def _escalations_by_unit(
