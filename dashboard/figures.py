@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, and_, func, literal, select, true, union
 from sqlalchemy.sql.util import find_tables
@@ -46,6 +47,7 @@ from models.states import LABELS, MISSED, PASSED, PENDING, Status, through_count
 from rules.idcard import mask
 
 _APPLICATION = SQLModel.metadata.tables["application"]
+T = TypeVar("T")
 
 # --- scope of one page: the viewer's scope narrowed to the organisation being looked at ---
 
@@ -141,9 +143,30 @@ def _unit_status_counts(
     return [tuple(r) for r in session.connection().execute(stmt).all()]
 
 
+def _once_per_page(session: Session, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+    """What a page reads more than once (its instant's probe, the cycle's phases), read once
+    per page — in a read-only session (``read_scope``: a page's); where the session also
+    writes, each read sees what was written before it."""
+    if not session.connection().get_execution_options().get("zhicheng_readonly"):
+        return make()
+    kept = session.info.setdefault("figures", {})
+    if key not in kept:
+        kept[key] = make()
+    return cast(T, kept[key])
+
+
+def _asof(session: Session, cycle_id: str, at: dt.datetime, trail: bool = False) -> AsOf:
+    return _once_per_page(
+        session, ("asof", cycle_id, at, trail), lambda: AsOf(session, cycle_id, at, trail=trail)
+    )
+
+
 def phases_of(session: Session, cycle_id: str) -> dict[str, Phase]:
-    rows = session.execute(select(Phase).where(col(Phase.cycle_id) == cycle_id)).scalars()
-    return {p.key: p for p in rows}
+    def read() -> dict[str, Phase]:
+        rows = session.execute(select(Phase).where(col(Phase.cycle_id) == cycle_id)).scalars()
+        return {p.key: p for p in rows}
+
+    return _once_per_page(session, ("phases", cycle_id), read)
 
 
 # An applicant's own missed declaration is not the unit's delay.
@@ -399,7 +422,7 @@ def overview(
     """The page's figures as of ``now`` (``trail``: from the audit trail even when nothing
     happened since, models.asof)."""
     where = page_filter(viewer, org, committee_id)
-    asof = AsOf(session, cycle.id, now, trail=trail)
+    asof = _asof(session, cycle.id, now, trail)
     # a page above the units, of many applications, as of an earlier instant: one pass over
     # the trail (a unit's or a committee's page probes per application)
     wide = org is not None and org.kind not in (OrgKind.unit, OrgKind.agency)
@@ -449,7 +472,7 @@ def applications(
     page's ids are taken first (the scope, the status, ``ORDER BY id``, LIMIT/OFFSET) and the
     person and the columns as of ``at`` are read for those rows only, not for a whole city's
     applications sorted before the limit."""
-    asof = AsOf(session, cycle_id, at) if at is not None else None
+    asof = _asof(session, cycle_id, at) if at is not None else None
     status_now = asof.status() if asof else col(Application.status)
     page: Any = (
         select(col(Application.id))
@@ -515,7 +538,7 @@ def committees(
     """The committees this viewer may see, with their windows, the meeting planned and the
     verdicts so far, as of ``now``; ``only``: that committee's row alone (its own page), none
     when the viewer may not see it."""
-    asof = AsOf(session, cycle_id, now, trail=trail)
+    asof = _asof(session, cycle_id, now, trail)
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     where = application_filter(viewer)
     chosen = select(Committee).where(col(Committee.cycle_id) == cycle_id)
