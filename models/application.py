@@ -92,7 +92,9 @@ class Application(SQLModel, table=True):
     unit_id: int = Field(foreign_key="organisation.id", index=True)
     # Looked up through ix_application_committee_series_status (migration 0019).
     committee_id: int = Field(foreign_key="committee.id")
-    city_code: str = Field(index=True)
+    # Read with the cycle through ix_application_asof, or beside the person (migration 0023:
+    # its own index was read by no statement, and PostgreSQL wrote it at every status change).
+    city_code: str
     series: str | None = None
     specialty: str | None = None
     level_sought: str | None = None

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypedDict
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Text, exists
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from calendars.beijing import BEIJING
@@ -168,9 +168,12 @@ def listed_records(
     if id_number is not None:
         stmt = stmt.where(col(IntegrityRecord.person_id) == id_number)
     if city_code is not None:
+        # each record's person looked up by person (a handful of records), not the city's
+        # applications of every year listed first
         stmt = stmt.where(
-            col(IntegrityRecord.person_id).in_(
-                select(col(Application.person_id)).where(col(Application.city_code) == city_code)
+            exists().where(
+                col(Application.person_id) == col(IntegrityRecord.person_id),
+                col(Application.city_code) == city_code,
             )
         )
     return [
