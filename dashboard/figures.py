@@ -533,30 +533,52 @@ def committees(
     now: dt.datetime,
     *,
     trail: bool = False,
-    only: int | None = None,
 ) -> list[CommitteeRow]:
     """The committees this viewer may see, with their windows, the meeting planned and the
-    verdicts so far, as of ``now``; ``only``: that committee's row alone (its own page), none
-    when the viewer may not see it."""
+    verdicts so far, as of ``now``."""
     asof = _asof(session, cycle_id, now, trail)
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     where = application_filter(viewer)
-    chosen = select(Committee).where(col(Committee.cycle_id) == cycle_id)
-    if only is not None:
-        where = and_(where, col(Application.committee_id) == only)
-        chosen = chosen.where(col(Committee.id) == only)
-    wide = only is None and viewer.kind not in ("unit", "agency", "committee")
-    wide = wide and _wide(session, asof, where)
+    wide = viewer.kind not in ("unit", "agency", "committee") and _wide(session, asof, where)
     counted = _counted(session, asof, col(Application.committee_id), where, wide)
     for committee_id, status, count in session.execute(select(*counted.c)):
         counts[committee_id][status] = count
+    found = session.execute(
+        select(Committee).where(col(Committee.cycle_id) == cycle_id).order_by(col(Committee.id))
+    ).scalars()
+    return _committee_rows(session, asof, viewer, list(found), counts)
+
+
+def committee_row(
+    session: Session,
+    cycle_id: str,
+    viewer: Viewer,
+    now: dt.datetime,
+    committee: Committee,
+    statuses: list[StatusCount],
+) -> CommitteeRow | None:
+    """One committee's row (its own page) from the statuses its page's overview counted —
+    the same applications, as of the same instant — or None when the viewer may not see it."""
+    mine = {s.status: s.count for s in statuses}
+    counts = {committee.id: mine} if mine and committee.id is not None else {}
+    rows = _committee_rows(session, _asof(session, cycle_id, now), viewer, [committee], counts)
+    return rows[0] if rows else None
+
+
+def _committee_rows(
+    session: Session,
+    asof: AsOf,
+    viewer: Viewer,
+    committees: list[Committee],
+    counts: dict[int, dict[str, int]],
+) -> list[CommitteeRow]:
+    """The rows of those of ``committees`` the viewer may see, from their counts by status."""
     meetings = asof.meetings()
-    found = session.execute(chosen.order_by(col(Committee.id))).scalars()
-    visible = [c for c in found if committee_visible(viewer, c, c.id in counts)]
+    visible = [c for c in committees if committee_visible(viewer, c, c.id in counts)]
     # The quota's warnings count the stored statuses: shown only when they are those of ``now``;
     # counted for the committees shown only.
     shown = [c.id for c in visible if c.id is not None]
-    short = _village_quota(session, cycle_id, shown) if asof.current and shown else {}
+    short = _village_quota(session, asof.cycle_id, shown) if asof.current and shown else {}
     rows = []
     for c in visible:
         mine = counts.get(c.id, {}) if c.id is not None else {}
@@ -570,7 +592,7 @@ def committees(
                 window_last_day=c.window_last_day,
                 # the plan in force then: every plan and postponement is recorded with its time
                 meeting=meetings[c.id] if c.id in meetings else c.meeting,
-                state=_window_state(c, now) if c.window_start or c.window_last_day else "未定",
+                state=_window_state(c, asof.at) if c.window_start or c.window_last_day else "未定",
                 total=sum(mine.values()),
                 waiting=_pending(mine, "committee_review"),
                 passed=sum(mine.get(s.value, 0) for s in PASSED),

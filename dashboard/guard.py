@@ -63,7 +63,9 @@ class RequestGuard:
             return
         address = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
         if _has_nul(address):
-            await _refusal(scope, 400, "请求地址中含有空字符（NUL），无法办理")(scope, receive, send)
+            await _refusal(scope, 400, "请求地址中含有空字符（NUL），无法办理")(
+                scope, receive, send
+            )
             return
         kind = Headers(scope=scope).get("content-type", "").split(";")[0].strip().lower()
         if kind not in _TEXT_BODIES:
@@ -82,7 +84,9 @@ class RequestGuard:
                 await _refusal(scope, 413, too_big)(scope, receive, send)
                 return
         if _has_nul(body):
-            await _refusal(scope, 400, "请求内容中含有空字符（NUL），无法办理")(scope, receive, send)
+            await _refusal(scope, 400, "请求内容中含有空字符（NUL），无法办理")(
+                scope, receive, send
+            )
             return
         sent = False
 

@@ -90,9 +90,10 @@ def org_for_page(
 NO_COMMITTEE = "无权访问：本周期没有该评委会，或它不在您的管辖范围内"
 
 
-def committee_by_key(session: Session, cycle_id: str, key: str, visible: set[str]) -> Committee:
-    """The committee of this key among the ``visible`` keys (the viewer's)."""
-    found = find_committee(session, cycle_id, key) if key in visible else None
-    if found is None:
+def committee_by_key(session: Session, cycle_id: str, key: str) -> Committee:
+    """The committee of this key; whether the viewer may see it is its row's business
+    (``figures.committee_row``), refused with the same words."""
+    found = find_committee(session, cycle_id, key)
+    if found is None or found.id is None:
         raise Forbidden(NO_COMMITTEE)
     return found

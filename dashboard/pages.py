@@ -38,13 +38,18 @@ from dashboard.auth import (
     token_of,
 )
 from dashboard.guard import BadRequest, row_id
-from dashboard.lookup import committee_by_key, cycle_or_404, latest_cycles, org_for_page
+from dashboard.lookup import (
+    NO_COMMITTEE,
+    committee_by_key,
+    cycle_or_404,
+    latest_cycles,
+    org_for_page,
+)
 from dashboard.notices import notice_of, with_notice
 from dashboard.scope import KIND_LABELS, Forbidden, Viewer, visible_orgs
 from dashboard.timeline import timeline
 from models import accounts
 from models.accounts import ROLE_LABELS, Account, NotManaged, Role, create_account
-from models.committees import find_committee
 from models.context import Refused
 from models.cycle import Committee
 from models.db import read_scope, session_scope
@@ -401,18 +406,13 @@ def committee_page(
     now, chosen = page_instant(request, as_of)
     with read_scope() as session:
         cycle = cycle_or_404(session, cycle_id, viewer)
-        # its own row only (the committees' table computes every visible committee's)
-        found = find_committee(session, cycle_id, key)
-        rows = {
-            r.key: r
-            for r in (
-                figures.committees(session, cycle_id, viewer, now, only=found.id)
-                if found is not None and found.id is not None
-                else []
-            )
-        }
-        committee = committee_by_key(session, cycle_id, key, set(rows))
+        committee = committee_by_key(session, cycle_id, key)
         data = figures.overview(session, cycle, viewer, None, now, committee.id)
+        # its own row from the overview's counts (the committees' table counts every visible
+        # committee's)
+        row = figures.committee_row(session, cycle_id, viewer, now, committee, data.statuses)
+        if row is None:
+            raise Forbidden(NO_COMMITTEE)
         where = figures.page_filter(viewer, None, committee.id)
         apps = figures.applications(session, cycle_id, where, status="committee_review", at=now)
         cycles = latest_cycles(session, viewer)
@@ -422,7 +422,7 @@ def committee_page(
         viewer=viewer,
         cycle=cycle,
         cycles=cycles,
-        committee=rows[key],
+        committee=row,
         data=data,
         apps=apps,
         as_of=chosen,

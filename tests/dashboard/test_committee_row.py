@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from dashboard.lookup import NO_COMMITTEE
 from models.application import Application
 from models.cycle import Committee
 from models.db import session_scope
@@ -107,3 +108,29 @@ def test_passing_over_http_answers_with_the_village_quota_warning(
     assert sorted(answer["done"]) == apps
     (warning,) = answer["warnings"]
     assert "嘉峪关市卫生系列高级职称评审委员会" in warning and "29/100" in warning
+
+
+def test_a_committee_page_opens_for_its_reach_and_refuses_alike_otherwise(
+    client: TestClient, root_account: str
+) -> None:
+    """The page shows its committee's row to the committee and the province; another
+    committee's account is refused in the same words as a key no committee has — a key must
+    not tell which committees there are."""
+    cycle_id, _, committee = senior_committee_with(3, "committee_review", 0)
+    tag = uuid.uuid4().hex[:8]
+    own = account(f"cp-own-{tag}", by=root_account, committee=committee.id, role="viewer")
+    with session_scope() as session:
+        other = session.exec(
+            select(Committee).where(Committee.cycle_id == cycle_id, Committee.key == "jyg-gc-zj")
+        ).one()
+    stranger = account(f"cp-other-{tag}", by=root_account, committee=other.id, role="viewer")
+    province = account(f"cp-prov-{tag}", by=root_account, org="620000", role="viewer")
+    url = f"/cycles/{cycle_id}/committees/jyg-ws-gj"
+    for user in (own, province):
+        page = client.get(url, headers=token(client, user))
+        assert page.status_code == 200 and committee.name in page.text
+    refused = client.get(url, headers=token(client, stranger))
+    missing = client.get(f"/cycles/{cycle_id}/committees/no-such", headers=token(client, own))
+    assert refused.status_code == missing.status_code == 403
+    for answer in (refused, missing):
+        assert NO_COMMITTEE in answer.text and committee.name not in answer.text
