@@ -34,6 +34,7 @@ from dashboard.schemas import (
     StatusCount,
 )
 from dashboard.scope import Viewer, application_filter, committee_visible, org_filter
+from models import tally
 from models.application import Application, Person
 from models.asof import AsOf
 from models.committees import GRANTED, RECOMMENDED, village_quota_by_stage
@@ -106,7 +107,12 @@ def _counted(
     names to. The status is computed per application (a correlated subquery) on a narrow
     page, by one pass over the trail on a ``wide`` one; the counting groups by the bare key
     and status, and whatever the caller shows of the key (a unit's path) is joined to the few
-    groups afterwards, not carried through every application's row."""
+    groups afterwards, not carried through every application's row. As they stand, where the
+    database keeps the counts (models.tally), those are summed instead."""
+    if asof.tallied():
+        kept = tally.counted(asof.cycle_id, key, where, _names_units(where), col(Organisation.id))
+        if kept is not None:
+            return kept
     if wide and not asof.current:
         trail, status = asof.wide()
         base: Any = select(key.label("key"), status.label("status")).select_from(Application)

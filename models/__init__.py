@@ -12,6 +12,7 @@ from models.integrity import IntegrityRecord
 from models.org import Organisation, OrgKind
 from models.outbox import Escalation, Message
 from models.run_failures import RunFailure
+from models.tally import ApplicationTally
 
 __all__ = [
     "Account",
@@ -19,6 +20,7 @@ __all__ = [
     "Application",
     "ApplicationDocument",
     "ApplicationProfile",
+    "ApplicationTally",
     "AuditEvent",
     "Certificate",
     "Committee",

@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlmodel import Session, col
 
+from models import tally
 from models.application import Application, AuditEvent
 from models.committees import CommitteeMeeting
 from models.outbox import Escalation, Message
@@ -75,6 +76,18 @@ class AsOf:
         ).scalar()
         self.current = not trail and (last is None or last <= at)
         self._from_the_end: bool | None = None
+        self._tallied: bool | None = None
+
+    def tallied(self) -> bool:
+        """Whether the cycle's applications as they stand are those at ``at`` and the
+        tally keeps them (models.tally): nothing happened after ``at`` and every application
+        counted existed by then. Once per instant."""
+        if self._tallied is None:
+            self._tallied = False
+            if self.current and tally.kept(self.session):
+                through = tally.created_through(self.session, self.cycle_id)
+                self._tallied = through is None or through <= self.at
+        return self._tallied
 
     def from_the_end(self) -> bool:
         """Whether the wide pass reads the events after ``at`` rather than those up to it:

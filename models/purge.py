@@ -14,11 +14,18 @@ from sqlmodel import Session, SQLModel
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from models.cycle import Cycle
 
+# Tables a trigger writes as another table changes.
+_KEPT_BY_TRIGGER = frozenset({"application_tally"})
+
 
 def delete_cycle(session: Session, cycle_id: str) -> None:
     """Deletes the cycle's rows, dependants before what they refer to, one statement a table."""
     owned = _Ownership(cycle_id)
-    for table in reversed(SQLModel.metadata.sorted_tables):
+    dependants_first = list(reversed(SQLModel.metadata.sorted_tables))
+    # After the applications: deleting them writes their groups' differences (models.tally),
+    # which would otherwise outlive the cycle and count against a new one of the same id.
+    kept = [t for t in dependants_first if t.name in _KEPT_BY_TRIGGER]
+    for table in [t for t in dependants_first if t not in kept] + kept:
         condition = owned.condition(table)
         if condition is not None:
             session.execute(delete(table).where(condition))

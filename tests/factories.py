@@ -132,11 +132,16 @@ def next_people(count: int) -> list[tuple[dt.date, int]]:
 
 
 def drafts(
-    cycle_id: str, count: int, committee_key: str = "jyg-gc-zj", unit_id: int | None = None
+    cycle_id: str,
+    count: int,
+    committee_key: str = "jyg-gc-zj",
+    unit_id: int | None = None,
+    created: dt.datetime | None = None,
 ) -> list[int]:
-    """``count`` draft applications from one unit (a new one by default) to one committee."""
+    """``count`` draft applications from one unit (a new one by default) to one committee,
+    created at ``created`` (2024-09-01 by default)."""
     tag = uuid.uuid4().hex[:8]
-    now = bj(2024, 9, 1)
+    now = created or bj(2024, 9, 1)
     unit_id = unit_id or unit_in_tree(tag)
     with session_scope() as session:
         unit = session.get(Organisation, unit_id)
