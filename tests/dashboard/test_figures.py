@@ -122,3 +122,61 @@ def test_a_committee_sees_exactly_the_applications_submitted_to_it(
         sim_client.get(f"/api/cycles/{cycle_id}/overview?org=620000", headers=headers).status_code
         == 403
     )
+
+
+def _child_of(path: str, below: str) -> str:
+    """The child of the organisation at ``below`` on the way to ``path`` (its next segment)."""
+    depth = len(below.split("/"))
+    return "/".join(path.split("/")[: depth + 1])
+
+
+def test_each_child_row_counts_the_units_beneath_it(
+    sim: dict, sim_client: TestClient, root_account: str
+) -> None:
+    """A city's and a county's rows below them, and the city's departments: each row's
+    applications and escalations are those of the units in its subtree (by their paths)."""
+    cycle_id = sim["report"].cycle_id
+    headers = _province(sim_client, root_account)
+    apps = exported("applications", cycle_id)
+    escalated = Counter(e["unit"] for e in exported("escalations", cycle_id))
+    with session_scope() as session:
+        orgs = session.exec(select(Organisation)).all()
+        by_code = {o.code: o for o in orgs}
+        by_path = {o.path: o for o in orgs}
+    units = Counter(a["unit_code"] for a in apps)
+
+    def children_with_applications(org: Organisation) -> int:
+        return len(
+            {
+                _child_of(by_code[u].path, org.path)
+                for u in units
+                if by_code[u].path.startswith(org.path + "/")
+            }
+        )
+
+    city = max((o for o in orgs if o.kind == "city"), key=children_with_applications)
+    county = max((o for o in orgs if o.kind == "county"), key=children_with_applications)
+    for org in (city, county):
+        data = sim_client.get(
+            f"/api/cycles/{cycle_id}/overview?org={org.code}", headers=headers
+        ).json()
+        totals: Counter[str] = Counter()
+        escalations: Counter[str] = Counter()
+        for code, n in units.items():
+            if by_code[code].path.startswith(org.path + "/"):
+                child = by_path[_child_of(by_code[code].path, org.path)].code
+                totals[child] += n
+                escalations[child] += escalated[code]
+        assert len(totals) > 1
+        assert {c["code"]: c["total"] for c in data["children"]} == totals
+        assert {c["code"]: c["escalations"] for c in data["children"]} == {
+            code: escalations[code] for code in totals
+        }
+        if org is city:
+            by_department: Counter[str] = Counter()
+            for code, n in units.items():
+                unit = by_code[code]
+                if unit.path.startswith(city.path + "/") and unit.department_id is not None:
+                    department = next(o for o in orgs if o.id == unit.department_id)
+                    by_department[department.code] += n
+            assert {d["code"]: d["total"] for d in data["departments"]} == by_department
