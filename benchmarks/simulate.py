@@ -173,8 +173,14 @@ def _commit_counter() -> list[int]:
 def main(argv: list[str]) -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    if {"-h", "--help"} & set(argv):
+        print(__doc__)
+        return
     profile = _option(argv, "--profile")
     database = _option(argv, "--url")
+    wrong = [a for a in argv if not a.isdigit() or int(a) < 1]
+    if wrong:
+        sys.exit(f"申请人数须为正整数（收到 {' '.join(wrong)}）; see --help")
     sizes = [int(a) for a in argv] or [1000, 10000]
     url, seconds = prefect_server()
     print(
@@ -204,6 +210,8 @@ def _option(argv: list[str], name: str) -> str | None:
     if name not in argv:
         return None
     at = argv.index(name)
+    if at + 1 >= len(argv):
+        sys.exit(f"{name} 后须给出取值; see --help")
     value = argv[at + 1]
     del argv[at : at + 2]
     return value

@@ -263,3 +263,45 @@ def test_a_deleted_cycle_leaves_no_tally_behind() -> None:
     with read_scope() as session:
         assert _rows(session, cycle_id) == 0
         assert _counted(session, cycle_id) == Counter()
+
+
+def test_a_transaction_folds_once() -> None:
+    """A second mark crossed in the same transaction leaves the rows as they are (the fold
+    would read the first one's deleted rows again); the next transaction's mark folds."""
+    cycle_id, first, _ = _cycle_with_moves()
+    with session_scope() as session:
+        if not _postgres(session):
+            pytest.skip("SQLite keeps no tally")
+    move = update(Application).values(status="submitted")
+    with engine().connect() as conn:
+        _skip_to_a_fold(conn)
+        conn.execute(move.where(col(Application.id) == first[8]))
+        folded = _rows(conn, cycle_id)
+        assert folded == len(_counted(conn, cycle_id))
+        _skip_to_a_fold(conn)
+        conn.execute(move.where(col(Application.id) == first[9]))
+        assert _rows(conn, cycle_id) > folded
+        conn.commit()
+    with engine().connect() as conn:
+        _skip_to_a_fold(conn)
+        conn.execute(move.where(col(Application.id) == first[10]))
+        assert _rows(conn, cycle_id) == len(_counted(conn, cycle_id))
+        assert _tallied(conn, cycle_id) == _counted(conn, cycle_id)
+        conn.commit()
+
+
+def test_emptying_the_applications_empties_the_tally() -> None:
+    """TRUNCATE fires none of the row-change triggers: its own empties the tally (rolled
+    back here, the session's database is shared)."""
+    cycle_id, *_ = _cycle_with_moves()
+    with session_scope() as session:
+        if not _postgres(session):
+            pytest.skip("SQLite keeps no tally")
+    with engine().connect() as conn:
+        conn.execute(text("SET lock_timeout = '5s'"))
+        assert _rows(conn, cycle_id) > 0
+        conn.execute(text("TRUNCATE application CASCADE"))
+        assert conn.execute(select(func.count()).select_from(ApplicationTally)).scalar_one() == 0
+        conn.rollback()
+    with read_scope() as session:
+        assert _tallied(session, cycle_id) == _counted(session, cycle_id) != Counter()
