@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 
 from calendars.cyclefile import bundled_cycle
 from calendars.planner import plan_file
+from dashboard.scope import Viewer
 from models.application import Application, ApplicationProfile, Person
 from models.cycle import Committee
 from models.db import session_scope
@@ -225,3 +226,24 @@ def profile_of(session: Session, app_id: int) -> dict[str, Any] | None:
     """An application's stored summary sheet (None without one)."""
     stored = session.get(ApplicationProfile, app_id)
     return stored.profile if stored is not None else None
+
+
+def province_viewer(session: Session) -> tuple[Viewer, Organisation]:
+    """The province's organisation and a viewer account of it (no account row: the figures
+    take the viewer as it is)."""
+    province = session.execute(
+        select(Organisation).where(col(Organisation.kind) == "province")
+    ).scalar_one()
+    viewer = Viewer(
+        account_id=0,
+        username="t",
+        display_name="t",
+        role="viewer",
+        kind="province",
+        org_id=province.id,
+        org_code=province.code,
+        org_path=province.path,
+        committee_id=None,
+        committee_cycle=None,
+    )
+    return viewer, province

@@ -12,19 +12,17 @@ from typing import Any
 import pendulum
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from dashboard import figures
 from dashboard.app import create_app
-from dashboard.scope import Viewer
 from models.asof import AsOf
 from models.cycle import Committee, Cycle, Phase
 from models.db import read_scope
-from models.org import Organisation
 from models.states import FINAL, Status
 from tests.conftest import exported
 from tests.dashboard.conftest import Clocked, _once, token
-from tests.factories import bj
+from tests.factories import bj, province_viewer
 
 AFTER = bj(2025, 1, 10, 10)  # past the cycle's end: the clock of "today"
 DECLARATION_DAY_END = bj(2024, 10, 20, 23)
@@ -52,28 +50,11 @@ def replay(audit: list[dict[str, Any]], at: dt.datetime) -> dict[int, str]:
     return status
 
 
-def _province(session: Session) -> tuple[Viewer, Organisation]:
-    province = session.exec(select(Organisation).where(Organisation.kind == "province")).one()
-    viewer = Viewer(
-        account_id=0,
-        username="t",
-        display_name="t",
-        role="viewer",
-        kind="province",
-        org_id=province.id,
-        org_code=province.code,
-        org_path=province.path,
-        committee_id=None,
-        committee_cycle=None,
-    )
-    return viewer, province
-
-
 def _overview(cycle_id: str, at: dt.datetime, *, trail: bool = False) -> Any:
     with read_scope() as session:
         cycle = session.get(Cycle, cycle_id)
         assert cycle is not None
-        viewer, province = _province(session)
+        viewer, province = province_viewer(session)
         return figures.overview(session, cycle, viewer, province, at, trail=trail)
 
 
@@ -137,7 +118,7 @@ def test_no_result_appears_before_any_committee_met(sim: dict) -> None:
     assert not RESULTS & set(_counts(data))
     assert all(c.issued == 0 for c in data.children)
     with read_scope() as session:
-        viewer, _ = _province(session)
+        viewer, _ = province_viewer(session)
         rows = figures.committees(session, cycle_id, viewer, before)
     assert rows and all(r.passed == 0 and r.failed == 0 for r in rows)
     # while afterwards there are results, as the audit trail says
@@ -170,7 +151,7 @@ def test_as_of_the_end_the_figures_are_todays(sim: dict) -> None:
     assert today.messages == Counter(m["status"] for m in exported("messages", cycle_id))
     assert _counts(today) == Counter(a["status"] for a in exported("applications", cycle_id))
     with read_scope() as session:
-        viewer, _ = _province(session)
+        viewer, _ = province_viewer(session)
         assert figures.committees(session, cycle_id, viewer, AFTER, trail=True) == (
             figures.committees(session, cycle_id, viewer, AFTER)
         )
@@ -292,7 +273,7 @@ def test_one_pass_over_the_trail_and_the_probes_agree(
         monkeypatch.setattr(figures, "WIDE_FROM", 10**9)
         probed = _overview(cycle_id, at).model_dump()
         with read_scope() as session:
-            viewer, _ = _province(session)
+            viewer, _ = province_viewer(session)
             probed_committees = figures.committees(session, cycle_id, viewer, at)
             chosen.add(AsOf(session, cycle_id, at, trail=True).from_the_end())
         monkeypatch.setattr(figures, "WIDE_FROM", 1)

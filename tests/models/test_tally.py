@@ -17,16 +17,14 @@ from sqlalchemy import Connection, Engine, event, func, select, text, update
 from sqlmodel import Session, col
 
 from dashboard import figures
-from dashboard.scope import Viewer
 from models.application import Application
 from models.asof import AsOf
 from models.cycle import Cycle
 from models.db import engine, read_scope, session_scope
-from models.org import Organisation
 from models.purge import delete_cycle
 from models.tally import ApplicationTally
 from models.transitions import transition
-from tests.factories import bj, drafts, stored_cycle
+from tests.factories import bj, drafts, province_viewer, stored_cycle
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -125,25 +123,6 @@ def _committee_of(session: Session, app_id: int) -> int:
     return found.committee_id
 
 
-def _province_viewer(session: Session) -> tuple[Viewer, Organisation]:
-    province = session.execute(
-        select(Organisation).where(col(Organisation.kind) == "province")
-    ).scalar_one()
-    viewer = Viewer(
-        account_id=0,
-        username="t",
-        display_name="t",
-        role="viewer",
-        kind="province",
-        org_id=province.id,
-        org_code=province.code,
-        org_path=province.path,
-        committee_id=None,
-        committee_cycle=None,
-    )
-    return viewer, province
-
-
 @contextmanager
 def _statements() -> Iterator[list[str]]:
     seen: list[str] = []
@@ -164,12 +143,12 @@ def _pages(cycle_id: str, at: dt.datetime) -> tuple[Any, Any, Any, Any, list[str
     with read_scope() as session:
         cycle = session.get(Cycle, cycle_id)
         assert cycle is not None
-        viewer, province = _province_viewer(session)
+        viewer, province = province_viewer(session)
         with _statements() as seen:
             live = figures.overview(session, cycle, viewer, province, at)
             rows = figures.committees(session, cycle_id, viewer, at)
     with read_scope() as session:
-        viewer, province = _province_viewer(session)
+        viewer, province = province_viewer(session)
         trail = figures.overview(session, cycle, viewer, province, at, trail=True)
         trail_rows = figures.committees(session, cycle_id, viewer, at, trail=True)
     return live, trail, rows, trail_rows, seen
