@@ -719,7 +719,13 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="py-spy the dashboard during parts a and b"
     )
-    parser.add_argument("--parts", nargs="+", default=["a", "b", "c", "d"])
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        default=["a", "b", "c", "d"],
+        choices=["a", "b", "c", "d", "none"],
+        help="the parts to run, space-separated (none: the seed alone, with --keep)",
+    )
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
