@@ -25,6 +25,7 @@ from zhicheng.commands import (  # noqa: E402
     rules,
     serve,
     simulate,
+    tally,
     worker,
 )
 
@@ -56,6 +57,7 @@ app.add_typer(filing.app, name="filing")
 app.add_typer(account.app, name="account")
 app.add_typer(imports.app, name="import")
 app.add_typer(integrity.app, name="integrity")
+app.add_typer(tally.app, name="tally")
 
 
 def main() -> None:
