@@ -121,7 +121,7 @@ def _counted(
     groups afterwards, not carried through every application's row. As they stand, where the
     database keeps the counts (models.tally), those are summed instead."""
     if asof.tallied():
-        kept = tally.counted(asof.cycle_id, key, where, _names_units(where), col(Organisation.id))
+        kept = tally.counted(asof.cycle_id, key, where, _names_units(where))
         if kept is not None:
             return kept
     if wide and not asof.current:

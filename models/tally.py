@@ -44,6 +44,7 @@ class ApplicationTally(SQLModel, table=True):
 
 _TALLY = SQLModel.metadata.tables["application_tally"]
 _APPLICATION = SQLModel.metadata.tables["application"]
+_ORGANISATION = SQLModel.metadata.tables["organisation"]
 
 
 def kept(session: Session) -> bool:
@@ -71,13 +72,11 @@ def _on_tally(element: Any) -> Any:
     return adapter.traverse(element)
 
 
-def counted(
-    cycle_id: str, key: Any, where: ColumnElement[bool], joins_units: bool, unit: Any
-) -> Any | None:
+def counted(cycle_id: str, key: Any, where: ColumnElement[bool], joins_units: bool) -> Any | None:
     """The cycle's applications matching ``where`` as they stand, counted by ``key`` and
     status from the tally: a subquery (key, status, n) like ``dashboard.figures._counted``'s,
     or None when ``where`` or ``key`` reads a column of ``application`` the tally does not
-    keep. ``unit``: the units' id column, joined to the tally's ``unit_id`` when
+    keep. The units (``organisation``) are joined to the tally's ``unit_id`` when
     ``joins_units``."""
     # an ORM attribute (``col(Application.unit_id)``) as the column it stands for: adapted
     # as it is, it would be left over ``application``
@@ -89,7 +88,7 @@ def counted(
         return None
     base: Any = select(on_key.label("key"), _TALLY.c.status, _TALLY.c.n).select_from(_TALLY)
     if joins_units:
-        base = base.join(unit.table, unit == _TALLY.c.unit_id)
+        base = base.join(_ORGANISATION, _ORGANISATION.c.id == _TALLY.c.unit_id)
     each = base.where(_TALLY.c.cycle_id == cycle_id, on_where).subquery("each")
     total = func.sum(each.c.n)
     return (

@@ -4,12 +4,10 @@ here and its plan read back with the same parameters."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlmodel import Session, col
 
 from models.application import Application
@@ -22,24 +20,9 @@ from models.forecast import _ever_changed
 from models.transitions import transition
 from tasks.progress import counts_by_city
 from tests.factories import bj, drafts, stored_cycle
+from tests.sql_log import statements
 
 pytestmark = pytest.mark.usefixtures("db")
-
-
-@contextmanager
-def statements(wanted: Callable[[str], bool]) -> Iterator[list[tuple[str, Any]]]:
-    """The statements (and their parameters) run inside, those ``wanted`` says."""
-    seen: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        if wanted(statement):
-            seen.append((statement, params))
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
 
 
 def plans(session: Session, seen: list[tuple[str, Any]]) -> list[str]:

@@ -8,12 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, event, func, select, text, update
+from sqlalchemy import Connection, func, select, text, update
 from sqlmodel import Session, col
 
 from dashboard import figures
@@ -25,6 +23,7 @@ from models.purge import delete_cycle
 from models.tally import ApplicationTally
 from models.transitions import transition
 from tests.factories import bj, drafts, province_viewer, stored_cycle
+from tests.sql_log import statements
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -123,28 +122,14 @@ def _committee_of(session: Session, app_id: int) -> int:
     return found.committee_id
 
 
-@contextmanager
-def _statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
-
-
-def _pages(cycle_id: str, at: dt.datetime) -> tuple[Any, Any, Any, Any, list[str]]:
+def _pages(cycle_id: str, at: dt.datetime) -> tuple[Any, Any, Any, Any, list[tuple[str, Any]]]:
     """The province's overview and committees as of ``at``, as the live dashboard reads
-    them and from the audit trail, and the statements the live reading ran."""
+    them and from the audit trail, and the counts from the tally the live reading ran."""
     with read_scope() as session:
         cycle = session.get(Cycle, cycle_id)
         assert cycle is not None
         viewer, province = province_viewer(session)
-        with _statements() as seen:
+        with statements(lambda sql: "sum(" in sql and "application_tally" in sql) as seen:
             live = figures.overview(session, cycle, viewer, province, at)
             rows = figures.committees(session, cycle_id, viewer, at)
     with read_scope() as session:
@@ -167,9 +152,8 @@ def test_the_pages_read_the_tally_and_show_what_the_trail_shows() -> None:
     }
     with read_scope() as session:
         postgres = _postgres(session)
-    counts = [s for s in seen if "sum(" in s and "application_tally" in s]
     # the overview's count and the committees' count
-    assert len(counts) == (2 if postgres else 0)
+    assert len(seen) == (2 if postgres else 0)
 
 
 def test_an_application_created_after_the_instant_is_counted_from_the_applications() -> None:
