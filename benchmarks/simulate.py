@@ -16,13 +16,19 @@ is reported beside ours, ``database_cpu_seconds``). Results are recorded in benc
 
 from __future__ import annotations
 
+import atexit
+import ctypes
 import json
 import os
 import resource
 import shutil
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +37,8 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # A shared machine under load starts the local server slowly (the default gives up at 20 s).
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clean clone
+
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a child gets when its parent ends
 
 
 def load() -> float:
@@ -43,18 +51,73 @@ def load() -> float:
 
 def prefect_server() -> tuple[str, float]:
     """The API URL, and the seconds it took to start Prefect's local server (0 when one is
-    already configured)."""
-    from prefect.settings import PREFECT_API_URL
+    already configured). Started as Prefect starts its ephemeral server (the same uvicorn
+    command and settings), but without importing the server here: its modules cost the
+    measured process ≈ 50 MB of its peak, and the issue's goal is a run "with the Prefect
+    server already running", as a deployment's would be."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
     url = PREFECT_API_URL.value()
     if url:
         return url, 0.0
-    from prefect.server.api.server import SubprocessASGIServer
-
     started = time.perf_counter()
-    server = SubprocessASGIServer()
-    server.start()
-    return server.api_url, time.perf_counter() - started
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "prefect.server.api.server:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "error",
+            "--lifespan",
+            "on",
+        ],
+        env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1"},
+        preexec_fn=_ends_with_this_process if sys.platform == "linux" else None,
+    )
+    atexit.register(_stop, server)
+    api = f"http://127.0.0.1:{port}/api"
+    _wait_until_healthy(api, server, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+    return api, time.perf_counter() - started
+
+
+def _ends_with_this_process() -> None:
+    """In the server's process before it starts: Linux ends it when the benchmark ends, even
+    killed (a killed benchmark left Prefect's server running before)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def _wait_until_healthy(api: str, server: subprocess.Popen[bytes], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"Prefect 本地服务启动失败（退出码 {server.returncode}）")
+        try:
+            with urllib.request.urlopen(f"{api}/health", timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.2)
+    _stop(server)
+    sys.exit(f"Prefect 本地服务 {seconds:.0f} 秒内未就绪（{api}）")
 
 
 def postgres_cpu() -> float:
