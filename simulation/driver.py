@@ -81,13 +81,17 @@ class Simulation:
         return phase.start, phase.end
 
     def setup(self) -> None:
-        # The setup makes millions of short-lived containers; each full collection would walk
-        # every object the modules, Prefect and SQLAlchemy already hold as well: they are set
-        # aside (never collected) while it runs, a tenth of its CPU time.
+        # The setup makes millions of short-lived containers, freed as they go out of use;
+        # each collection would walk them, and each full one every object the modules,
+        # Prefect and SQLAlchemy already hold as well: those are set aside and collections
+        # are off while it runs (collections 1.5 s of a 100,000 setup with them only set
+        # aside); the run collects once after it.
         gc.freeze()
+        gc.disable()
         try:
             self._setup()
         finally:
+            gc.enable()
             gc.unfreeze()
 
     def _setup(self) -> None:
@@ -188,8 +192,15 @@ class Simulation:
             self.report.prefect_start_seconds = time.perf_counter() - connecting
             try:
                 self.setup()
+                # What the setup leaves — the queue, the province, the modules' own objects —
+                # lives until the end: set aside, so that each full collection walks only
+                # what the year makes (3 s of collections at 100,000 applicants, 2.9 s of
+                # them full ones walking these again and again).
+                gc.collect()
+                gc.freeze()
                 now = self._run()
             finally:
+                gc.unfreeze()
                 self.recorder.close()
         self.report.close(self.plan, self.actors.refusals, now)
         self.report.seconds = time.perf_counter() - started
