@@ -185,9 +185,16 @@ def retirement_for(
     Women must state their original statutory age (50 or 55: it depends on their post, not
     on the ID number) — :class:`MissingInput` otherwise; for men it is ignored."""
     group = group_for(male=male, female_original_age=female_original_age, rules=rules)
-    total = group.original_years * 12 + group.delay_months(birth)
+    return _retirement(group, birth.replace(day=1))
+
+
+# Each eligibility check asks for one applicant's; a province's applicants share a few
+# hundred birth months in each group.
+@lru_cache(maxsize=4096)
+def _retirement(group: Group, birth_month: dt.date) -> Retirement:
+    total = group.original_years * 12 + group.delay_months(birth_month)
     years, months = divmod(total, 12)
-    index = birth.year * 12 + (birth.month - 1) + total
+    index = birth_month.year * 12 + (birth_month.month - 1) + total
     return Retirement(group.name, years, months, dt.date(index // 12, index % 12 + 1, 1))
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import suppress
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col
 
@@ -114,13 +114,11 @@ class Actors:
         department files it (the 汇总表, 004 三(四)) — late departments too: they are late
         forwarding, not filing. The day's forwarding is one transaction: each department's
         moves and audit rows are its own, as when each committed apart."""
-        awaiting = _awaiting_departments(self.cycle_id)  # neither step below moves any
-        self._publicity_reports(now, [app_id for app_id, _ in awaiting])
+        self._publicity_reports(now)
         self._department_filings(now)
         waiting: dict[int, list[int]] = defaultdict(list)
-        for app_id, department in awaiting:
-            if department not in self.late_departments:
-                waiting[department].append(app_id)
+        for app_id, department in _awaiting_departments(self.cycle_id, self.late_departments):
+            waiting[department].append(app_id)
         if not waiting:
             return
         by_actor = {f"主管部门#{d}": ids for d, ids in sorted(waiting.items())}
@@ -129,17 +127,14 @@ class Actors:
         for outcome in outcomes.values():
             self._count(outcome, "forward")
 
-    def _publicity_reports(self, now: dt.datetime, waiting: list[int]) -> None:
+    def _publicity_reports(self, now: dt.datetime) -> None:
         with session_scope() as session:
             if not CycleContext.load(session, self.cycle_id).rules.publicity_report_required:
                 return
-            have = documents.with_document(
-                session, self.cycle_id, waiting, DocumentKind.publicity_report
-            )
             services.record_document(
                 session,
                 self.cycle_id,
-                [i for i in waiting if i not in have],
+                _unreported(session, self.cycle_id),
                 DocumentKind.publicity_report,
                 now=now,
                 actor="用人单位",
@@ -251,22 +246,43 @@ class Actors:
 
 _APPLICATION = SQLModel.metadata.tables["application"]
 _ORGANISATION = SQLModel.metadata.tables["organisation"]
+_DOCUMENT = SQLModel.metadata.tables["application_document"]
 
 
-def _awaiting_departments(cycle_id: str) -> list[tuple[int, int]]:
-    """(application, department) for each application in department review."""
+def _awaiting_departments(cycle_id: str, late: Collection[int]) -> list[tuple[int, int]]:
+    """(application, department) for each application in department review, but for the
+    ``late`` departments' (they never forward: read every day, theirs were most of the rows)."""
     with session_scope() as session:
         # over the tables' own columns: plain tuples, without the ORM's loading of each row
-        # (a day's waiting are thousands, the late departments' ones every day again)
         rows = session.execute(
             select(_APPLICATION.c.id, _ORGANISATION.c.department_id)
             .join(_ORGANISATION, _ORGANISATION.c.id == _APPLICATION.c.unit_id)
             .where(
                 _APPLICATION.c.cycle_id == cycle_id,
                 _APPLICATION.c.status == Status.department_review.value,
+                _ORGANISATION.c.department_id.not_in(sorted(late)),
             )
         ).all()
     return [(app_id, department) for app_id, department in rows]
+
+
+def _unreported(session: Session, cycle_id: str) -> list[int]:
+    """The applications in department review whose unit has not yet issued its publicity
+    report, in id order."""
+    return list(
+        session.execute(
+            select(_APPLICATION.c.id)
+            .where(
+                _APPLICATION.c.cycle_id == cycle_id,
+                _APPLICATION.c.status == Status.department_review.value,
+                ~exists().where(
+                    _DOCUMENT.c.application_id == _APPLICATION.c.id,
+                    _DOCUMENT.c.kind == DocumentKind.publicity_report.value,
+                ),
+            )
+            .order_by(_APPLICATION.c.id)
+        ).scalars()
+    )
 
 
 def _departments_with_applications(session: Session, cycle_id: str) -> list[str]:
