@@ -33,13 +33,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # A cycle of 100,000 applications is ~700 MB: with SQLite's default 2 MB page cache every
     # statement re-read its index pages from the OS, and a checkpoint after every ~4 MB of WAL
     # copied the same hot pages back to the file again and again (issue 14: a 100,000
-    # simulation 230 -> 194 s of CPU). Per connection: 96 MB of cache — the pages a cycle's
-    # status changes, audit rows and messages keep touching; 64 MB held too few of them (a
-    # 100,000 simulation 98 -> 84 s, 3.67 -> 2.68 GB written), and 128 MB or more gained
-    # little beside the memory (benchmarks/README.md) — and a checkpoint per 100,000 WAL pages,
-    # so a page that many transactions change is copied back once, not once each
-    # (benchmarks/row_writes.py: 158 -> 132 us of CPU a scattered status change).
-    cursor.execute("PRAGMA cache_size=-98304")
+    # simulation 230 -> 194 s of CPU). Per connection: 64 MB of cache, and a checkpoint per
+    # 100,000 WAL pages, so a page that many transactions change is copied back once, not
+    # once each (benchmarks/row_writes.py: 158 -> 132 us of CPU a scattered status change).
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA wal_autocheckpoint=100000")
     cursor.close()
 
