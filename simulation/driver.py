@@ -31,6 +31,7 @@ from simulation.applicants import add_applicants
 from simulation.behaviour import Windows, script_application
 from simulation.clock import Event, EventQueue, beijing_at, beijing_day
 from simulation.in_process import run_in_process
+from simulation.interruption import stop_if_signalled
 from simulation.prefect_sync import RunRecorder, no_tls_setup_for_a_plain_http_server
 from simulation.province import build_province, committees_by_series
 from simulation.report import Report
@@ -199,6 +200,7 @@ class Simulation:
                 gc.collect()
                 gc.freeze()
                 now = self._run()
+                stop_if_signalled()  # a signal during the last event: it asked to stop
             finally:
                 gc.unfreeze()
                 self.recorder.close()
@@ -233,6 +235,7 @@ class Simulation:
         return kind == Event.SWEEP or not payload.boundary
 
     def _step(self) -> dt.datetime:
+        stop_if_signalled()
         now, kind, payload = self.queue.pop()
         self._handle(now, kind, payload)
         self.done += 1

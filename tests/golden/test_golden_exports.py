@@ -9,21 +9,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.conftest import Golden
 from tests.golden.exports import APPLICANTS, CYCLE, SEED, digests
 
 RECORDED = Path(__file__).with_name("digests.json")
 
 
-def test_the_golden_cycle_exports_what_it_did_before(
-    golden: tuple[dict[str, list[str]], str], tmp_path: Path
-) -> None:
+def test_the_golden_cycle_exports_what_it_did_before(golden: Golden, tmp_path: Path) -> None:
     recorded = json.loads(RECORDED.read_text(encoding="utf-8"))
     assert (recorded["cycle"], recorded["applicants"], recorded["seed"]) == (
         CYCLE,
         APPLICANTS,
         SEED,
     )
-    lines, _ = golden  # simulated by tests/conftest.py's fixture
+    lines = golden.lines  # simulated by tests/conftest.py's fixture
     found = digests(lines)
     if found != recorded["digests"]:
         for kind, rows in lines.items():  # to diff against a run of the recorded commit

@@ -9,6 +9,7 @@ from prefect import get_client
 from prefect.client.schemas.filters import FlowRunFilter
 
 from models.states import FINAL
+from tests.conftest import Golden, point_at
 from tests.simulation.conftest import Twice
 
 CUTOFF = pendulum.datetime(2024, 10, 21, tz="Asia/Shanghai")
@@ -257,7 +258,7 @@ def _committee_accounts(cycle_id: str) -> None:
 
 
 def test_deleting_a_cycle_leaves_no_row_of_it_and_no_other_row_changed(
-    db: str, golden: tuple[dict[str, list[str]], str]
+    db: str, golden: Golden
 ) -> None:
     from sqlalchemy import func, select
     from sqlmodel import SQLModel
@@ -266,7 +267,8 @@ def test_deleting_a_cycle_leaves_no_row_of_it_and_no_other_row_changed(
     from models.purge import delete_cycle
     from tests.factories import drafts, stored_cycle
 
-    _, gone = golden  # a simulated cycle, its exports already read by the golden test
+    point_at(golden.url)  # its own database, beside one more cycle
+    gone = golden.cycle_id  # a simulated cycle, its exports already read by the golden test
     kept = stored_cycle()
     drafts(kept, 3)
     try:
@@ -300,3 +302,4 @@ def test_deleting_a_cycle_leaves_no_row_of_it_and_no_other_row_changed(
         with session_scope() as session:
             delete_cycle(session, gone)
             delete_cycle(session, kept)
+        point_at(db)
