@@ -23,12 +23,13 @@ from calendars.beijing import BEIJING
 from flows.cycle import phase_flow
 from flows.launch import annual_cycle, checked_plan
 from models.application import Application
-from models.db import one_transaction, session_scope
+from models.db import engine, one_transaction, session_scope
 from models.purge import delete_cycle
 from notifications.cycle_schedule import Run
 from simulation.actors import Actors
 from simulation.applicants import add_applicants
 from simulation.behaviour import Windows, script_application
+from simulation.checkpoints import BackgroundCheckpoints
 from simulation.clock import Event, EventQueue, beijing_at, beijing_day
 from simulation.in_process import run_in_process
 from simulation.interruption import stop_if_signalled
@@ -41,6 +42,7 @@ from tasks.schedule import stored_runs
 BUCKET_HOURS = 4  # actors' actions are applied in batches this wide, never across midnight
 BEIJING_OFFSET = dt.timedelta(hours=8)
 CATCH_UP = (0, 30)  # the daily-sweep deployment's cron (prefect.yaml), Beijing time
+CHECKPOINT_SECONDS = 0.5  # how often SQLite's log is copied back on its own thread
 
 
 # What the province's people do, as opposed to the runs of the schedule.
@@ -187,7 +189,8 @@ class Simulation:
 
     def run(self) -> Report:
         started = time.perf_counter()
-        with no_tls_setup_for_a_plain_http_server():
+        checkpoints = BackgroundCheckpoints(engine(), CHECKPOINT_SECONDS)
+        with no_tls_setup_for_a_plain_http_server(), checkpoints:
             connecting = time.perf_counter()
             self.recorder = RunRecorder()  # one Prefect client, from the launch to the end
             self.report.prefect_start_seconds = time.perf_counter() - connecting
