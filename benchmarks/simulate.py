@@ -23,7 +23,6 @@ import os
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -60,10 +59,10 @@ def prefect_server() -> tuple[str, float]:
     url = PREFECT_API_URL.value()
     if url:
         return url, 0.0
+    from benchmarks.load.run import free_port
+
     started = time.perf_counter()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,

@@ -29,22 +29,21 @@ INTERRUPTIONS = (KeyboardInterrupt, TerminationSignal)
 _received: list[int] = []
 
 
-def _raise_termination(signum: int, _frame: FrameType | None) -> None:
-    _received.append(signum)
-    raise TerminationSignal(signum)
+def _stop(signum: int) -> BaseException:
+    """What a stop signal raises: SIGINT as Python always raises it, SIGTERM as Prefect's
+    flow engine expects it."""
+    return KeyboardInterrupt() if signum == signal.SIGINT else TerminationSignal(signum)
 
 
-def _raise_interrupt(signum: int, _frame: FrameType | None) -> None:
+def _remember_and_raise(signum: int, _frame: FrameType | None) -> None:
     _received.append(signum)
-    raise KeyboardInterrupt
+    raise _stop(signum)
 
 
 def stop_if_signalled() -> None:
     """Raises again what a signal raised, in case that was swallowed (nothing otherwise)."""
     if _received:
-        if _received[-1] == signal.SIGINT:
-            raise KeyboardInterrupt
-        raise TerminationSignal(_received[-1])
+        raise _stop(_received[-1])
 
 
 @contextmanager
@@ -53,8 +52,7 @@ def sigterm_raises() -> Iterator[None]:
     ``KeyboardInterrupt``, as always), and both are remembered for ``stop_if_signalled``."""
     _received.clear()
     previous = {
-        signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_termination),
-        signal.SIGINT: signal.signal(signal.SIGINT, _raise_interrupt),
+        sig: signal.signal(sig, _remember_and_raise) for sig in (signal.SIGTERM, signal.SIGINT)
     }
     unraisable = sys.unraisablehook
 
