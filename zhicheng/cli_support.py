@@ -120,6 +120,16 @@ def ensure_database() -> None:
     upgrade()
 
 
+def warn_about_upkeep() -> None:
+    """A long-running command says at start what the database server leaves undone (its
+    autovacuum off), which would slow a cycle down day by day without any error."""
+    from models.db import engine
+    from models.upkeep import upkeep_warnings
+
+    for warning in upkeep_warnings(engine()):
+        err_console.print(f"[bold yellow]警告：[/]{warning}", highlight=False, soft_wrap=True)
+
+
 def friendly(func: Callable[P, R]) -> Callable[P, R]:
     """Turn the domain's own errors into one clear line and exit code 2."""
 

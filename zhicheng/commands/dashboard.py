@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from zhicheng.cli_support import console, ensure_database, friendly, parse_instant
+from zhicheng.cli_support import (
+    console,
+    ensure_database,
+    friendly,
+    parse_instant,
+    warn_about_upkeep,
+)
 
 
 @friendly
@@ -30,6 +36,7 @@ def dashboard(
     from models.settings import settings
 
     ensure_database()
+    warn_about_upkeep()
     console.print(
         f"工作台：http://{host}:{port}/ （接口文档 /api/docs，登录后查看；Ctrl+C 停止）",
         highlight=False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-from zhicheng.cli_support import UserError, ensure_database, friendly
+from zhicheng.cli_support import UserError, ensure_database, friendly, warn_about_upkeep
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -69,6 +69,7 @@ def serve() -> None:
     from prefect import serve as prefect_serve
 
     ensure_database()
+    warn_about_upkeep()
     offered = deployments()
     # Served over the work pool's deployments of the same names, serve would take them over:
     # the workers would get no more runs, and serve's runs would inherit the pool's pull step.

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zhicheng.cli_support import console, ensure_database, friendly, instant_or_now
+from zhicheng.cli_support import (
+    console,
+    ensure_database,
+    friendly,
+    instant_or_now,
+    warn_about_upkeep,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -52,6 +58,7 @@ def worker(
     from flows.orphans import reclaim
 
     ensure_database()
+    warn_about_upkeep()
     instant = instant_or_now(now)
     done = reclaim(pool, name, instant, _record_crash(instant), cycle_limit)
     for label, names in (("重做", done.rerun), ("重新排期", done.rescheduled)):
