@@ -12,7 +12,12 @@ A worker starting under the dead one's name (``zhicheng worker``) first gives th
   - the cycle's one-slot concurrency limit, which the dead run's lease would hold for up to
     a minute, is dropped and created afresh by the next run.
 Runs of workers the server already lists as offline (another machine that died) are given
-back the same way by whichever worker starts next."""
+back the same way by whichever worker starts next.
+
+A cut-off run's own subflows (the daily sweep runs each cycle's phase flow as one) died with it
+but stay Running on the server, and the process that ran them is gone: they are marked Crashed
+(each cycle's office alerted, the sweep itself naming no cycle) and not rerun — the cut-off
+run's rerun runs them again — and their cycles' slots are released as well."""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from prefect import get_client
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.filters import (
     FlowRunFilter,
+    FlowRunFilterParentFlowRunId,
     FlowRunFilterState,
     FlowRunFilterStateType,
     WorkPoolFilter,
@@ -44,6 +50,7 @@ class Reclaimed:
 
     rescheduled: list[str] = field(default_factory=list)  # Pending: back to their instant
     rerun: list[str] = field(default_factory=list)  # Running: crashed, then run again
+    stranded: list[str] = field(default_factory=list)  # their subflows: crashed
     limits_released: list[str] = field(default_factory=list)
 
 
@@ -58,17 +65,33 @@ def dead_workers(client: SyncPrefectClient, pool: str, starting: str) -> set[str
     return offline | {starting}
 
 
+_UNFINISHED = FlowRunFilterState(
+    type=FlowRunFilterStateType(any_=[StateType.PENDING, StateType.RUNNING])
+)
+
+
 def orphaned_runs(client: SyncPrefectClient, pool: str, workers: set[str]) -> list[FlowRun]:
     """The pool's Pending and Running runs that one of ``workers`` had taken."""
     runs = client.read_flow_runs(
-        flow_run_filter=FlowRunFilter(
-            state=FlowRunFilterState(
-                type=FlowRunFilterStateType(any_=[StateType.PENDING, StateType.RUNNING])
-            )
-        ),
+        flow_run_filter=FlowRunFilter(state=_UNFINISHED),
         work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=[pool])),
     )
     return [r for r in runs if str((r.labels or {}).get(WORKER_LABEL, "")) in workers]
+
+
+def unfinished_subflows(client: SyncPrefectClient, parents: set[Any]) -> list[FlowRun]:
+    """The Pending and Running subflow runs of the ``parents`` runs, at any depth."""
+    found: list[FlowRun] = []
+    while parents:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=sorted(parents)),
+                state=_UNFINISHED,
+            )
+        )
+        found += runs
+        parents = {r.id for r in runs}
+    return found
 
 
 def cycle_of(run: FlowRun) -> str | None:
@@ -110,8 +133,15 @@ def reclaim(
                 instant = run.expected_start_time or now
                 client.set_flow_run_state(run.id, Scheduled(scheduled_time=instant), force=True)
                 done.rescheduled.append(run.name)
-        for cycle_id in sorted({c for r in cut_off if (c := cycle_of(r)) is not None}):
-            if not _still_running(client, cycle_id, {r.id for r in orphans}):
+        stranded = unfinished_subflows(client, cut_off_ids)
+        for run in stranded:
+            message = f"所属运行的工作进程已中断；由 {worker} 重做所属运行时重新执行"
+            client.set_flow_run_state(run.id, Crashed(message=message), force=True)
+            on_crash(run, message)
+            done.stranded.append(run.name)
+        given_back = {r.id for r in orphans} | {r.id for r in stranded}
+        for cycle_id in sorted({c for r in cut_off + stranded if (c := cycle_of(r)) is not None}):
+            if not _still_running(client, cycle_id, given_back):
                 client.delete_global_concurrency_limit_by_name(limit_name(cycle_id))
                 done.limits_released.append(limit_name(cycle_id))
     return done

@@ -61,7 +61,11 @@ def worker(
     warn_about_upkeep()
     instant = instant_or_now(now)
     done = reclaim(pool, name, instant, _record_crash(instant), cycle_limit)
-    for label, names in (("重做", done.rerun), ("重新排期", done.rescheduled)):
+    for label, names in (
+        ("重做", done.rerun),
+        ("重新排期", done.rescheduled),
+        ("随之中断的子运行，标记为崩溃", done.stranded),
+    ):
         if names:
             console.print(f"接管遗留运行（{label}）：{'、'.join(names)}")
     if done.limits_released:
