@@ -4,7 +4,7 @@ machine, with its audit rows written in the same transaction."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -98,10 +98,18 @@ def transition(
     ids: Sequence[int] | None = None,
     values: dict[str, Any] | None = None,
     increments: Sequence[str] = (),
+    statuses: Mapping[int, str] | None = None,
+    actor_of: Mapping[int, str] | None = None,
 ) -> list[int]:
     """Move every application of the cycle that matches ``where`` (and ``ids``) and is in one
     of the action's source states to its target state, setting ``values`` and adding one to
-    each column named in ``increments`` (a return's count). Returns the ids moved."""
+    each column named in ``increments`` (a return's count). Returns the ids moved.
+
+    ``statuses``: each id's status as the caller read it. Each id is then tried from that
+    status only (a return has three sources: one UPDATE, not three, when its ids are all in
+    one), and the ids not moved so — changed since they were read — from every source.
+    ``actor_of``: each id's actor, when ids are moved for several at once (one UPDATE; each
+    audit row names its own actor, ``actor`` where none is given)."""
     sources, target = ACTIONS[action]
     conditions = list(where)
     values = values or {}
@@ -116,13 +124,18 @@ def transition(
         if chunk is not None and not chunk:
             continue
         for source in sorted(sources):
-            if prebuilt and chunk is not None:
+            some = chunk
+            if statuses is not None and chunk is not None:
+                some = [i for i in chunk if statuses.get(i) == source.value]
+                if not some:
+                    continue
+            if prebuilt and some is not None:
                 result = session.execute(
                     _move_by_id(values, increments),
                     {
                         "cycle": cycle_id,
                         "source": source.value,
-                        "ids": list(chunk),
+                        "ids": list(some),
                         "target": target.value,
                         "now": now,
                         **values,
@@ -146,25 +159,52 @@ def transition(
                     )
                     .returning(_APPLICATION.c.id)
                 )
-                if chunk is not None:
-                    stmt = stmt.where(among(_APPLICATION.c.id, chunk))
+                if some is not None:
+                    stmt = stmt.where(among(_APPLICATION.c.id, some))
                 result = session.execute(stmt)
             changed = [row[0] for row in result]
             if changed:
                 _synchronised(session, changed)
-                _audit_moved(
-                    session,
-                    cycle_id,
-                    changed,
-                    now,
-                    actor,
-                    action,
-                    source.value,
-                    target.value,
-                    reason,
-                )
+                for who, theirs in _by_actor(changed, actor, actor_of).items():
+                    _audit_moved(
+                        session,
+                        cycle_id,
+                        theirs,
+                        now,
+                        who,
+                        action,
+                        source.value,
+                        target.value,
+                        reason,
+                    )
                 moved.extend(changed)
+    if statuses is not None and ids is not None and len(moved) < len(ids):
+        done = set(moved)
+        moved += transition(
+            session,
+            cycle_id=cycle_id,
+            action=action,
+            now=now,
+            actor=actor,
+            reason=reason,
+            where=conditions,
+            ids=[i for i in ids if i not in done],
+            values=values,
+            increments=increments,
+            actor_of=actor_of,
+        )
     return moved
+
+
+def _by_actor(
+    ids: Sequence[int], actor: str, actor_of: Mapping[int, str] | None
+) -> dict[str, Sequence[int]]:
+    if actor_of is None:
+        return {actor: ids}
+    grouped: dict[str, list[int]] = {}
+    for app_id in ids:
+        grouped.setdefault(actor_of.get(app_id, actor), []).append(app_id)
+    return dict(grouped)
 
 
 def _synchronised(session: Session, ids: Sequence[int]) -> None:
