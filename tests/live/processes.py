@@ -134,16 +134,21 @@ def kill_hard(service: Service) -> set[int]:
     power would: nothing gets to clean up. Returns the pids it ended."""
     pids = family([service.proc.pid])
     groups = {_table().get(pid, (0, 0, ""))[1] for pid in pids} - {0}
-    for group in groups:
-        try:
-            os.killpg(group, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    for pid in alive(pids):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    # Everything stopped first, then killed: killed one group after another, a worker still
+    # running for that instant saw its run's process die and marked the run Crashed itself
+    # (CI, once), which no worker that lost its power does — and a run the worker itself
+    # called crashed is not taken back by its successor.
+    for sig in (signal.SIGSTOP, signal.SIGKILL):
+        for group in groups:
+            try:
+                os.killpg(group, sig)
+            except ProcessLookupError:
+                pass
+        for pid in alive(pids):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
     deadline = time.monotonic() + 10
     while alive(pids) and time.monotonic() < deadline:
         service.proc.poll()
