@@ -358,7 +358,7 @@ def open_review(
             actor=actor,
             reason=why.message,
             ids=group,
-            statuses={i: rows[i].status for i in group},
+            statuses=_statuses(rows),
         )
     refused_set = set(refused_now)
     rest = [i for i in ids if i not in refused_set]

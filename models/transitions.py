@@ -198,13 +198,13 @@ def transition(
 
 def _by_actor(
     ids: Sequence[int], actor: str, actor_of: Mapping[int, str] | None
-) -> dict[str, Sequence[int]]:
+) -> Mapping[str, Sequence[int]]:
     if actor_of is None:
         return {actor: ids}
     grouped: dict[str, list[int]] = {}
     for app_id in ids:
         grouped.setdefault(actor_of.get(app_id, actor), []).append(app_id)
-    return dict(grouped)
+    return grouped
 
 
 def _synchronised(session: Session, ids: Sequence[int]) -> None:

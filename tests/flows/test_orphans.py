@@ -1,11 +1,11 @@
 """Taking back what a dead worker left (flows/orphans.py), on the session's Prefect server:
 the runs are made as a worker and a flow would leave them, then a worker of the same name
 starts. The live drill (tests/live/test_drill.py) kills a real worker mid-boundary; these cover
-what it does not reach: a cut-off run's subflows, and a worker the server lists as offline."""
+what it does not reach: a cut-off run's subflows. (A worker the server lists as offline is not
+covered: the session's server runs without the service that marks workers offline.)"""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +19,7 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.exceptions import ObjectNotFound
 from prefect.states import Completed, Pending, Running
 
+from flows.cycle import cycle_limit
 from flows.orphans import WORKER_LABEL, reclaim
 
 NOW = pendulum.datetime(2024, 10, 21, 0, 30, tz="Asia/Shanghai")
@@ -86,7 +87,7 @@ def pool(prefect_server: None) -> Iterator[Pool]:
 
 
 def _limit(client: SyncPrefectClient, cycle_id: str) -> str:
-    name = f"cycle-{cycle_id}"
+    name = cycle_limit(cycle_id)
     client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
     return name
 
@@ -115,7 +116,7 @@ def test_a_cut_off_sweeps_subflows_are_crashed_and_their_cycles_slots_released(
         worker,
         NOW,
         lambda run, message: alerted.append((run.name, message)),
-        lambda c: f"cycle-{c}",
+        cycle_limit,
     )
 
     assert pool.state(sweep) == StateType.SCHEDULED  # AwaitingRetry: run again at once
@@ -138,7 +139,7 @@ def test_a_live_workers_runs_and_finished_subflows_are_left_alone(pool: Pool) ->
     finished = pool.subflow(mine, "c")
     pool.client.set_flow_run_state(finished.id, Completed(), force=True)
 
-    done = reclaim(pool.name, starting, NOW, lambda run, message: None, lambda c: f"cycle-{c}")
+    done = reclaim(pool.name, starting, NOW, lambda run, message: None, cycle_limit)
 
     assert pool.state(theirs) == StateType.RUNNING
     assert pool.state(their_child) == StateType.RUNNING
@@ -151,11 +152,11 @@ def test_a_pending_run_goes_back_to_its_own_instant(pool: Pool) -> None:
     worker = f"w-{uuid.uuid4().hex[:6]}"
     taken = pool.taken_run(worker, running=False)
     instant = taken.expected_start_time
+    assert instant is not None
 
-    done = reclaim(pool.name, worker, NOW, lambda run, message: None, lambda c: f"cycle-{c}")
+    done = reclaim(pool.name, worker, NOW, lambda run, message: None, cycle_limit)
 
     assert done.rescheduled == [taken.name]
     after = pool.client.read_flow_run(taken.id)
     assert after.state is not None and after.state.type == StateType.SCHEDULED
     assert after.state.state_details.scheduled_time == instant
-    assert isinstance(instant, dt.datetime)

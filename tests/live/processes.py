@@ -108,16 +108,7 @@ class Service:
         groups = {self.proc.pid} | {_table().get(pid, (0, 0, ""))[1] for pid in pids} - {0}
         for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
             pids |= family(groups)
-            for group in groups:
-                try:
-                    os.killpg(group, sig)
-                except ProcessLookupError:
-                    pass
-            for pid in alive(pids):
-                try:
-                    os.kill(pid, sig)
-                except ProcessLookupError:
-                    pass
+            _signal(groups, pids, sig)
             deadline = time.monotonic() + wait
             while alive(pids) and time.monotonic() < deadline:
                 self.proc.poll()
@@ -127,6 +118,21 @@ class Service:
         self.proc.wait(timeout=5)
         left = alive(pids)
         assert not left, f"{self.name}: processes {sorted(left)} survived SIGKILL"
+
+
+def _signal(groups: Iterable[int], pids: Iterable[int], sig: int) -> None:
+    """``sig`` to each process group, then to each of ``pids`` still alive (one that left its
+    group); those already gone are passed over."""
+    for group in groups:
+        try:
+            os.killpg(group, sig)
+        except ProcessLookupError:
+            pass
+    for pid in alive(pids):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
 
 
 def kill_hard(service: Service) -> set[int]:
@@ -139,16 +145,7 @@ def kill_hard(service: Service) -> set[int]:
     # (CI, once), which no worker that lost its power does — and a run the worker itself
     # called crashed is not taken back by its successor.
     for sig in (signal.SIGSTOP, signal.SIGKILL):
-        for group in groups:
-            try:
-                os.killpg(group, sig)
-            except ProcessLookupError:
-                pass
-        for pid in alive(pids):
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
+        _signal(groups, pids, sig)
     deadline = time.monotonic() + 10
     while alive(pids) and time.monotonic() < deadline:
         service.proc.poll()
