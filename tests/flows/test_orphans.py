@@ -1,11 +1,14 @@
 """Taking back what a dead worker left (flows/orphans.py), on the session's Prefect server:
 the runs are made as a worker and a flow would leave them, then a worker of the same name
 starts. The live drill (tests/live/test_drill.py) kills a real worker mid-boundary; these cover
-what it does not reach: a cut-off run's subflows. (A worker the server lists as offline is not
-covered: the session's server runs without the service that marks workers offline.)"""
+what it does not reach: a cut-off run's subflows, and a worker that died on another machine
+(the session's server runs without the service that marks workers offline: the test runs that
+service's own step against the server's database)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,8 +18,12 @@ import pytest
 from prefect import flow, get_client, task
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, WorkPoolCreate
-from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.objects import FlowRun, StateType, WorkerStatus
 from prefect.exceptions import ObjectNotFound
+from prefect.server.database import provide_database_interface
+from prefect.server.services.foreman import (
+    _mark_online_workers_without_recent_heartbeat_as_offline as mark_offline,
+)
 from prefect.states import Completed, Pending, Running
 
 from flows.cycle import cycle_limit
@@ -160,3 +167,38 @@ def test_a_pending_run_goes_back_to_its_own_instant(pool: Pool) -> None:
     after = pool.client.read_flow_run(taken.id)
     assert after.state is not None and after.state.type == StateType.SCHEDULED
     assert after.state.state_details.scheduled_time == instant
+
+
+def _workers(pool: Pool) -> dict[str, WorkerStatus]:
+    return {w.name: w.status for w in pool.client.read_workers_for_work_pool(pool.name)}
+
+
+def test_an_offline_workers_runs_are_taken_back_by_a_worker_of_another_name(
+    pool: Pool,
+) -> None:
+    """A worker on another machine died: the server's foreman marks it offline once its
+    heartbeats stop, and the next worker to start, whatever its name, takes its runs back; a
+    worker still heartbeating keeps its own."""
+    gone, alive, starting = (f"w-{uuid.uuid4().hex[:6]}" for _ in range(3))
+    pool.client.send_worker_heartbeat(pool.name, gone, heartbeat_interval_seconds=1)
+    pool.client.send_worker_heartbeat(pool.name, alive, heartbeat_interval_seconds=3600)
+    cut_off = pool.taken_run(gone, running=True)
+    prefetched = pool.taken_run(gone, running=False)
+    theirs = pool.taken_run(alive, running=True)
+    time.sleep(2.5)  # its last heartbeat more than twice its interval ago
+    asyncio.run(
+        mark_offline(
+            provide_database_interface(),
+            inactivity_heartbeat_multiple=2,
+            fallback_heartbeat_interval_seconds=30,
+        )
+    )
+    assert _workers(pool) == {gone: WorkerStatus.OFFLINE, alive: WorkerStatus.ONLINE}
+
+    done = reclaim(pool.name, starting, NOW, lambda run, message: None, cycle_limit)
+
+    assert done.rerun == [cut_off.name]
+    assert done.rescheduled == [prefetched.name]
+    assert pool.state(cut_off) == StateType.SCHEDULED
+    assert pool.state(prefetched) == StateType.SCHEDULED
+    assert pool.state(theirs) == StateType.RUNNING
