@@ -21,7 +21,8 @@ from models.timeutil import UTCDateTime
 
 
 class Person(SQLModel, table=True):
-    """One record per person across years (last year's result and any bar follow them)."""
+    """One record per person across years (last year's result and any integrity record follow
+    them: models.integrity)."""
 
     __tablename__ = "person"
 
@@ -30,8 +31,6 @@ class Person(SQLModel, table=True):
     male: bool
     birth: dt.date
     phone: str | None = None
-    barred_until: dt.date | None = None
-    bar_reason: str | None = None
 
 
 # A declared village unit (001 三(二)) as PostgreSQL's partial index and the quota's count

@@ -137,3 +137,32 @@ def test_the_migration_moves_the_bars_stored_on_the_person(tmp_path: Path) -> No
     assert [tuple(r) for r in rows] == [
         ("620102198005170011", None, "虚假业绩", "2026-11-05", "迁移")
     ]
+
+
+def test_the_person_keeps_no_bar_of_its_own_after_0025(tmp_path: Path) -> None:
+    """0025 drops the person's bar columns, empty since 0009 moved the bars into records; the
+    people stay, and going back brings the columns back empty."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from models.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0024")
+    person = "INSERT INTO person (id_number, name, male, birth) VALUES (:id, '乙', 0, '1985-03-02')"
+    with sa.create_engine(url).begin() as connection:
+        connection.execute(sa.text(person), {"id": "620102198503020023"})
+
+    def columns() -> set[str]:
+        return {c["name"] for c in sa.inspect(sa.create_engine(url)).get_columns("person")}
+
+    command.upgrade(config, "0025")
+    assert not columns() & {"barred_until", "bar_reason"}
+    command.downgrade(config, "0024")
+    assert {"barred_until", "bar_reason"} <= columns()
+    with sa.create_engine(url).connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT id_number, barred_until, bar_reason FROM person")
+        ).all()
+    assert [tuple(r) for r in rows] == [("620102198503020023", None, None)]
