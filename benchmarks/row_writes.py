@@ -8,12 +8,13 @@ random over the cycle) — on a fresh SQLite file with the real schema (migratio
         [--statement IDS]
 
 N drafts as the simulation writes them (the declared facts on the row, the summary sheet's
-~530 bytes of JSON beside it in ``application_profile``, migration 0020) are moved through ``--steps`` transitions in batches of ``--batch``
-ids drawn at random (``--sorted``: consecutive ids, as ``benchmarks/services.py`` does), one
-transaction per batch as the actors take them. Prints one JSON line: CPU seconds (user and
-system apart), the bytes this process wrote (``/proc/self/io``: the WAL frames and the
-checkpoints' copies), commits, and the cost per moved row. ``--drop`` removes an index first
-to show its share; ``--checkpoint`` sets SQLite's ``wal_autocheckpoint`` (pages).
+~530 bytes of JSON beside it in ``application_profile``, migration 0020) are moved through
+``--steps`` transitions in batches of ``--batch`` ids drawn at random (``--sorted``:
+consecutive ids, as ``benchmarks/services.py`` does), one transaction per batch as the actors
+take them. Prints one JSON line: CPU seconds (user and system apart), the bytes this process
+wrote (``/proc/self/io``: the WAL frames and the checkpoints' copies), commits, and the cost
+per moved row. ``--drop`` removes an index first to show its share; ``--checkpoint`` sets
+SQLite's ``wal_autocheckpoint`` (pages).
 Results are recorded in benchmarks/README.md."""
 
 from __future__ import annotations
