@@ -1,5 +1,5 @@
 """A cycle's rows as an office or an auditor checks them independently: every application,
-audit row, message and escalation, in id order. ID numbers are always masked; instants are
+audit row, message, escalation and integrity record, in id order. ID numbers are always masked; instants are
 Beijing time. Each function streams its rows (constant memory for any size of cycle).
 
 Given ``at``, each gives what the office would have seen then (models.asof): the applications
@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select, true
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
@@ -22,6 +22,7 @@ from models.application import Application, AuditEvent, Person
 from models.asof import AsOf
 from models.cycle import Committee
 from models.db import read_scope
+from models.integrity import IntegrityRecord
 from models.org import Organisation
 from models.outbox import Escalation, Message
 from rules.idcard import mask
@@ -214,3 +215,58 @@ def escalation_rows(cycle_id: str, at: dt.datetime | None = None) -> Iterator[di
             values = list(row)
             values[4], values[9] = _iso(values[4]), _iso(values[9])
             yield dict(zip(ESCALATION_FIELDS, values, strict=True))
+
+
+INTEGRITY_FIELDS = (
+    "id",
+    "application_id",
+    "id_number",
+    "name",
+    "found_on",
+    "reason",
+    "found_in_cycle",
+    "bar_years",
+    "barred_until",
+    "recorded_by",
+    "recorded_at",
+)
+
+
+def integrity_rows(cycle_id: str, at: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
+    """The integrity records (弄虚作假: falsified materials) an auditor of the cycle checks:
+    every one found in it, and every one — of any year — of a person who declared in it, with
+    that person's application (none for a record found here of someone who did not declare).
+    Given ``at``: those recorded by then."""
+    applied = and_(
+        col(Application.person_id) == col(IntegrityRecord.person_id),
+        col(Application.cycle_id) == cycle_id,
+    )
+    stmt = (
+        select(
+            col(IntegrityRecord.id),
+            col(Application.id),
+            col(IntegrityRecord.person_id),
+            col(Person.name),
+            col(IntegrityRecord.found_on),
+            col(IntegrityRecord.reason),
+            col(IntegrityRecord.cycle_id),
+            col(IntegrityRecord.bar_years),
+            col(IntegrityRecord.barred_until),
+            col(IntegrityRecord.recorded_by),
+            col(IntegrityRecord.recorded_at),
+        )
+        .join(Application, applied, isouter=True)
+        .join(Person, col(Person.id_number) == col(IntegrityRecord.person_id))
+        .where(or_(col(IntegrityRecord.cycle_id) == cycle_id, col(Application.id).is_not(None)))
+        .order_by(col(IntegrityRecord.id))
+    )
+    if at is not None:
+        stmt = stmt.where(col(IntegrityRecord.recorded_at) <= at)
+    with read_scope() as session:
+        for row in session.execute(stmt):
+            values = list(row)
+            values[2] = mask(values[2])
+            for i in (4, 8):
+                values[i] = values[i].isoformat() if values[i] is not None else None
+            values[10] = _iso(values[10])
+            yield dict(zip(INTEGRITY_FIELDS, values, strict=True))

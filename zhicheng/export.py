@@ -1,5 +1,5 @@
-"""Exports an office or an auditor can check independently: every application, every
-audit row. ID numbers are always masked. CSV is opened in spreadsheets, so its cells are
+"""Exports an office or an auditor can check independently: every application, audit row,
+message, escalation and integrity record. ID numbers are always masked. CSV is opened in spreadsheets, so its cells are
 neutralised (outputs.cells); JSON is data and keeps every value exactly as stored."""
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from models.exports import (
     APPLICATION_FIELDS,
     AUDIT_FIELDS,
     ESCALATION_FIELDS,
+    INTEGRITY_FIELDS,
     MESSAGE_FIELDS,
     application_rows,
     audit_rows,
     escalation_rows,
+    integrity_rows,
     message_rows,
 )
 from models.lookups import find_cycle
@@ -28,6 +30,7 @@ KINDS = {
     "audit": (AUDIT_FIELDS, audit_rows),
     "messages": (MESSAGE_FIELDS, message_rows),
     "escalations": (ESCALATION_FIELDS, escalation_rows),
+    "integrity": (INTEGRITY_FIELDS, integrity_rows),
 }
 
 

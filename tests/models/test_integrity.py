@@ -4,11 +4,15 @@ why); the bar is the policy's years from the day found; where the notice sets no
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
+import io
+import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from models import integrity, services
 from models.application import Application
@@ -16,6 +20,9 @@ from models.context import CycleContext
 from models.db import session_scope
 from models.refusals import Refused
 from tests.factories import bj, drafts, stored_cycle
+from zhicheng.cli import app
+
+runner = CliRunner()
 
 pytestmark = pytest.mark.usefixtures("db")
 FOUND = dt.date(2021, 10, 1)
@@ -28,8 +35,16 @@ def person_of(app_id: int) -> str:
         return found.person_id
 
 
-def record(cycle: str, person: str, *, years: int | None, found_on: dt.date = FOUND) -> int:
-    """A record made in ``cycle`` with its policy's bar set to ``years``."""
+def record(
+    cycle: str,
+    person: str,
+    *,
+    years: int | None,
+    found_on: dt.date = FOUND,
+    now: dt.datetime | None = None,
+) -> int:
+    """A record made in ``cycle`` with its policy's bar set to ``years`` (at ``now``: by
+    default 2021-10-08 10:00)."""
     with session_scope() as session:
         ctx = CycleContext.load(session, cycle)
         ctx = dataclasses.replace(
@@ -42,7 +57,7 @@ def record(cycle: str, person: str, *, years: int | None, found_on: dt.date = FO
             found_on=found_on,
             reason="提供虚假业绩材料",
             by="嘉峪关市人社局（jyg-city-admin）",
-            now=bj(2021, 10, 8, 10),
+            now=now or bj(2021, 10, 8, 10),
         )
         assert made.id is not None
         return made.id
@@ -87,6 +102,47 @@ def test_no_years_in_the_notice_keeps_the_record_and_flags_it_without_a_bar() ->
     assert len(warnings) == 1
     assert warnings[0].startswith(f"申报 {app}：该申报人有弄虚作假记录（2021-10-01")
     assert "提供虚假业绩材料" in warnings[0] and "未规定停止申报年限" in warnings[0]
+
+
+def test_the_export_holds_the_records_found_in_the_cycle_and_those_of_its_applicants(
+    tmp_path: Path,
+) -> None:
+    cycle, other = stored_cycle(), stored_cycle()
+    declared, clean = drafts(cycle, 2)
+    (elsewhere,) = drafts(other, 1)
+    earlier = record(other, person_of(declared), years=3)  # found in another cycle
+    here = record(cycle, person_of(elsewhere), years=None, now=bj(2024, 10, 8, 9))
+    record(other, person_of(elsewhere), years=None)  # neither found here nor a declarer's
+    out = tmp_path / "诚信.csv"
+    written = runner.invoke(
+        app, ["export", "integrity", "--cycle", cycle, "--format", "csv", "-o", str(out)]
+    )
+    assert written.exit_code == 0, written.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [(int(r["id"]), r["application_id"]) for r in rows] == [
+        (earlier, str(declared)),
+        (here, ""),  # found here of someone who declared elsewhere
+    ]
+    assert [r["found_in_cycle"] for r in rows] == [other, cycle]
+    assert rows[0]["barred_until"] == "2024-10-01" and rows[0]["bar_years"] == "3"
+    assert rows[1]["recorded_at"] == "2024-10-08T09:00:00+08:00"
+    assert all(r["id_number"][6:14] == "********" and r["name"] for r in rows)
+    assert str(clean) not in {r["application_id"] for r in rows}
+    then = runner.invoke(
+        app,
+        [
+            "export",
+            "integrity",
+            "--cycle",
+            cycle,
+            "--format",
+            "json",
+            "--as-of",
+            "2024-10-08T08:59",
+        ],
+    )
+    assert then.exit_code == 0, then.output
+    assert [r["id"] for r in json.loads(then.output)] == [earlier]
 
 
 def test_a_record_needs_a_known_person_a_past_day_and_a_reason() -> None:

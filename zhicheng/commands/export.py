@@ -1,4 +1,5 @@
-"""`zhicheng export`: a cycle's applications, audit rows, messages or escalations as CSV or JSON."""
+"""`zhicheng export`: a cycle's applications, audit rows, messages, escalations or integrity
+records as CSV or JSON."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from zhicheng.output_files import checked_output, writing
 @friendly
 def export(
     kind: str = typer.Argument(
-        ..., help="applications（申报）、audit（审计记录）、messages（消息）或 escalations（督办）"
+        ...,
+        help="applications（申报）、audit（审计记录）、messages（消息）、escalations（督办）"
+        "或 integrity（诚信记录）",
     ),
     cycle: str = typer.Option(..., "--cycle", help="周期编号（仿真报告中的 cycle id）"),
     fmt: str = typer.Option("csv", "--format", help="csv 或 json"),
@@ -23,10 +26,10 @@ def export(
         None,
         "--as-of",
         help="导出此时刻（北京时间，如 2024-10-20T23:00）当时所见：申报状态据审计记录重建，"
-        "审计、消息、督办只含此前的记录",
+        "审计、消息、督办、诚信记录只含此前的记录",
     ),
 ) -> None:
-    """导出一个周期的全部申报、审计记录、消息或督办记录（身份证号已脱敏），供核对。"""
+    """导出一个周期的全部申报、审计记录、消息、督办或诚信记录（身份证号已脱敏），供核对。"""
     from models.private_files import written_privately
     from zhicheng import export as exporter
 
