@@ -35,6 +35,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+from benchmarks.scratch import scratch_dir  # noqa: E402
 
 LIMIT = 60.0  # seconds at 100,000 above which issue 14 stays open
 GOAL = 15.0
@@ -136,7 +137,7 @@ def naive(applications: int) -> dict[str, Any]:
     from prefect import flow, task
     from prefect.cache_policies import NO_CACHE
 
-    home = Path(tempfile.mkdtemp(prefix="zhicheng-naive-"))
+    home = scratch_dir("zhicheng-naive-")
     fresh_database(home, applications).close()
     path = home / "bench.db"
 

@@ -20,7 +20,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -31,6 +30,9 @@ from typing import Any
 import pendulum
 from sqlalchemy import create_engine, func, select, text
 from sqlmodel import col
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clean clone
+from benchmarks.scratch import scratch_dir  # noqa: E402
 
 PG_ADMIN = os.environ.get(
     "ZHICHENG_BENCH_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
@@ -239,7 +241,7 @@ def main() -> None:
     args = parser.parse_args()
     for backend in args.backend:
         if backend == "sqlite":
-            url = f"sqlite:///{tempfile.mkdtemp(prefix='zhicheng-bench-')}/zhicheng.db"
+            url = f"sqlite:///{scratch_dir('zhicheng-bench-')}/zhicheng.db"
             print(
                 json.dumps(
                     bench(url, backend, args.messages, args.workers, args.senders, args.mode)

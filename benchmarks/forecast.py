@@ -17,9 +17,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clean clone
+from benchmarks.scratch import scratch_dir  # noqa: E402
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -120,7 +122,7 @@ def main(applicants: int, seed: int, previous_seed: int) -> None:
     from models.migrate import upgrade
     from models.settings import settings
 
-    home = Path(tempfile.mkdtemp(prefix="zhicheng-forecast-"))
+    home = scratch_dir("zhicheng-forecast-")
     os.environ["ZHICHENG_DATABASE_URL"] = f"sqlite:///{home / 'bench.db'}"
     settings.cache_clear()
     upgrade()

@@ -29,7 +29,6 @@ import os
 import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from functools import partial
@@ -39,6 +38,7 @@ from typing import Any, TypeVar
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.scratch import scratch_dir  # noqa: E402
 
 # New ids are the old ones plus a multiple of this (above any id a simulation writes).
 ID_STEP = 10_000_000
@@ -134,7 +134,7 @@ def restored(stored: list[tuple[str, str, str]]) -> None:
 
 
 def main(source: str, times: int = 1) -> None:
-    home = Path(tempfile.mkdtemp(prefix="zhicheng-forecast-sweep-"))
+    home = scratch_dir("zhicheng-forecast-sweep-")
     db = home / "copy.db"
     shutil.copy(source, db)
     if times > 1:

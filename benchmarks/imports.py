@@ -18,10 +18,12 @@ import pstats
 import random
 import resource
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clean clone
+from benchmarks.scratch import scratch_dir  # noqa: E402
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -43,7 +45,7 @@ def fresh_database() -> str:
     from models.settings import settings
     from tasks.store import write_cycle
 
-    home = Path(tempfile.mkdtemp(prefix="zhicheng-bench-imports-"))
+    home = scratch_dir("zhicheng-bench-imports-")
     os.environ["ZHICHENG_DATABASE_URL"] = f"sqlite:///{home / 'bench.db'}"
     settings.cache_clear()
     upgrade()
@@ -147,7 +149,7 @@ def main(count: int, profile: bool = False) -> None:
 
     cycle_id = fresh_database()
     province_and_rows(cycle_id, 0)
-    path = write_xlsx(Path(tempfile.mkdtemp()) / "申报人.xlsx", rows)
+    path = write_xlsx(scratch_dir("zhicheng-bench-xlsx-") / "申报人.xlsx", rows)
 
     def from_file() -> dict:
         table = read_table(path)

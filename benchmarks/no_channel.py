@@ -13,13 +13,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import tempfile
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import pendulum
 from sqlalchemy import func, select
 from sqlmodel import col
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clean clone
+from benchmarks.scratch import scratch_dir  # noqa: E402
 
 CYCLE = "jiayuguan-2024"
 NOW = pendulum.datetime(2024, 10, 28, 10, tz="Asia/Shanghai")
@@ -105,7 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     for backend in args.backend:
         if backend == "sqlite":
-            url = f"sqlite:///{tempfile.mkdtemp(prefix='zhicheng-bench-')}/zhicheng.db"
+            url = f"sqlite:///{scratch_dir('zhicheng-bench-')}/zhicheng.db"
             print(json.dumps(run(url, backend, args.messages)))
             continue
         from deliverers import _drop_postgres, _fresh_postgres

@@ -25,11 +25,11 @@ import os
 import random
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clean clone
+from benchmarks.scratch import scratch_dir  # noqa: E402
 
 # The simulation's path through unit review (models.states.ACTIONS), one transition each.
 STEPS = ("submit", "open_review", "recommend", "start_unit_publicity", "finish_unit_publicity")
@@ -69,7 +69,7 @@ def main() -> None:
     # UPDATE rewrites, so this shows what its pages cost the cache, not the row's width.
     parser.add_argument("--narrow", action="store_true")
     args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="zhicheng-rows-"))
+    home = scratch_dir("zhicheng-rows-")
     os.environ["ZHICHENG_HOME"] = str(home)
     os.environ["ZHICHENG_DATABASE_URL"] = f"sqlite:///{home / 'bench.db'}"
 

@@ -15,12 +15,12 @@ import json
 import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clean clone
+from benchmarks.scratch import scratch_dir  # noqa: E402
 
 
 def main() -> None:
@@ -32,7 +32,7 @@ def main() -> None:
     # The simulation's batches are random ids from across the cycle, not one unit's run.
     parser.add_argument("--shuffle", action="store_true")
     args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="zhicheng-services-"))
+    home = scratch_dir("zhicheng-services-")
     os.environ["ZHICHENG_HOME"] = str(home)
     os.environ["ZHICHENG_DATABASE_URL"] = args.url or f"sqlite:///{home / 'bench.db'}"
 

@@ -20,7 +20,6 @@ import json
 import os
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clean clone
-
+from benchmarks.scratch import scratch_dir  # noqa: E402
 from benchmarks.simulate import load, prefect_server  # noqa: E402
 
 
@@ -99,7 +98,7 @@ def run(applicants: int, seed: int, trace: bool) -> dict[str, Any]:
     from simulation.driver import Simulation
     from simulation.prefect_sync import RunRecorder, no_tls_setup_for_a_plain_http_server
 
-    home = Path(tempfile.mkdtemp(prefix="zhicheng-bench-setup-"))
+    home = scratch_dir("zhicheng-bench-setup-")
     os.environ["ZHICHENG_DATABASE_URL"] = f"sqlite:///{home / 'bench.db'}"
     settings.cache_clear()
     upgrade()

@@ -25,7 +25,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -36,6 +35,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # A shared machine under load starts the local server slowly (the default gives up at 20 s).
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clean clone
+from benchmarks.scratch import scratch_dir  # noqa: E402
 
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a child gets when its parent ends
 
@@ -146,7 +146,7 @@ def run(
     from models.settings import settings
     from simulation.driver import Simulation
 
-    home = Path(tempfile.mkdtemp(prefix="zhicheng-bench-"))
+    home = scratch_dir("zhicheng-bench-")
     os.environ["ZHICHENG_HOME"] = str(home)
     os.environ["ZHICHENG_DATABASE_URL"] = url or f"sqlite:///{home / 'bench.db'}"
     settings.cache_clear()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,7 @@ def _run(tmp_path: Path, script: str, *args: str) -> list[dict[str, Any]]:
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    assert not list(tmp_path.glob("zhicheng-*")), "the benchmark left its scratch directory"
     return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
 
 
@@ -53,3 +55,32 @@ def test_services_runs_each_action_over_its_applications(tmp_path: Path) -> None
 def test_no_channel_marks_every_message(tmp_path: Path) -> None:
     [figures] = _run(tmp_path, "no_channel.py", "--messages", "300", "--backend", "sqlite")
     assert figures["statuses"] == {"no_channel": 300}, figures
+
+
+# What a benchmark does before its long work: a scratch directory with a database in it.
+WORKING = f"""
+import sys, time
+sys.path.insert(0, {str(ROOT)!r})
+from benchmarks.scratch import scratch_dir
+home = scratch_dir("zhicheng-bench-")
+(home / "bench.db").write_bytes(bytes(1024))
+print(home, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_terminated_benchmark_removes_its_scratch_directory(tmp_path: Path) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    benchmark = subprocess.Popen(
+        [sys.executable, "-c", WORKING], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert benchmark.stdout is not None
+        home = Path(benchmark.stdout.readline().strip())
+        assert home.parent == tmp_path and (home / "bench.db").is_file()
+        benchmark.send_signal(signal.SIGTERM)  # a shell's kill, a timeout
+        assert benchmark.wait(timeout=30) == 128 + signal.SIGTERM
+        assert not home.exists()
+    finally:
+        if benchmark.poll() is None:
+            benchmark.kill()
