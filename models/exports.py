@@ -236,10 +236,11 @@ def integrity_rows(cycle_id: str, at: dt.datetime | None = None) -> Iterator[dic
     """The integrity records (弄虚作假: falsified materials) an auditor of the cycle checks:
     every one found in it, and every one — of any year — of a person who declared in it, with
     that person's application (none for a record found here of someone who did not declare).
-    Given ``at``: those recorded by then."""
+    Given ``at``: those recorded by then, of the people who had declared by then."""
     applied = and_(
         col(Application.person_id) == col(IntegrityRecord.person_id),
         col(Application.cycle_id) == cycle_id,
+        col(Application.created_at) <= at if at is not None else true(),
     )
     stmt = (
         select(

@@ -143,6 +143,11 @@ def test_the_export_holds_the_records_found_in_the_cycle_and_those_of_its_applic
     )
     assert then.exit_code == 0, then.output
     assert [r["id"] for r in json.loads(then.output)] == [earlier]
+    before = runner.invoke(  # recorded, but before the person's declaration was made
+        app, ["export", "integrity", "--cycle", cycle, "--format", "json", "--as-of", "2024-08-31"]
+    )
+    assert before.exit_code == 0, before.output
+    assert json.loads(before.output) == []
 
 
 def test_a_record_needs_a_known_person_a_past_day_and_a_reason() -> None:
