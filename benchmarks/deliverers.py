@@ -159,6 +159,22 @@ def bench(
     _use(url)
     cycle_id = _fill(messages)
     receiver = Receiver()
+    try:
+        return _measure(receiver, url, backend, cycle_id, messages, workers, senders, mode)
+    finally:  # a terminated benchmark (benchmarks.scratch makes SIGTERM an exit) ends it too
+        receiver.close()
+
+
+def _measure(
+    receiver: Receiver,
+    url: str,
+    backend: str,
+    cycle_id: str,
+    messages: int,
+    workers: int,
+    senders: int,
+    mode: str,
+) -> dict[str, Any]:
     hook = f"json://127.0.0.1:{receiver.port}/bench"
     args = (url, cycle_id, hook, senders)
     if mode == "processes":
@@ -166,7 +182,9 @@ def bench(
         go: Any = context.Barrier(workers + 1)
         out: Any = context.Queue()
         runners: list[Any] = [
-            context.Process(target=deliverer, args=(*args, go, out)) for _ in range(workers)
+            # daemons: a terminated benchmark does not wait at the barrier for them
+            context.Process(target=deliverer, args=(*args, go, out), daemon=True)
+            for _ in range(workers)
         ]
     else:
         import queue
@@ -174,7 +192,8 @@ def bench(
         go = threading.Barrier(workers + 1)
         out = queue.Queue()
         runners = [
-            threading.Thread(target=deliverer, args=(*args, go, out)) for _ in range(workers)
+            threading.Thread(target=deliverer, args=(*args, go, out), daemon=True)
+            for _ in range(workers)
         ]
     for runner in runners:
         runner.start()
@@ -187,7 +206,6 @@ def bench(
         runner.join()
     received_cpu = receiver.ask("cpu")["cpu_s"] - received_cpu
     seen = receiver.ask("count")
-    receiver.close()
     # threads share one process: its CPU, once; processes report their own
     deliverers_cpu = (
         time.process_time() - cpu if mode == "threads" else sum(c["cpu_s"] for c in per_worker)

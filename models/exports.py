@@ -1,11 +1,14 @@
 """A cycle's rows as an office or an auditor checks them independently: every application,
-audit row, message, escalation and integrity record, in id order. ID numbers are always masked; instants are
-Beijing time. Each function streams its rows (constant memory for any size of cycle).
+audit row, message, escalation and integrity record, in id order. ID numbers are always
+masked; instants are Beijing time. Each function streams its rows (constant memory for any
+size of cycle).
 
 Given ``at``, each gives what the office would have seen then (models.asof): the applications
 existing at that instant with their status, first submission, returns and lock then; the
 audit rows, messages and escalations recorded by then, each message with its delivery status
-then (its attempts and last error only where that status is still its status now)."""
+then (its attempts and last error only where that status is still its status now); the
+integrity records recorded by then, of the people found in the cycle or declared in it by
+then."""
 
 from __future__ import annotations
 

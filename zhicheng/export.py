@@ -1,6 +1,7 @@
 """Exports an office or an auditor can check independently: every application, audit row,
-message, escalation and integrity record. ID numbers are always masked. CSV is opened in spreadsheets, so its cells are
-neutralised (outputs.cells); JSON is data and keeps every value exactly as stored."""
+message, escalation and integrity record. ID numbers are always masked. CSV is opened in
+spreadsheets, so its cells are neutralised (outputs.cells); JSON is data and keeps every value
+exactly as stored."""
 
 from __future__ import annotations
 

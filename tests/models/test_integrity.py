@@ -108,11 +108,12 @@ def test_the_export_holds_the_records_found_in_the_cycle_and_those_of_its_applic
     tmp_path: Path,
 ) -> None:
     cycle, other = stored_cycle(), stored_cycle()
-    declared, clean = drafts(cycle, 2)
+    declared, found_here = drafts(cycle, 2)
     (elsewhere,) = drafts(other, 1)
     earlier = record(other, person_of(declared), years=3)  # found in another cycle
     here = record(cycle, person_of(elsewhere), years=None, now=bj(2024, 10, 8, 9))
     record(other, person_of(elsewhere), years=None)  # neither found here nor a declarer's
+    both = record(cycle, person_of(found_here), years=None, now=bj(2024, 10, 8, 8))
     out = tmp_path / "诚信.csv"
     written = runner.invoke(
         app, ["export", "integrity", "--cycle", cycle, "--format", "csv", "-o", str(out)]
@@ -122,12 +123,12 @@ def test_the_export_holds_the_records_found_in_the_cycle_and_those_of_its_applic
     assert [(int(r["id"]), r["application_id"]) for r in rows] == [
         (earlier, str(declared)),
         (here, ""),  # found here of someone who declared elsewhere
+        (both, str(found_here)),  # found here of someone who declared here: once
     ]
-    assert [r["found_in_cycle"] for r in rows] == [other, cycle]
+    assert [r["found_in_cycle"] for r in rows] == [other, cycle, cycle]
     assert rows[0]["barred_until"] == "2024-10-01" and rows[0]["bar_years"] == "3"
     assert rows[1]["recorded_at"] == "2024-10-08T09:00:00+08:00"
     assert all(r["id_number"][6:14] == "********" and r["name"] for r in rows)
-    assert str(clean) not in {r["application_id"] for r in rows}
     then = runner.invoke(
         app,
         [
@@ -142,7 +143,7 @@ def test_the_export_holds_the_records_found_in_the_cycle_and_those_of_its_applic
         ],
     )
     assert then.exit_code == 0, then.output
-    assert [r["id"] for r in json.loads(then.output)] == [earlier]
+    assert [r["id"] for r in json.loads(then.output)] == [earlier, both]
     before = runner.invoke(  # recorded, but before the person's declaration was made
         app, ["export", "integrity", "--cycle", cycle, "--format", "json", "--as-of", "2024-08-31"]
     )
