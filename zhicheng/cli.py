@@ -28,6 +28,9 @@ from zhicheng.commands import (  # noqa: E402
     tally,
     worker,
 )
+from zhicheng.help_pages import fold_long_chinese_lines  # noqa: E402
+
+fold_long_chinese_lines()
 
 app = typer.Typer(
     no_args_is_help=True,
