@@ -5,6 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -104,6 +108,54 @@ def test_export_applications_as_csv_and_json(tmp_path: Path) -> None:
     assert all(r["id_number"][6:14] == "********" and r["status"] == "draft" for r in rows)
     as_json = runner.invoke(app, ["export", "audit", "--cycle", cycle, "--format", "json"])
     assert json.loads(as_json.output) == []
+
+
+def test_export_tells_its_progress_as_it_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zhicheng import export
+
+    cycle = stored_cycle()
+    ids = drafts(cycle, 5)
+    monkeypatch.setattr(export, "REPORT_EVERY", 2)
+    for fmt in ("csv", "json"):
+        told: list[int] = []
+        out = io.StringIO()
+        assert export.write("applications", cycle, fmt, out, progress=told.append) == 5
+        assert told == [2, 4, 5]
+    assert [row["id"] for row in json.loads(out.getvalue())] == ids
+
+
+def test_export_shows_its_progress_on_a_terminal(db: str, tmp_path: Path) -> None:
+    """On a terminal (here a pseudo-terminal) the rows written so far are shown on standard
+    error while the export runs, and gone when it ends; the file holds the rows alone."""
+    cycle = stored_cycle()
+    drafts(cycle, 3)
+    out = tmp_path / "apps.csv"
+    env = {**os.environ, "ZHICHENG_DATABASE_URL": db, "COLUMNS": "100"}
+    leader, follower = pty.openpty()
+    run = subprocess.Popen(
+        [sys.executable, "-m", "zhicheng.cli", "export", "applications", "--cycle", cycle]
+        + ["-o", str(out)],
+        env=env,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+    )
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert run.wait(timeout=60) == 0, shown.decode(errors="replace")
+    os.close(leader)
+    text = shown.decode("utf-8", errors="replace")
+    assert "导出 applications（行）" in text, text
+    assert "已导出 3 行到" in text, text
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 4  # the header and 3 rows
 
 
 def test_export_refuses_unknown_things() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import IO
 
 from models.db import read_scope
@@ -40,21 +41,38 @@ def cycle_exists(cycle_id: str) -> bool:
         return find_cycle(session, cycle_id) is not None
 
 
-def write(kind: str, cycle_id: str, fmt: str, out: IO[str], at: dt.datetime | None = None) -> int:
+# Rows written between two reports of progress: a province's audit trail is ~700,000 rows.
+REPORT_EVERY = 5000
+
+
+def write(
+    kind: str,
+    cycle_id: str,
+    fmt: str,
+    out: IO[str],
+    at: dt.datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Streams the rows (constant memory for any number of applications); returns the count.
-    With ``at``: what the office would have seen at that instant (models.exports)."""
+    With ``at``: what the office would have seen at that instant (models.exports).
+    ``progress`` is told the rows written so far, every ``REPORT_EVERY`` and at the end."""
     fields, rows = KINDS[kind]
     count = 0
     if fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=fields)
         writer.writeheader()
-        for row in rows(cycle_id, at):
-            writer.writerow({key: neutralise(value) for key, value in row.items()})
-            count += 1
-        return count
-    out.write("[")
+    else:
+        out.write("[")
     for row in rows(cycle_id, at):
-        out.write(("," if count else "") + "\n" + json.dumps(row, ensure_ascii=False))
+        if fmt == "csv":
+            writer.writerow({key: neutralise(value) for key, value in row.items()})
+        else:
+            out.write(("," if count else "") + "\n" + json.dumps(row, ensure_ascii=False))
         count += 1
-    out.write("\n]\n")
+        if progress is not None and count % REPORT_EVERY == 0:
+            progress(count)
+    if fmt != "csv":
+        out.write("\n]\n")
+    if progress is not None:
+        progress(count)
     return count

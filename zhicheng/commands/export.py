@@ -8,7 +8,14 @@ from pathlib import Path
 
 import typer
 
-from zhicheng.cli_support import UserError, console, ensure_database, friendly, parse_instant
+from zhicheng.cli_support import (
+    UserError,
+    console,
+    ensure_database,
+    err_console,
+    friendly,
+    parse_instant,
+)
 from zhicheng.output_files import checked_output, writing
 
 
@@ -30,6 +37,8 @@ def export(
     ),
 ) -> None:
     """导出一个周期的全部申报、审计记录、消息、督办或诚信记录（身份证号已脱敏），供核对。"""
+    from rich.progress import Progress
+
     from models.private_files import written_privately
     from zhicheng import export as exporter
 
@@ -43,15 +52,22 @@ def export(
     ensure_database()
     if not exporter.cycle_exists(cycle):
         raise UserError(f"没有编号为 {cycle} 的周期")
-    if output is None:
-        exporter.write(kind, cycle, fmt, sys.stdout, at)
-        return
-    # Owner-only (names and unit data), and nothing half-written: the file appears only
-    # when complete.
-    with (
-        writing(output),
-        written_privately(output) as part,
-        part.open("w", encoding="utf-8", newline="") as out,
-    ):
-        count = exporter.write(kind, cycle, fmt, out, at)
+    # On standard error, so that standard output holds the rows alone; shown only on a terminal.
+    with Progress(console=err_console, transient=True) as bar:
+        task = bar.add_task(f"导出 {kind}（行）", total=None)
+
+        def progress(rows: int) -> None:
+            bar.update(task, completed=rows)
+
+        if output is None:
+            exporter.write(kind, cycle, fmt, sys.stdout, at, progress)
+            return
+        # Owner-only (names and unit data), and nothing half-written: the file appears only
+        # when complete.
+        with (
+            writing(output),
+            written_privately(output) as part,
+            part.open("w", encoding="utf-8", newline="") as out,
+        ):
+            count = exporter.write(kind, cycle, fmt, out, at, progress)
     console.print(f"已导出 {count} 行到 {output}", highlight=False)
