@@ -7,9 +7,12 @@ import io
 import json
 import os
 import pty
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 from typer.testing import CliRunner
@@ -124,38 +127,55 @@ def test_export_tells_its_progress_as_it_writes(monkeypatch: pytest.MonkeyPatch)
     assert [row["id"] for row in json.loads(out.getvalue())] == ids
 
 
-def test_export_shows_its_progress_on_a_terminal(db: str, tmp_path: Path) -> None:
-    """On a terminal (here a pseudo-terminal) the rows written so far are shown on standard
-    error while the export runs, and gone when it ends; the file holds the rows alone."""
-    cycle = stored_cycle()
-    drafts(cycle, 3)
-    out = tmp_path / "apps.csv"
-    env = {**os.environ, "ZHICHENG_DATABASE_URL": db, "COLUMNS": "100"}
+def _on_a_terminal(args: list[str], db: str, stdout: IO[bytes] | None = None) -> str:
+    """What ``zhicheng ARGS`` shows on a pseudo-terminal (standard output there too unless
+    ``stdout`` is given), read until it ends; it must succeed within a minute."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TTY_")}
+    env |= {"ZHICHENG_DATABASE_URL": db, "COLUMNS": "100", "TERM": "xterm"}
     leader, follower = pty.openpty()
     run = subprocess.Popen(
-        [sys.executable, "-m", "zhicheng.cli", "export", "applications", "--cycle", cycle]
-        + ["-o", str(out)],
+        [sys.executable, "-m", "zhicheng.cli", *args],
         env=env,
         stdin=follower,
-        stdout=follower,
+        stdout=follower if stdout is None else stdout,
         stderr=follower,
     )
     os.close(follower)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:  # the terminal closed with the process
-            break
-        if not chunk:
-            break
-        shown += chunk
-    assert run.wait(timeout=60) == 0, shown.decode(errors="replace")
-    os.close(leader)
-    text = shown.decode("utf-8", errors="replace")
-    assert "导出 applications（行）" in text, text
-    assert "已导出 3 行到" in text, text
+    shown, deadline = b"", time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            if not select.select([leader], [], [], 1)[0]:
+                continue
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            shown += chunk
+        assert run.wait(timeout=max(deadline - time.monotonic(), 1)) == 0, shown
+    finally:
+        run.kill()
+        os.close(leader)
+    return shown.decode("utf-8", errors="replace")
+
+
+def test_export_shows_its_progress_on_a_terminal(db: str, tmp_path: Path) -> None:
+    """On a terminal (here a pseudo-terminal) the rows written so far are shown on standard
+    error while the export runs; the file, or the standard output, holds the rows alone."""
+    cycle = stored_cycle()
+    drafts(cycle, 3)
+    out = tmp_path / "apps.csv"
+    shown = _on_a_terminal(["export", "applications", "--cycle", cycle, "-o", str(out)], db)
+    assert "导出 applications（行）" in shown and "已导出 3 行到" in shown, shown
     assert len(out.read_text(encoding="utf-8").splitlines()) == 4  # the header and 3 rows
+    piped = tmp_path / "piped.csv"  # `zhicheng export … > piped.csv` typed at a terminal
+    with piped.open("wb") as rows:
+        shown = _on_a_terminal(["export", "applications", "--cycle", cycle], db, stdout=rows)
+    assert "导出 applications（行）" in shown, shown
+    assert "id_number" not in shown, shown  # no row on the screen
+    written = piped.read_text(encoding="utf-8").splitlines()
+    assert len(written) == 4 and written[0].startswith("id,id_number,"), written
 
 
 def test_export_refuses_unknown_things() -> None:

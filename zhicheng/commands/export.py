@@ -52,8 +52,11 @@ def export(
     ensure_database()
     if not exporter.cycle_exists(cycle):
         raise UserError(f"没有编号为 {cycle} 的周期")
-    # On standard error, so that standard output holds the rows alone; shown only on a terminal.
-    with Progress(console=err_console, transient=True) as bar:
+    # On standard error and shown only on a terminal. Rich would route standard output through
+    # the bar while it shows: the rows written there (``> apps.csv``) would end on the screen.
+    with Progress(
+        console=err_console, transient=True, redirect_stdout=False, redirect_stderr=False
+    ) as bar:
         task = bar.add_task(f"导出 {kind}（行）", total=None)
 
         def progress(rows: int) -> None:
