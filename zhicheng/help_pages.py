@@ -6,7 +6,9 @@ with "…". That happened on 18 of our 46 help pages. Rich's answer is ``overflo
 breaks such a run anywhere (Chinese may break between any two characters). Typer has no setting
 for it, so the texts its help builder makes are given that overflow as they are made.
 ``tests/test_cli_help.py`` renders every help page at 80 columns, so a Typer release that moves
-these functions is caught there and not by an official reading a cut-off line."""
+these functions is caught there and not by an official reading a cut-off line. Only Typer's
+Rich help (its default, and ours) is changed: Markdown help, or Click's plain help
+(``TYPER_USE_RICH=0``), would still cut such lines short."""
 
 from __future__ import annotations
 
