@@ -6,7 +6,7 @@ with "…". That happened on 18 of our 46 help pages. Rich's answer is ``overflo
 breaks such a run anywhere (Chinese may break between any two characters). Typer has no setting
 for it, so the texts its help builder makes are given that overflow as they are made.
 ``tests/test_cli_help.py`` renders every help page at 80 columns, so a Typer release that moves
-these functions is caught there and not by an official reading a cut-off line. Only Typer's
+that builder is caught there and not by an official reading a cut-off line. Only Typer's
 Rich help (its default, and ours) is changed: Markdown help, or Click's plain help
 (``TYPER_USE_RICH=0``), would still cut such lines short."""
 
@@ -19,8 +19,9 @@ from typing import Any
 from rich.text import Text
 from typer import rich_utils
 
-# The builders of the help texts in Typer's tables (typer.rich_utils, as of Typer 0.29).
-_BUILDERS = ("_make_rich_text", "_make_command_help")
+# Where Typer makes every help text it sets out (typer.rich_utils, as of Typer 0.29: the
+# commands' summaries, the options' help and the epilogues all go through it).
+_BUILDER = "_make_rich_text"
 _FOLDING: set[Callable[..., Any]] = set()
 
 
@@ -37,8 +38,7 @@ def _folding(build: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def fold_long_chinese_lines() -> None:
-    """Makes Typer's help texts fold (once; a Typer without these builders is left as it is)."""
-    for name in _BUILDERS:
-        build = getattr(rich_utils, name, None)
-        if build is not None and build not in _FOLDING:
-            setattr(rich_utils, name, _folding(build))
+    """Makes Typer's help texts fold (once; a Typer without that builder is left as it is)."""
+    build = getattr(rich_utils, _BUILDER, None)
+    if build is not None and build not in _FOLDING:
+        setattr(rich_utils, _BUILDER, _folding(build))
