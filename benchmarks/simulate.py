@@ -48,12 +48,13 @@ def load() -> float:
     )
 
 
-def prefect_server() -> tuple[str, float]:
+def prefect_server(log: Path | None = None) -> tuple[str, float]:
     """The API URL, and the seconds it took to start Prefect's local server (0 when one is
     already configured). Started as Prefect starts its ephemeral server (the same uvicorn
     command and settings), but without importing the server here: its modules cost the
     measured process ≈ 50 MB of its peak, and the issue's goal is a run "with the Prefect
-    server already running", as a deployment's would be."""
+    server already running", as a deployment's would be. ``log``: the file its output goes
+    to (by default, this process's)."""
     from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
     url = PREFECT_API_URL.value()
@@ -63,6 +64,7 @@ def prefect_server() -> tuple[str, float]:
 
     started = time.perf_counter()
     port = free_port()
+    output = log.open("ab") if log is not None else None
     server = subprocess.Popen(
         [
             sys.executable,
@@ -81,7 +83,11 @@ def prefect_server() -> tuple[str, float]:
         ],
         env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1"},
         preexec_fn=_ends_with_this_process if sys.platform == "linux" else None,
+        stdout=output,
+        stderr=output,
     )
+    if output is not None:
+        output.close()  # the server holds its own copy
     atexit.register(_stop, server)
     api = f"http://127.0.0.1:{port}/api"
     _wait_until_healthy(api, server, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())

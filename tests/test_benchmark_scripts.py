@@ -18,9 +18,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _run(tmp_path: Path, script: str, *args: str) -> list[dict[str, Any]]:
-    """The script's JSON lines; its temporary databases under ``tmp_path``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHICHENG_")}
+def _finished(tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The script run to its end, successfully; its temporary databases under ``tmp_path``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZHICHENG_", "PREFECT_API"))}
     env |= {"TMPDIR": str(tmp_path), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / script), *args],
@@ -32,7 +32,56 @@ def _run(tmp_path: Path, script: str, *args: str) -> list[dict[str, Any]]:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert not list(tmp_path.glob("zhicheng-*")), "the benchmark left its scratch directory"
+    return done
+
+
+def _json_lines(done: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
     return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+def _run(tmp_path: Path, script: str, *args: str) -> list[dict[str, Any]]:
+    """The script's JSON lines."""
+    return _json_lines(_finished(tmp_path, script, *args))
+
+
+def test_compare_measures_each_peer_and_keeps_the_servers_output_apart(tmp_path: Path) -> None:
+    """compare.py from start to end at a small size (issue 14: it runs from a clean clone):
+    each measurement's line with the work asked for, the ratios, and the server's output in
+    its log: standard output holds the figures alone, standard error no traceback."""
+    done = _finished(tmp_path, "compare.py", "100", "--naive", "20", "--floor", "1000")
+    machine, server, base, ours, peer, ratios = _json_lines(done)
+    assert machine["machine"]["cores"] >= 1 and server["what"] == "prefect_server_start"
+    assert (base["what"], base["rows"]) == ("floor", 1000)
+    assert (ours["what"], ours["applicants"], ours["not_final"]) == ("zhicheng", 100, 0)
+    assert (peer["what"], peer["task_runs"]) == ("naive", 20 * 6)
+    # 120 task runs' events fit the server's queue: nothing dropped, nothing failed
+    assert (peer["server_events_dropped"], peer["server_errors"]) == (0, 0), peer
+    assert set(ratios["ratios"]) == {"naive / zhicheng at 100", "zhicheng / floor at 100"}
+    assert all(line.startswith("{") for line in done.stdout.splitlines()), done.stdout
+    assert "Traceback" not in done.stderr, done.stderr
+
+
+def test_compare_counts_what_the_server_logged(tmp_path: Path) -> None:
+    """The naive line's figures are read from the server's log by the words Prefect logs them
+    with: the test fails if a Prefect release words its dropped-event warning otherwise."""
+    import inspect
+
+    from prefect.server.utilities.messaging import memory
+
+    from benchmarks.server_log import DROPPED, server_log_counts
+
+    assert DROPPED in inspect.getsource(memory)
+    log = tmp_path / "prefect-server.log"
+    assert server_log_counts(log) == {"server_events_dropped": 0, "server_errors": 0}
+    log.write_text(
+        "20:36:57.758 | WARNING | prefect.server.utilities.messaging.memory - "
+        f"{DROPPED} for topic='events' queue_size=10000 retry_queue_size=0\n"
+        * 3
+        + "20:37:13.062 | ERROR   | prefect.server.services.task_run_recorder - "
+        "Error flushing 1 events (1 to retry, 0 dropped)\nTraceback (most recent call last):\n",
+        encoding="utf-8",
+    )
+    assert server_log_counts(log) == {"server_events_dropped": 3, "server_errors": 1}
 
 
 def test_row_writes_moves_every_row_through_each_step(tmp_path: Path) -> None:
