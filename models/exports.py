@@ -13,7 +13,7 @@ then."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import and_, or_, select, true
@@ -60,6 +60,19 @@ def _iso(value: Any) -> Any:
     return beijing(value).isoformat() if value is not None else None
 
 
+def _exported(
+    stmt: Any,
+    fields: tuple[str, ...],
+    shaped: Callable[[list[Any]], list[Any]],
+    batch: int = 5000,
+) -> Iterator[dict[str, Any]]:
+    """The statement's rows, each made ready for the file by ``shaped`` (masked, in Beijing
+    time) and named by ``fields``: read ``batch`` at a time, in one read-only transaction."""
+    with read_scope() as session:
+        for row in session.execute(stmt).yield_per(batch):
+            yield dict(zip(fields, shaped(list(row)), strict=True))
+
+
 def application_rows(cycle_id: str, at: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
     city = aliased(Organisation)
     with read_scope() as session:
@@ -87,13 +100,14 @@ def application_rows(cycle_id: str, at: dt.datetime | None = None) -> Iterator[d
         .where(asof.existed() if asof else true())
         .order_by(col(Application.id))
     )
-    with read_scope() as session:
-        for row in session.execute(stmt).yield_per(2000):
-            values = list(row)
-            values[1] = mask(values[1])
-            values[9] = _iso(values[9])
-            values[11] = bool(values[11])
-            yield dict(zip(APPLICATION_FIELDS, values, strict=True))
+
+    def shaped(values: list[Any]) -> list[Any]:
+        values[1] = mask(values[1])
+        values[9] = _iso(values[9])
+        values[11] = bool(values[11])
+        return values
+
+    yield from _exported(stmt, APPLICATION_FIELDS, shaped, batch=2000)
 
 
 def audit_rows(cycle_id: str, at: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
@@ -113,11 +127,12 @@ def audit_rows(cycle_id: str, at: dt.datetime | None = None) -> Iterator[dict[st
     )
     if at is not None:
         stmt = stmt.where(col(AuditEvent.at) <= at)
-    with read_scope() as session:
-        for row in session.execute(stmt).yield_per(5000):
-            values = list(row)
-            values[2] = _iso(values[2])
-            yield dict(zip(AUDIT_FIELDS, values, strict=True))
+
+    def shaped(values: list[Any]) -> list[Any]:
+        values[2] = _iso(values[2])
+        return values
+
+    yield from _exported(stmt, AUDIT_FIELDS, shaped)
 
 
 MESSAGE_FIELDS = (
@@ -175,18 +190,20 @@ def message_rows(cycle_id: str, at: dt.datetime | None = None) -> Iterator[dict[
         .where(asof.message_existed() if asof else true())
         .order_by(col(Message.id))
     )
-    with read_scope() as session:
-        for row in session.execute(stmt).yield_per(5000):
-            *values, status_now = list(row)
-            if asof is not None and values[8] != status_now:  # not known as of then
-                values[9] = values[11] = None
-            if asof is not None and values[8] != "sent":
-                values[10] = None
-            if values[2] == "applicant":
-                values[3] = mask(values[3])
-            for i in (5, 7, 10):
-                values[i] = _iso(values[i])
-            yield dict(zip(MESSAGE_FIELDS, values, strict=True))
+
+    def shaped(row: list[Any]) -> list[Any]:
+        *values, status_now = row
+        if asof is not None and values[8] != status_now:  # not known as of then
+            values[9] = values[11] = None
+        if asof is not None and values[8] != "sent":
+            values[10] = None
+        if values[2] == "applicant":
+            values[3] = mask(values[3])
+        for i in (5, 7, 10):
+            values[i] = _iso(values[i])
+        return values
+
+    yield from _exported(stmt, MESSAGE_FIELDS, shaped)
 
 
 def escalation_rows(cycle_id: str, at: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
@@ -213,11 +230,12 @@ def escalation_rows(cycle_id: str, at: dt.datetime | None = None) -> Iterator[di
     )
     if at is not None:
         stmt = stmt.where(col(Escalation.at) <= at)
-    with read_scope() as session:
-        for row in session.execute(stmt):
-            values = list(row)
-            values[4], values[9] = _iso(values[4]), _iso(values[9])
-            yield dict(zip(ESCALATION_FIELDS, values, strict=True))
+
+    def shaped(values: list[Any]) -> list[Any]:
+        values[4], values[9] = _iso(values[4]), _iso(values[9])
+        return values
+
+    yield from _exported(stmt, ESCALATION_FIELDS, shaped)
 
 
 INTEGRITY_FIELDS = (
@@ -266,11 +284,12 @@ def integrity_rows(cycle_id: str, at: dt.datetime | None = None) -> Iterator[dic
     )
     if at is not None:
         stmt = stmt.where(col(IntegrityRecord.recorded_at) <= at)
-    with read_scope() as session:
-        for row in session.execute(stmt):
-            values = list(row)
-            values[2] = mask(values[2])
-            for i in (4, 8):
-                values[i] = values[i].isoformat() if values[i] is not None else None
-            values[10] = _iso(values[10])
-            yield dict(zip(INTEGRITY_FIELDS, values, strict=True))
+
+    def shaped(values: list[Any]) -> list[Any]:
+        values[2] = mask(values[2])
+        for i in (4, 8):  # days, not instants
+            values[i] = values[i].isoformat() if values[i] is not None else None
+        values[10] = _iso(values[10])
+        return values
+
+    yield from _exported(stmt, INTEGRITY_FIELDS, shaped)
