@@ -14,10 +14,11 @@ from models.application import Application
 from models.asof import AsOf
 from models.committees import _count_by_status
 from models.cycle import Committee
-from models.db import session_scope
+from models.db import engine, session_scope
 from models.filing import _someone_owes
 from models.forecast import _ever_changed
 from models.transitions import transition
+from notifications.escalation import _anything_pending
 from tasks.progress import counts_by_city
 from tests.factories import bj, drafts, stored_cycle
 from tests.sql_log import statements
@@ -204,3 +205,33 @@ def test_the_overdue_filing_probe_reads_the_owing_units_applications(db: str) ->
     assert owes
     if db.startswith("sqlite"):
         assert found and all("ix_application_unit_id" in plan for plan in found), found
+
+
+def test_the_escalation_probe_seeks_each_state_whatever_the_statistics_say(db: str) -> None:
+    """Whether anything still waits for escalation is asked at every instant after the first
+    threshold, mostly to hear that nothing does. Reproduced on PostgreSQL: statistics taken
+    while the cycle's applications waited in the states, then every one moved on (as a live
+    year's autovacuum leaves them between its analyses). As one ``status IN (…) LIMIT 1``
+    that was a sequential scan expected to stop at once, and it read every row to find
+    none (109 ms at 100,000 applications). Each state is now a seek of the (cycle, status)
+    index. The statistics are taken inside the test's transaction, rolled back with it."""
+    cycle = stored_cycle()
+    ids = drafts(cycle, 300)
+    moved(cycle, "submit", ids, 10)
+    states = ["submitted", "unit_review", "recommended"]
+    with Session(engine()) as session:
+        assert _anything_pending(session, cycle, states, None)
+        if not db.startswith("sqlite"):
+            session.execute(text("ANALYZE application"))
+        session.execute(
+            update(Application).where(col(Application.cycle_id) == cycle).values(status="issued")
+        )
+        with statements(lambda s: s.startswith("SELECT")) as seen:
+            pending = _anything_pending(session, cycle, states, None)
+            pending_then = _anything_pending(session, cycle, states, bj(2024, 9, 11))
+        found = plans(session, seen)
+        session.rollback()
+    assert not pending and not pending_then
+    index = "ix_application_cycle_status"
+    assert len(found) == 2 and all(index in plan for plan in found), found
+    assert not any("Seq Scan" in plan or "SCAN application" in plan for plan in found), found
