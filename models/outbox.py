@@ -19,8 +19,10 @@ WAITING_SQL = "status IN ('pending', 'failed', 'sending')"
 class Message(SQLModel, table=True):
     __tablename__ = "message"
     __table_args__ = (
+        # one message per recipient and subject for each offset of a deadline; led by the
+        # offset, whose messages are written together and asked for together (migration 0026)
         UniqueConstraint(
-            "cycle_id", "kind", "recipient", "subject", "deadline", "offset", name="uq_message_key"
+            "cycle_id", "kind", "deadline", "offset", "recipient", "subject", name="uq_message_key"
         ),
         # the rows still to send, in claiming order (migration 0010; delivery.claim): every
         # query of waiting rows states still_to_send() for it (ix_message_due, by status and

@@ -265,11 +265,15 @@ class ReminderWriter:
 
     def _written(self, kind: str, offset: str, deadline: dt.datetime) -> bool:
         """An offset is written once, at the first sweep after it falls due: its recipients
-        are those pending at that moment."""
+        are those pending at that moment. One seek of uq_message_key, whose entries for an
+        offset lie together (migration 0026), read in its order: asked for the first row
+        only, PostgreSQL otherwise reckoned a written offset's many rows would turn up at once
+        in a sequential scan, and read past every other offset's first (33 ms at 100,000)."""
         stmt = (
             select(col(Message.id))
             .where(col(Message.cycle_id) == self.cycle_id, col(Message.kind) == kind)
             .where(col(Message.offset) == offset, col(Message.deadline) == deadline)
+            .order_by(col(Message.recipient))
             .limit(1)
         )
         return self.session.execute(stmt).first() is not None

@@ -17,8 +17,11 @@ from models.cycle import Committee
 from models.db import engine, session_scope
 from models.filing import _someone_owes
 from models.forecast import _ever_changed
+from models.plans import stored_plan
+from models.settings import workday_calendar
 from models.transitions import transition
 from notifications.escalation import _anything_pending
+from notifications.reminders import ReminderWriter
 from tasks.progress import counts_by_city
 from tests.factories import bj, drafts, stored_cycle
 from tests.sql_log import statements
@@ -235,3 +238,33 @@ def test_the_escalation_probe_seeks_each_state_whatever_the_statistics_say(db: s
     index = "ix_application_cycle_status"
     assert len(found) == 2 and all(index in plan for plan in found), found
     assert not any("Seq Scan" in plan or "SCAN application" in plan for plan in found), found
+
+
+def test_whether_a_reminder_offset_is_written_is_one_seek(db: str) -> None:
+    """Before writing an offset's reminders the writer asks whether any is there: a seek of
+    uq_message_key on the offset (migration 0026), not a walk through every message of the
+    kind — 150,000 declaration reminders read to answer no at 100,000 applicants (226 ms on
+    PostgreSQL), before every offset and at every instant while one nobody was pending for
+    stays fresh. SQLite's plan names the columns it seeks by; PostgreSQL's names the index's
+    columns either way, so there the index is checked, read in its order: asked for one row
+    of an offset written to many, it took a sequential scan (33 ms at 100,000)."""
+    cycle = stored_cycle()
+    drafts(cycle, 3)
+    with session_scope() as session:
+        spec, plan = stored_plan(session, cycle)
+        writer = ReminderWriter(session, cycle, spec, plan, workday_calendar())
+        rule = next(r for r in spec.notifications.reminders if r.kind == "declaration_draft")
+        window = plan.phase(rule.phase)
+        offsets = writer._offsets(rule, window.start, window.end)
+        first, second = offsets[0], offsets[1]
+        assert writer.write(first.due) == 3
+        with statements(lambda s: s.startswith("SELECT") and "message" in s) as seen:
+            written = writer._written(rule.kind, first.key, window.end)
+            not_yet = writer._written(rule.kind, second.key, window.end)
+        found = plans(session, seen)
+    assert written and not not_yet
+    assert len(found) == 2 and not any("TEMP B-TREE" in plan for plan in found), found
+    if db.startswith("sqlite"):
+        assert all("offset=?" in plan and "deadline=?" in plan for plan in found), found
+    else:
+        assert all("uq_message_key" in plan for plan in found), found
