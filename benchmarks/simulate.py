@@ -12,7 +12,8 @@ in-process instants, and the final counts; the first line gives the server's sta
 once measured. ``--profile FILE`` writes
 a cProfile of the last size. ``--url`` runs against that database instead (PostgreSQL: the
 cycle is deleted and simulated afresh in it; the CPU of the local PostgreSQL server's processes
-is reported beside ours, ``database_cpu_seconds``). Results are recorded in benchmarks/README.md."""
+is reported beside ours, ``database_cpu_seconds``). Standard error shows where a run is, once a
+minute. Results are recorded in benchmarks/README.md."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clean clone
 from benchmarks.scratch import scratch_dir  # noqa: E402
 
+PROGRESS_SECONDS = 60.0  # how often a long run says where it is
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a child gets when its parent ends
 
 
@@ -167,9 +170,12 @@ def run(
 
         profiler = cProfile.Profile()
         profiler.enable()
+    print(f"仿真开始：{applicants:,} 名申报人（先生成省份并导入申报）", file=sys.stderr, flush=True)
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        report = Simulation(bundled_cycle("jiayuguan-2024"), applicants, seed).run()
-    if profiler is not None:
+        report = Simulation(
+            bundled_cycle("jiayuguan-2024"), applicants, seed, progress=progress_lines(started)
+        ).run()
+    if profiler is not None and profile:
         profiler.disable()
         profiler.dump_stats(profile)
     result = {
@@ -195,6 +201,29 @@ def run(
     }
     _remove(home)
     return result
+
+
+def progress_lines(
+    started: float, every: float = PROGRESS_SECONDS
+) -> Callable[[int, int, str], None]:
+    """A line on standard error every ``every`` seconds while the year runs (a million
+    applicants take most of an hour on PostgreSQL), standard output keeping the figures alone.
+    The simulated clock, not a share: the year's events are not all known from its start
+    (meetings and objections add most of them late)."""
+    last = [started]
+
+    def show(done: int, _total: int, clock: str) -> None:
+        now = time.perf_counter()
+        if now - last[0] >= every:
+            last[0] = now
+            print(
+                f"仿真进度：模拟时间 {clock}（北京时间），已处理 {done:,} 个事件，"
+                f"已用 {now - started:.0f} 秒",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    return show
 
 
 def _remove(home: Path) -> None:

@@ -12,8 +12,11 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -133,3 +136,22 @@ def test_a_terminated_benchmark_removes_its_scratch_directory(tmp_path: Path) ->
     finally:
         if benchmark.poll() is None:
             benchmark.kill()
+
+
+def test_a_long_simulation_says_where_it_is_on_standard_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """At most one line an interval, naming the simulated instant and the events handled;
+    standard output (the figures' JSON lines) gets none of it."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.simulate import progress_lines
+
+    started = time.perf_counter()
+    show = progress_lines(started - 61.0, every=60.0)
+    show(7, 900, "2024-09-16 21:56")
+    show(8, 900, "2024-09-16 22:10")  # within the interval: nothing more
+    out, err = capsys.readouterr()
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, lines
+    assert "模拟时间 2024-09-16 21:56" in lines[0] and "已处理 7 个事件" in lines[0], lines
