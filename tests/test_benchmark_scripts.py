@@ -143,7 +143,6 @@ def test_a_long_simulation_says_where_it_is_on_standard_error(
 ) -> None:
     """At most one line an interval, naming the simulated instant and the events handled;
     standard output (the figures' JSON lines) gets none of it."""
-    sys.path.insert(0, str(ROOT))
     from benchmarks.simulate import progress_lines
 
     started = time.perf_counter()
