@@ -28,9 +28,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -38,6 +37,9 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a clean clone
 from benchmarks.scratch import scratch_dir  # noqa: E402
+
+if TYPE_CHECKING:  # the simulation is imported by run(), after the server has started
+    from simulation.driver import Progress
 
 PROGRESS_SECONDS = 60.0  # how often a long run says where it is
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a child gets when its parent ends
@@ -203,22 +205,19 @@ def run(
     return result
 
 
-def progress_lines(
-    started: float, every: float = PROGRESS_SECONDS
-) -> Callable[[int, int, str], None]:
+def progress_lines(started: float, every: float = PROGRESS_SECONDS) -> Progress:
     """A line on standard error every ``every`` seconds while the year runs (a million
-    applicants take most of an hour on PostgreSQL), standard output keeping the figures alone.
-    The simulated clock, not a share: the year's events are not all known from its start
-    (meetings and objections add most of them late)."""
+    applicants take most of an hour on PostgreSQL), standard output keeping the figures alone:
+    the simulated clock and the share of the year's schedule behind it."""
     last = [started]
 
-    def show(done: int, _total: int, clock: str) -> None:
+    def show(done: int, clock: str, share: float) -> None:
         now = time.perf_counter()
         if now - last[0] >= every:
             last[0] = now
             print(
-                f"仿真进度：模拟时间 {clock}（北京时间），已处理 {done:,} 个事件，"
-                f"已用 {now - started:.0f} 秒",
+                f"仿真进度：模拟时间 {clock}（北京时间，全年日程的 {share:.0%}），"
+                f"已处理 {done:,} 个事件，已用 {now - started:.0f} 秒",
                 file=sys.stderr,
                 flush=True,
             )

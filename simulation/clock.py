@@ -32,11 +32,9 @@ class EventQueue:
     def __init__(self) -> None:
         self._heap: list[tuple[dt.datetime, int, int, Any]] = []
         self._seq = itertools.count()
-        self.total = 0
 
     def push(self, at: dt.datetime, kind: Event, payload: Any = None) -> None:
         heapq.heappush(self._heap, (at, kind, next(self._seq), payload))
-        self.total += 1
 
     def peek(self) -> tuple[Event, Any]:
         """What the next event does and its payload, without taking it."""

@@ -44,6 +44,11 @@ BEIJING_OFFSET = dt.timedelta(hours=8)
 CATCH_UP = (0, 30)  # the daily-sweep deployment's cron (prefect.yaml), Beijing time
 CHECKPOINT_SECONDS = 0.5  # how often SQLite's log is copied back on its own thread
 
+# Told after every event: the events handled, the simulated instant (Beijing, to the minute)
+# and the share of the year's schedule behind it. A share of time, not of events: meetings and
+# objections add most of a year's events late, so a count of those known so far runs ahead.
+Progress = Callable[[int, str, float], None]
+
 
 # What the province's people do, as opposed to the runs of the schedule.
 ACTING = frozenset({Event.FORWARD, Event.MEETING, Event.OBJECT, Event.DECIDE, Event.BATCH})
@@ -59,7 +64,7 @@ class Simulation:
         cycle_file: str | Path,
         applicants: int,
         seed: int,
-        progress: Callable[[int, int, str], None] | None = None,
+        progress: Progress | None = None,
         notify_url: str | None = None,
     ) -> None:
         self.notify_url = notify_url
@@ -72,7 +77,7 @@ class Simulation:
         self.report = Report(self.cycle_id, self.plan.spec.id, applicants, seed)
         self.queue = EventQueue()
         self.actors = Actors(self.cycle_id, self.rng, self.queue)
-        self.progress = progress or (lambda done, total, what: None)
+        self.progress = progress or (lambda done, clock, share: None)
         self.late_units: set[int] = set()
         self.done = 0  # events handled so far
 
@@ -183,6 +188,7 @@ class Simulation:
         for run in self.runs:
             self.queue.push(run.at, Event.FLOW, run)
         self.catch_up_day = beijing_day(first) + dt.timedelta(days=1)
+        self.span = (first, max((run.at for run in self.runs), default=first))
         self.queue.push(beijing_at(self.catch_up_day, *CATCH_UP), Event.SWEEP, None)
 
     # ------------------------------------------------------------------ running
@@ -243,8 +249,16 @@ class Simulation:
         self._handle(now, kind, payload)
         self.done += 1
         clock = pendulum.instance(now).in_timezone(BEIJING).format("YYYY-MM-DD HH:mm")
-        self.progress(self.done, self.queue.total, clock)
+        self.progress(self.done, clock, self._share(now))
         return now
+
+    def _share(self, now: dt.datetime) -> float:
+        """From the first phase's start to the last scheduled run; the nights of catching up
+        after that last run count as its end."""
+        first, last = self.span
+        if last <= first:
+            return 1.0
+        return min(1.0, max(0.0, (now - first) / (last - first)))
 
     def _handle(self, now: dt.datetime, kind: Event, payload: Any) -> None:
         if kind == Event.FLOW:

@@ -155,6 +155,7 @@ def simulated(database: str, prefect_server: None) -> dict:
     from simulation.driver import Simulation
     from tests.notifications.receivers import HttpReceiver
 
+    progress: list[tuple[int, str, float]] = []
     with (
         HttpReceiver() as receiver,
         temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
@@ -163,10 +164,12 @@ def simulated(database: str, prefect_server: None) -> dict:
             bundled_cycle("jiayuguan-2024"),
             applicants=400,
             seed=11,
+            progress=lambda done, clock, share: progress.append((done, clock, share)),
             notify_url=f"json://127.0.0.1:{receiver.port}/zhicheng",
         ).run()
     return {
         "report": report,
+        "progress": progress,
         "received": receiver.received,
         **{
             kind: exported(kind, report.cycle_id)

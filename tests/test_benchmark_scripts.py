@@ -141,16 +141,18 @@ def test_a_terminated_benchmark_removes_its_scratch_directory(tmp_path: Path) ->
 def test_a_long_simulation_says_where_it_is_on_standard_error(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """At most one line an interval, naming the simulated instant and the events handled;
-    standard output (the figures' JSON lines) gets none of it."""
+    """At most one line an interval, naming the simulated instant, the share of the year's
+    schedule behind it and the events handled; standard output (the figures' JSON lines) gets
+    none of it."""
     from benchmarks.simulate import progress_lines
 
     started = time.perf_counter()
     show = progress_lines(started - 61.0, every=60.0)
-    show(7, 900, "2024-09-16 21:56")
-    show(8, 900, "2024-09-16 22:10")  # within the interval: nothing more
+    show(7, "2024-09-16 21:56", 0.124)
+    show(8, "2024-09-16 22:10", 0.125)  # within the interval: nothing more
     out, err = capsys.readouterr()
     assert out == ""
     lines = err.splitlines()
     assert len(lines) == 1, lines
-    assert "模拟时间 2024-09-16 21:56" in lines[0] and "已处理 7 个事件" in lines[0], lines
+    assert "模拟时间 2024-09-16 21:56（北京时间，全年日程的 12%）" in lines[0], lines
+    assert "已处理 7 个事件" in lines[0], lines

@@ -6,7 +6,13 @@ import json
 
 import typer
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from simulation.driver import Simulation
@@ -29,17 +35,20 @@ STATUS_LABELS = {
 def run_simulation(
     cycle_file: str, applicants: int, seed: int, as_json: bool, notify: str | None = None
 ) -> Report:
+    # The bar fills with the simulated clock through the year's schedule (the share of time
+    # behind it), the events handled beside it.
     columns = (
-        TextColumn("[bold]仿真[/] {task.fields[clock]}"),
+        TextColumn("[bold]仿真[/] 模拟时间 {task.fields[clock]}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("已处理 {task.fields[events]} 个事件"),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=err_console if as_json else console, transient=as_json) as bar:
-        task = bar.add_task("sim", total=None, clock="准备中")
+        task = bar.add_task("sim", total=None, clock="准备中（生成省份并导入申报）", events=0)
 
-        def tick(done: int, total: int, clock: str) -> None:
-            bar.update(task, completed=done, total=total, clock=clock)
+        def tick(done: int, clock: str, share: float) -> None:
+            bar.update(task, completed=share, total=1.0, clock=clock, events=f"{done:,}")
 
         simulation = Simulation(cycle_file, applicants, seed, tick, notify_url=notify)
         try:

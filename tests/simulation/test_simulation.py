@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 import pendulum
@@ -303,3 +304,23 @@ def test_deleting_a_cycle_leaves_no_row_of_it_and_no_other_row_changed(
             delete_cycle(session, gone)
             delete_cycle(session, kept)
         point_at(db)
+
+
+def test_the_progress_is_the_simulated_clocks_share_of_the_year(sim: dict) -> None:
+    """The bar of `zhicheng simulate` fills with simulated time, not with events handled out
+    of those known so far (meetings and objections add most of a year's events late, so that
+    ran ahead and fell back): one report per event, the share growing at one rate with the
+    clock, from the year's start to a full bar at its end."""
+    progress = sim["progress"]
+    assert [done for done, _, _ in progress] == list(range(1, len(progress) + 1))
+    shares = [share for _, _, share in progress]
+    assert shares == sorted(shares) and 0.0 <= shares[0] < 0.05 and shares[-1] == 1.0
+    minutes = [
+        dt.datetime.strptime(clock, "%Y-%m-%d %H:%M").timestamp() / 60 for _, clock, _ in progress
+    ]
+    running = [(m, s) for m, s in zip(minutes, shares, strict=True) if s < 1.0]
+    (m0, s0), (m1, s1) = running[0], running[-1]
+    rate = (s1 - s0) / (m1 - m0)
+    one_minute = rate  # the clock is told to the minute
+    for m, s in running:
+        assert abs(s - (s0 + rate * (m - m0))) <= one_minute, (m, s)
