@@ -417,7 +417,7 @@ def application_ids(session: Session, people: list[str], year: int) -> dict[str,
             _APPLICATIONS.c.year == year,
         )
     )
-    return {person: app_id for person, app_id in found.tuples()}
+    return {person: app_id for person, app_id in found}
 
 
 Writes = list[dict[str, Any]]

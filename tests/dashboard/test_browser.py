@@ -208,6 +208,8 @@ def test_a_city_fixes_two_bad_rows_and_confirms_the_import(
 ) -> None:
     import uuid
 
+    from sqlmodel import select
+
     from models.db import session_scope
     from models.org import Organisation
     from tests.dashboard.test_import_page import city_rows
@@ -235,14 +237,15 @@ def test_a_city_fixes_two_bad_rows_and_confirms_the_import(
     page.wait_for_load_state()
     assert "检查通过" in page.inner_text("[data-testid=checked]")
     with session_scope() as session:
-        assert session.query(Organisation).filter_by(code=good_code).first() is None
+        assert (
+            session.exec(select(Organisation).where(Organisation.code == good_code)).first() is None
+        )
     page.click("form.confirm button[type=submit]")
     page.wait_for_load_state()
     assert "已导入：新增 4" in page.inner_text("[data-testid=written]")
     with session_scope() as session:
-        assert (
-            session.query(Organisation).filter_by(code=good_code).one().name == rows[2]["机构名称"]
-        )
+        added = session.exec(select(Organisation).where(Organisation.code == good_code)).one()
+        assert added.name == rows[2]["机构名称"]
 
 
 def _fill_password_form(page: Any, old: str, new: str) -> None:
