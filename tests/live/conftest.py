@@ -203,7 +203,7 @@ class Workers:
 
 
 @pytest.fixture(scope="session")
-def worker(live: Live) -> Iterator[Workers]:
+def workers(live: Live) -> Iterator[Workers]:
     """A process worker on the pool (it creates the pool with the process job template) and
     the deployments of prefect.yaml, registered as in live operation; one for the session."""
     workers = Workers(live)
@@ -222,3 +222,12 @@ def worker(live: Live) -> Iterator[Workers]:
         yield workers
     finally:
         workers.current.stop()
+
+
+@pytest.fixture
+def worker(workers: Workers) -> Workers:
+    """The session's worker, running: a test that killed it and failed before replacing it
+    (the drill) leaves the next test a new one, not a dead one and a run that stays Late."""
+    if not workers.current.running():
+        workers.replace()
+    return workers

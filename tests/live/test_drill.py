@@ -190,6 +190,10 @@ def runs_at(api_url: str, cycle_id: str, instant: dt.datetime) -> list[FlowRun]:
     ]
 
 
+def all_running(runs: list[FlowRun]) -> bool:
+    return bool(runs) and all(r.state is not None and r.state.is_running() for r in runs)
+
+
 def all_final(runs: list[FlowRun]) -> bool:
     return bool(runs) and all(r.state is not None and r.state.is_final() for r in runs)
 
@@ -289,9 +293,14 @@ def test_the_live_drill(
             conn.execute(text("LOCK TABLE cycle_event IN SHARE MODE"))
             assert pendulum.now("UTC") < t["close"], "the lock came after the boundary"
             # The boundary run gets as far as recording the boundary, then waits: mid-run.
+            # The other run of that instant has started too, waiting for the cycle's slot
+            # (under load its process may start seconds later: seen still Pending in CI).
             wait_for(
-                "the declaration.close run waiting on cycle_event",
-                lambda: lock_waiters(conn) > 0,
+                "the declaration.close run waiting on cycle_event, its instant's runs started",
+                lambda: (
+                    lock_waiters(conn) > 0
+                    and all_running(runs_at(live.api_url, cycle_id, t["close"]))
+                ),
                 t["close"] + dt.timedelta(seconds=60),
             )
             in_flight = runs_at(live.api_url, cycle_id, t["close"])
@@ -301,7 +310,7 @@ def test_the_live_drill(
     finally:
         engine.dispose()
     live.timings["drill: killed after the boundary"] = time.time() - t["close"].timestamp()
-    assert all(r.state is not None and r.state.is_running() for r in in_flight), in_flight
+    assert all_running(in_flight), in_flight
 
     # The cut-off holds whatever the runs do: the late submission names the deadline.
     with session_scope() as session:
